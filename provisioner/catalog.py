@@ -1,0 +1,101 @@
+"""Finds blueprints and their versions.
+
+Layout: `<blueprint folder>/<name>/<version>.yaml`, several versions side by
+side. The shipped folder is `blueprints/` at the project root; the org config
+adds more with `blueprint_paths`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.errors import InvalidInput, ProblemCollector
+from provisioner.models._base import load_yaml_model
+from provisioner.models.blueprint import Blueprint, semver_key
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_blueprints_dir() -> Path:
+    return Path(os.environ.get("PROVISION_BLUEPRINTS_DIR", PROJECT_ROOT / "blueprints"))
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    blueprint: Blueprint
+    path: Path
+
+
+class Catalog:
+    def __init__(self, folders: list[Path]) -> None:
+        self.folders = folders
+        self._entries: dict[str, dict[str, CatalogEntry]] | None = None
+
+    @classmethod
+    def for_org(cls, org) -> "Catalog":  # org: provisioner.models.org.Org
+        return cls([shipped_blueprints_dir(), *org.blueprint_dirs()])
+
+    def _load(self) -> dict[str, dict[str, CatalogEntry]]:
+        if self._entries is not None:
+            return self._entries
+        entries: dict[str, dict[str, CatalogEntry]] = {}
+        problems = ProblemCollector()
+        for folder in self.folders:
+            if not folder.is_dir():
+                problems.add(folder, "", "blueprint folder not found", "fix blueprint_paths in provision.yaml")
+                continue
+            for path in sorted(folder.glob("*/*.yaml")):
+                try:
+                    blueprint = load_yaml_model(path, Blueprint)
+                except InvalidInput as exc:
+                    problems.extend(exc.problems)
+                    continue
+                if path.parent.name != blueprint.name or path.stem != blueprint.version:
+                    problems.add(
+                        path, "name", f"declares {blueprint.ref} but lives at {path.parent.name}/{path.name}",
+                        f"move it to {blueprint.name}/{blueprint.version}.yaml",
+                    )
+                    continue
+                versions = entries.setdefault(blueprint.name, {})
+                if blueprint.version in versions:
+                    problems.add(path, "version", f"{blueprint.ref} is also defined in {versions[blueprint.version].path}",
+                                 "give one of them a new version")
+                    continue
+                versions[blueprint.version] = CatalogEntry(blueprint, path)
+        problems.raise_if_any()
+        self._entries = entries
+        return entries
+
+    def names(self) -> list[str]:
+        return sorted(self._load())
+
+    def versions(self, name: str) -> list[CatalogEntry]:
+        return sorted(self._load().get(name, {}).values(), key=lambda e: semver_key(e.blueprint.version))
+
+    def latest(self, name: str) -> CatalogEntry | None:
+        released = [e for e in self.versions(name) if "-" not in e.blueprint.version]
+        candidates = released or self.versions(name)
+        return candidates[-1] if candidates else None
+
+    def resolve(self, ref: str, *, file: str | Path = "", field: str = "blueprint") -> CatalogEntry:
+        """`name@version` (exact) or `name` (latest release)."""
+        name, _, version = ref.partition("@")
+        versions = self._load().get(name)
+        if not versions:
+            known = ", ".join(self.names()) or "none"
+            raise InvalidInput.single(file, field, f"unknown blueprint {name!r}",
+                                      f"known blueprints: {known}; see `provision blueprints list`")
+        if not version:
+            entry = self.latest(name)
+            assert entry is not None
+            return entry
+        if version not in versions:
+            known = ", ".join(e.blueprint.version for e in self.versions(name))
+            raise InvalidInput.single(file, field, f"blueprint {name!r} has no version {version!r}",
+                                      f"available versions: {known}")
+        return versions[version]
+
+    def all(self) -> list[CatalogEntry]:
+        return [entry for name in self.names() for entry in self.versions(name)]

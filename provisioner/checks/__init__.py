@@ -1,0 +1,1 @@
+"""One module per capability with its cross-parameter checks (see capability_checks.py)."""

@@ -1,0 +1,39 @@
+"""Loading the org and its catalog for a command (`--org`, `PROVISION_ORG`, or the current folder)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.catalog import Catalog
+from provisioner.models.org import Org, load_org
+
+
+@dataclass
+class Session:
+    org: Org
+    catalog: Catalog
+
+    @property
+    def root(self) -> Path:
+        return self.org.root
+
+    @property
+    def state_root(self) -> Path:
+        return self.org.root / ".provision" / "state"
+
+    @property
+    def provision_dir(self) -> Path:
+        return self.org.root / ".provision"
+
+
+_ORG_OPTION: dict[str, str | None] = {"path": None}
+
+
+def set_org_option(path: str | None) -> None:
+    _ORG_OPTION["path"] = path
+
+
+def session() -> Session:
+    org = load_org(_ORG_OPTION["path"])
+    return Session(org, Catalog.for_org(org))

@@ -1,0 +1,55 @@
+"""The `provision` command: typer app, global options, and the single error path."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Optional
+
+import typer
+
+from provisioner.cli._context import set_org_option
+
+app = typer.Typer(
+    name="provision",
+    help="Standardized, governed ML workspaces from versioned blueprints, built with Terraform.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+# Command modules register themselves on `app`. Each imports its heavy
+# dependencies (cdktn, boto3, sagemaker) inside its functions only, so that
+# `provision --help` and the light commands start fast.
+COMMAND_MODULES = [
+    "provisioner.cli.blueprints",
+    "provisioner.cli.workspaces",
+    "provisioner.cli.synth",
+]
+
+
+@app.callback()
+def _global(
+    org: Optional[str] = typer.Option(
+        None, "--org", envvar="PROVISION_ORG", help="Path to provision.yaml (or its folder). Default: search upwards."
+    ),
+) -> None:
+    set_org_option(org)
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register()
+
+
+def main() -> None:
+    from provisioner.cli._errors import run
+
+    raise SystemExit(run(lambda: app(standalone_mode=False)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+"""The error contract shared by every command.
+
+Exit codes (documented in the README):
+  0  success
+  1  an operation failed (Terraform, AWS, network)
+  2  invalid input (spec, blueprint, org config, arguments)
+  3  blocked by policy
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+EXIT_POLICY = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field of one file: what, where, and how to fix it."""
+
+    file: str
+    field: str
+    message: str
+    hint: str = ""
+
+    def render(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        text = f"{where}: {self.message}"
+        return f"{text}; {self.hint}" if self.hint else text
+
+
+class ProvisionError(Exception):
+    """Base of every error the CLI knows how to report without a traceback."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        return [self.message + (f"\n  hint: {self.hint}" if self.hint else "")]
+
+
+class InvalidInput(ProvisionError):
+    """Bad input: every problem found, reported at once (exit 2)."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(p.render() for p in self.problems))
+
+    def lines(self) -> list[str]:
+        return [p.render() for p in self.problems]
+
+    @classmethod
+    def single(cls, file: str | Path, field: str, message: str, hint: str = "") -> "InvalidInput":
+        return cls([Problem(str(file), field, message, hint)])
+
+
+class OperationFailed(ProvisionError):
+    """Terraform, AWS or the network failed (exit 1)."""
+
+    exit_code = EXIT_FAILED
+
+
+class PolicyBlocked(ProvisionError):
+    """An unsuppressed policy finding or a guardrail stops the operation (exit 3)."""
+
+    exit_code = EXIT_POLICY
+
+
+class ProblemCollector:
+    """Collects problems so that a loader can report all of them at once."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str | Path, field: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(str(file), field, message, hint))
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise InvalidInput(self.problems)

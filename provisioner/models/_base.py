@@ -1,0 +1,82 @@
+"""Strict pydantic base and the YAML load boundary.
+
+Every user-written file goes through `load_yaml_model`: `yaml.safe_load` only,
+unknown keys rejected, and every problem turned into a `Problem` that names
+the file and the dotted field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from provisioner.errors import InvalidInput, Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def dotted(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _hint_for(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "remove it or check its spelling against the reference in docs/"
+    if kind == "missing":
+        return "add it"
+    return ""
+
+
+def problems_from_validation(file: str | Path, exc: ValidationError, prefix: str = "") -> list[Problem]:
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        field = dotted(((prefix,) if prefix else ()) + loc)
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown field"
+        elif error["type"] not in ("missing",) and "input" in error and not isinstance(error["input"], (dict, list)):
+            message = f"{message} (given: {error['input']!r})"
+        problems.append(Problem(str(file), field, message, _hint_for(error)))
+    return problems
+
+
+def read_yaml(path: Path) -> Any:
+    """Read YAML safely, turning syntax errors and unreadable files into a Problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput.single(path, "", "file not found", "check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInput.single(path, "", f"cannot be read ({exc})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise InvalidInput.single(path, where, f"invalid YAML: {reason}", "fix the YAML syntax") from None
+
+
+def load_yaml_model(path: Path, model: type[M]) -> M:
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InvalidInput.single(path, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from_validation(path, exc)) from None

@@ -1,0 +1,125 @@
+"""The org config, `provision.yaml`: environments, guardrails, required tags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from provisioner.errors import InvalidInput
+from provisioner.models._base import StrictModel, load_yaml_model
+
+ORG_FILE = "provision.yaml"
+NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+
+
+class StateConfig(StrictModel):
+    """Where a workspace's Terraform state lives. One state per workspace."""
+
+    backend: Literal["s3", "local"] = Field(description="`s3` for shared remote state, `local` for trials.")
+    bucket: str | None = Field(None, description="S3 bucket holding the state (required for `s3`).")
+    key_prefix: str = Field("provision", description="Key prefix; the key is `<prefix>/<workspace>/terraform.tfstate`.")
+    region: str | None = Field(None, description="Region of the state bucket; defaults to the environment's region.")
+    endpoint: str | None = Field(
+        None, description="S3 endpoint override (for S3-compatible stores and emulators); leave empty for AWS."
+    )
+
+    @model_validator(mode="after")
+    def _bucket_for_s3(self) -> "StateConfig":
+        if self.backend == "s3" and not self.bucket:
+            raise ValueError("`bucket` is required when backend is s3; run `provision bootstrap ENV` to create one")
+        return self
+
+
+class StudioConfig(StrictModel):
+    domain_id: str = Field(description="Existing SageMaker Studio domain id, for example `d-abc123`.")
+
+
+class Environment(StrictModel):
+    account_id: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id.")
+    region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region, for example `eu-west-1`.")
+    state: StateConfig
+    subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
+    security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
+    studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
+
+
+class Guardrails(StrictModel):
+    training_instance_types: list[str] = Field(description="Allowlist of training instance types.")
+    serving_instance_types: list[str] = Field(description="Allowlist of endpoint instance types.")
+    notebook_instance_types: list[str] = Field(default_factory=list, description="Allowlist of notebook types.")
+    max_training_instances: int = Field(ge=1, description="Most instances one training job may use.")
+    max_endpoint_instances: int = Field(ge=1, description="Most instances one endpoint variant may scale to.")
+    max_monthly_budget_usd: float = Field(gt=0, description="Highest monthly budget a workspace may ask for.")
+    max_training_runtime_hours: int = Field(ge=1, le=672, description="Longest a training job may run (SageMaker caps at 28 days).")
+    max_idle_minutes: int = Field(120, ge=60, le=525600, description="Longest a notebook app may stay idle.")
+
+
+class OrgConfig(StrictModel):
+    org: str = Field(pattern=NAME_PATTERN, max_length=12, description="Short org name, the prefix of every name.")
+    environments: dict[str, Environment] = Field(min_length=1)
+    required_tags: list[str] = Field(default_factory=list, description="Tag keys every workspace must supply.")
+    guardrails: Guardrails
+    blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
+    engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
+
+    @field_validator("environments")
+    @classmethod
+    def _env_names(cls, value: dict[str, Environment]) -> dict[str, Environment]:
+        import re
+
+        for name in value:
+            if not re.match(r"^[a-z][a-z0-9]{0,9}$", name):
+                raise ValueError(f"environment name {name!r} must be 1-10 lowercase letters/digits, starting with a letter")
+        return value
+
+
+class Org:
+    """A loaded org config and the folder it lives in (the org root)."""
+
+    def __init__(self, config: OrgConfig, path: Path) -> None:
+        self.config = config
+        self.path = path
+        self.root = path.parent
+
+    @property
+    def name(self) -> str:
+        return self.config.org
+
+    @property
+    def workspaces_dir(self) -> Path:
+        return self.root / "workspaces"
+
+    def blueprint_dirs(self) -> list[Path]:
+        return [(self.root / p).resolve() for p in self.config.blueprint_paths]
+
+    def environment(self, name: str) -> Environment:
+        return self.config.environments[name]
+
+
+def find_org_file(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
+    """`--org PATH`, then `PROVISION_ORG`, then `provision.yaml` here or in a parent folder."""
+    chosen = explicit or os.environ.get("PROVISION_ORG")
+    if chosen:
+        path = Path(chosen)
+        if path.is_dir():
+            path = path / ORG_FILE
+        if not path.is_file():
+            raise InvalidInput.single(path, "", "org config not found", "check --org / PROVISION_ORG")
+        return path.resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / ORG_FILE
+        if candidate.is_file():
+            return candidate
+    raise InvalidInput.single(
+        ORG_FILE, "", f"no {ORG_FILE} in {here} or its parents",
+        "run from inside an org folder, or pass --org PATH (or set PROVISION_ORG)",
+    )
+
+
+def load_org(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Org:
+    path = find_org_file(explicit, start)
+    return Org(load_yaml_model(path, OrgConfig), path)

@@ -1,0 +1,62 @@
+"""The workspace spec, `workspaces/<name>.yaml`: what a data scientist asks for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from provisioner.models._base import StrictModel
+from provisioner.models.blueprint import SEMVER, Suppression
+
+WORKSPACE_NAME = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
+BLUEPRINT_REF = r"^[a-z][a-z0-9-]*[a-z0-9](@" + SEMVER[1:-1] + r")?$"
+EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+TAG_KEY = r"^[A-Za-z0-9 _.:/=+\-@]{1,128}$"
+
+# Tags the tool owns; a spec may not set them.
+STANDARD_TAG_KEYS = (
+    "provision:org",
+    "provision:workspace",
+    "provision:environment",
+    "provision:blueprint",
+    "owner",
+    "team",
+)
+
+
+class WorkspaceSpec(StrictModel):
+    name: str = Field(pattern=WORKSPACE_NAME, description="3-32 lowercase letters, digits and hyphens.")
+    blueprint: str = Field(pattern=BLUEPRINT_REF, description="`name@version`; the version is pinned on request.")
+    environment: str = Field(description="An environment of the org config.")
+    owner: str = Field(pattern=EMAIL, description="Owner's email; subscribed to the workspace alerts.")
+    team: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="Owning team.")
+    tags: dict[str, str] = Field(default_factory=dict, description="Extra tags, including the org's required tags.")
+    expires: dt.date | None = Field(None, description="Date after which the workspace is due for destruction.")
+    parameters: dict[str, Any] = Field(default_factory=dict, description="Values for the blueprint's parameters.")
+    suppressions: list[Suppression] = Field(default_factory=list, description="Accepted policy findings.")
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for key, tag_value in value.items():
+            if key in STANDARD_TAG_KEYS or key.startswith("provision:"):
+                raise ValueError(f"tag {key!r} is set by provision and cannot be overridden; remove it")
+            if key.lower().startswith("aws:"):
+                raise ValueError(f"tag {key!r}: the `aws:` prefix is reserved by AWS")
+            if not re.match(TAG_KEY, key):
+                raise ValueError(f"tag key {key!r} is not a valid AWS tag key")
+            if len(str(tag_value)) > 256:
+                raise ValueError(f"tag {key!r}: value is longer than 256 characters")
+        return value
+
+    @property
+    def blueprint_name(self) -> str:
+        return self.blueprint.partition("@")[0]
+
+    @property
+    def blueprint_version(self) -> str | None:
+        return self.blueprint.partition("@")[2] or None

@@ -1,0 +1,157 @@
+"""Synthesizes workspaces into Terraform JSON, one stack and one state each.
+
+All workspaces of a run share one cdktn App in one process: the jsii runtime
+costs ~3 s and ~0.9 GiB to start, so it is paid once. Output is written to a
+temporary folder and moved into place per workspace, so a failed run leaves
+the previous output untouched. A content hash of everything that feeds a
+workspace's config lets an unchanged workspace skip synth without starting jsii.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.models.resolved import WorkspaceContext
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INFRA_DIR = PROJECT_ROOT / "infra"
+SYNTH_META = "provision-synth.json"
+TARGET_VERSIONS = {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    name: str
+    stack_dir: Path
+    resources: int
+    reused: bool
+    notes: tuple[str, ...] = ()
+
+    @property
+    def config_path(self) -> Path:
+        return self.stack_dir / "cdk.tf.json"
+
+
+def _tool_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(INFRA_DIR.rglob("*.py")):
+        digest.update(path.relative_to(INFRA_DIR).as_posix().encode())
+        digest.update(path.read_bytes())
+    from importlib.metadata import PackageNotFoundError, version
+
+    for package in ("provision", "cdktn", "cdktn-provider-aws"):
+        try:
+            digest.update(f"{package}=={version(package)}".encode())
+        except PackageNotFoundError:
+            pass
+    return digest.hexdigest()
+
+
+def inputs_hash(ctx: WorkspaceContext, org_file: Path | None, local_state: str | None) -> str:
+    """Everything that feeds a workspace's synthesized config, hashed."""
+    digest = hashlib.sha256()
+    for path in (ctx.spec_path, ctx.blueprint_path, org_file):
+        digest.update(b"|")
+        if path is not None and Path(path).is_file():
+            digest.update(Path(path).read_bytes())
+    digest.update(repr(sorted(ctx.parameters.items())).encode())
+    digest.update((local_state or "").encode())
+    digest.update(_tool_fingerprint().encode())
+    return digest.hexdigest()
+
+
+def stack_dir(out_dir: Path, name: str) -> Path:
+    return out_dir / "stacks" / name
+
+
+def local_state_path(state_root: Path, out_dir: Path, name: str) -> str:
+    """Local state lives outside the synth output (which is replaced on every synth)."""
+    target = state_root / name / "terraform.tfstate"
+    return os.path.relpath(target, stack_dir(out_dir, name))
+
+
+def count_resources(config: dict) -> int:
+    return sum(len(items) for items in config.get("resource", {}).values())
+
+
+def _read_meta(folder: Path) -> dict:
+    try:
+        return json.loads((folder / SYNTH_META).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def synthesize(
+    contexts: list[WorkspaceContext],
+    out_dir: Path,
+    *,
+    state_root: Path,
+    org_file: Path | None = None,
+    force: bool = False,
+) -> list[SynthResult]:
+    """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`."""
+    out_dir = out_dir.resolve()
+    plans: list[tuple[WorkspaceContext, str, str | None]] = []
+    results: dict[str, SynthResult] = {}
+    for ctx in contexts:
+        local = local_state_path(state_root, out_dir, ctx.name) if ctx.env.state.backend == "local" else None
+        digest = inputs_hash(ctx, org_file, local)
+        folder = stack_dir(out_dir, ctx.name)
+        meta = _read_meta(folder)
+        if not force and meta.get("inputs_hash") == digest and (folder / "cdk.tf.json").is_file():
+            results[ctx.name] = SynthResult(ctx.name, folder, meta.get("resources", 0), True, tuple(meta.get("notes", [])))
+        else:
+            plans.append((ctx, digest, local))
+    if plans:
+        results.update(_synthesize_fresh(plans, out_dir))
+    return [results[ctx.name] for ctx in contexts]
+
+
+def _synthesize_fresh(plans: list[tuple[WorkspaceContext, str, str | None]], out_dir: Path) -> dict[str, SynthResult]:
+    from provisioner.node import ensure_node
+
+    ensure_node()
+    from cdktn import App
+
+    from infra.sdk_defaults import sdk_defaults
+    from infra.workspace_stack import WorkspaceStack
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, SynthResult] = {}
+    with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as tmp:
+        app = App(outdir=tmp, context={"targetVersions": TARGET_VERSIONS})
+        stacks = {ctx.name: WorkspaceStack(app, ctx, local_state_path=local) for ctx, _, local in plans}
+        app.synth()
+        for ctx, digest, _ in plans:
+            produced = stack_dir(Path(tmp), ctx.name)
+            config = json.loads((produced / "cdk.tf.json").read_text())
+            notes = tuple(stacks[ctx.name].notes)
+            (produced / "sagemaker-defaults.yaml").write_text(_dump_yaml(sdk_defaults(ctx)))
+            meta = {"inputs_hash": digest, "resources": count_resources(config), "notes": list(notes),
+                    "blueprint": ctx.blueprint.ref}
+            (produced / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+            final = stack_dir(out_dir, ctx.name)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            # Keep Terraform's working files (.terraform, lock file) across synths.
+            for keep in (".terraform", ".terraform.lock.hcl"):
+                if (final / keep).exists():
+                    shutil.move(str(final / keep), str(produced / keep))
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(produced, final)
+            results[ctx.name] = SynthResult(ctx.name, final, meta["resources"], False, notes)
+    return results
+
+
+def _dump_yaml(data: dict) -> str:
+    import yaml
+
+    return "# SageMaker Python SDK intelligent defaults, written by `provision synth`.\n" + yaml.safe_dump(
+        data, sort_keys=False
+    )

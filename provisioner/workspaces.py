@@ -1,0 +1,134 @@
+"""Loads workspace specs and resolves them against the org config and the catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from provisioner.capability_checks import run_checks
+from provisioner.catalog import Catalog
+from provisioner.errors import InvalidInput, Problem, ProblemCollector
+from provisioner.models._base import problems_from_validation, read_yaml
+from provisioner.models.org import Org
+from provisioner.models.resolved import WorkspaceContext
+from provisioner.models.workspace import WorkspaceSpec
+
+
+def standard_tags(org: str, spec: WorkspaceSpec, blueprint_ref: str) -> dict[str, str]:
+    return {
+        "provision:org": org,
+        "provision:workspace": spec.name,
+        "provision:environment": spec.environment,
+        "provision:blueprint": blueprint_ref,
+        "owner": spec.owner,
+        "team": spec.team,
+    }
+
+
+def parse_spec(data: Any, file: str | Path) -> WorkspaceSpec:
+    if not isinstance(data, dict):
+        raise InvalidInput.single(file, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return WorkspaceSpec.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(problems_from_validation(file, exc)) from None
+
+
+def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path) -> WorkspaceContext:
+    """Check a parsed spec against the org and its blueprint; report every problem at once."""
+    problems = ProblemCollector()
+    env = org.config.environments.get(spec.environment)
+    if env is None:
+        problems.add(file, "environment", f"unknown environment {spec.environment!r}",
+                     f"environments in {org.path.name}: {', '.join(org.config.environments)}")
+    for key in org.config.required_tags:
+        if not spec.tags.get(key):
+            problems.add(file, f"tags.{key}", "missing required tag", f"the org requires tags: {', '.join(org.config.required_tags)}")
+    if spec.blueprint_version is None:
+        problems.add(file, "blueprint", f"{spec.blueprint!r} has no version",
+                     f"pin one, for example {spec.blueprint}@<version> (see `provision blueprints show {spec.blueprint}`)")
+    entry = None
+    try:
+        entry = catalog.resolve(spec.blueprint, file=file)
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    parameters: dict[str, Any] = {}
+    if entry is not None:
+        from provisioner.parameters import effective_parameters
+
+        parameters, issues = effective_parameters(entry.blueprint, spec.parameters, org.config.guardrails)
+        if not issues:
+            issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails)
+        for field, message, hint in issues:
+            problems.add(file, field, message, hint)
+    problems.raise_if_any()
+    assert entry is not None and env is not None
+    tags = {**spec.tags, **standard_tags(org.name, spec, entry.blueprint.ref)}
+    return WorkspaceContext(
+        org=org.name,
+        name=spec.name,
+        environment=spec.environment,
+        env=env,
+        blueprint=entry.blueprint,
+        owner=spec.owner,
+        team=spec.team,
+        tags=dict(sorted(tags.items())),
+        parameters=parameters,
+        guardrails=org.config.guardrails,
+        expires=spec.expires,
+        suppressions=tuple(entry.blueprint.suppressions) + tuple(spec.suppressions),
+        spec_path=Path(file) if file else None,
+        blueprint_path=entry.path,
+    )
+
+
+def spec_path(org: Org, name: str) -> Path:
+    return org.workspaces_dir / f"{name}.yaml"
+
+
+def load_spec(path: Path) -> WorkspaceSpec:
+    spec = parse_spec(read_yaml(path), path)
+    if path.stem != spec.name:
+        raise InvalidInput.single(path, "name", f"{spec.name!r} does not match the file name {path.name!r}",
+                                  f"rename the file to {spec.name}.yaml or fix `name`")
+    return spec
+
+
+def load_workspace(org: Org, catalog: Catalog, path: Path) -> WorkspaceContext:
+    return resolve(load_spec(path), org, catalog, _display(path, org))
+
+
+def _display(path: Path, org: Org) -> str:
+    try:
+        return str(path.resolve().relative_to(org.root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def workspace_files(org: Org) -> list[Path]:
+    return sorted(org.workspaces_dir.glob("*.yaml")) if org.workspaces_dir.is_dir() else []
+
+
+def load_named(org: Org, catalog: Catalog, name: str) -> WorkspaceContext:
+    path = spec_path(org, name)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in workspace_files(org)) or "none"
+        raise InvalidInput.single(path.relative_to(org.root) if path.is_relative_to(org.root) else path, "",
+                                  f"no workspace named {name!r}", f"workspaces: {known}; create one with `provision request`")
+    return load_workspace(org, catalog, path)
+
+
+def load_all(org: Org, catalog: Catalog, paths: list[Path] | None = None) -> list[WorkspaceContext]:
+    """Load many specs, collecting the problems of all of them before failing."""
+    contexts: list[WorkspaceContext] = []
+    problems: list[Problem] = []
+    for path in paths if paths is not None else workspace_files(org):
+        try:
+            contexts.append(load_workspace(org, catalog, path))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    return contexts
