@@ -33,7 +33,7 @@ def parse_spec(data: Any, file: str | Path) -> WorkspaceSpec:
     try:
         return WorkspaceSpec.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(problems_from_validation(file, exc)) from None
+        raise InvalidInput(problems_from_validation(file, exc, model=WorkspaceSpec)) from None
 
 
 def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path) -> WorkspaceContext:
@@ -88,16 +88,22 @@ def spec_path(org: Org, name: str) -> Path:
     return org.workspaces_dir / f"{name}.yaml"
 
 
-def load_spec(path: Path) -> WorkspaceSpec:
-    spec = parse_spec(read_yaml(path), path)
+def load_spec(path: Path, shown: str | Path | None = None) -> WorkspaceSpec:
+    shown = shown or path
+    try:
+        data = read_yaml(path)
+    except InvalidInput as exc:
+        raise InvalidInput([Problem(str(shown), p.field, p.message, p.hint) for p in exc.problems]) from None
+    spec = parse_spec(data, shown)
     if path.stem != spec.name:
-        raise InvalidInput.single(path, "name", f"{spec.name!r} does not match the file name {path.name!r}",
+        raise InvalidInput.single(shown, "name", f"{spec.name!r} does not match the file name {path.name!r}",
                                   f"rename the file to {spec.name}.yaml or fix `name`")
     return spec
 
 
 def load_workspace(org: Org, catalog: Catalog, path: Path) -> WorkspaceContext:
-    return resolve(load_spec(path), org, catalog, _display(path, org))
+    shown = _display(path, org)
+    return resolve(load_spec(path, shown), org, catalog, shown)
 
 
 def _display(path: Path, org: Org) -> str:

@@ -7,8 +7,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import click
-
 from provisioner.errors import EXIT_FAILED, EXIT_INVALID, ProvisionError
 
 
@@ -31,14 +29,6 @@ def run(fn: Callable[[], Any]) -> int:
         if debug:
             raise
         return report(exc)
-    except click.ClickException as exc:  # bad arguments: typer/click already explain
-        exc.show()
-        return EXIT_INVALID if exc.exit_code == 2 else exc.exit_code
-    except click.exceptions.Abort:
-        print("aborted", file=sys.stderr)
-        return EXIT_FAILED
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -45,10 +45,16 @@ def _register() -> None:
 _register()
 
 
-def main() -> None:
+def cli(argv: list[str] | None = None) -> int:
+    """Run `provision` with `argv`; returns the exit code (tests call this directly)."""
     from provisioner.cli._errors import run
 
-    raise SystemExit(run(lambda: app(standalone_mode=False)))
+    # standalone mode: typer itself reports usage errors, with exit code 2.
+    return run(lambda: app(args=argv, prog_name="provision", standalone_mode=True))
+
+
+def main() -> None:
+    raise SystemExit(cli())
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the file and the dotted field.
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,26 +33,56 @@ def dotted(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def _hint_for(error: dict[str, Any]) -> str:
+def field_description(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """The `description` of the field at `loc`, walking nested models, dicts and lists."""
+    import typing
+
+    annotation: Any = model
+    info = None
+    for part in loc:
+        while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0] if args else None
+        if typing.get_origin(annotation) in (list, dict):
+            annotation = typing.get_args(annotation)[-1]  # this part is a key or an index
+            continue
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
+            info = annotation.model_fields.get(part)
+            if info is None:
+                return ""
+            annotation = info.annotation
+        else:
+            return ""
+    return (info.description or "") if info else ""
+
+
+def _hint_for(error: dict[str, Any], description: str) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "remove it or check its spelling against the reference in docs/"
     if kind == "missing":
-        return "add it"
-    return ""
+        return f"add it ({description})" if description else "add it"
+    return description
 
 
-def problems_from_validation(file: str | Path, exc: ValidationError, prefix: str = "") -> list[Problem]:
+def problems_from_validation(
+    file: str | Path, exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and x.startswith("function-")))
         field = dotted(((prefix,) if prefix else ()) + loc)
         message = error["msg"]
+        given = error.get("input")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
-        elif error["type"] not in ("missing",) and "input" in error and not isinstance(error["input"], (dict, list)):
-            message = f"{message} (given: {error['input']!r})"
-        problems.append(Problem(str(file), field, message, _hint_for(error)))
+        elif error["type"] == "string_pattern_mismatch":
+            message = f"{given!r} is not valid here"
+        elif error["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
+        elif error["type"] != "missing" and not isinstance(given, (dict, list)):
+            message = f"{message} (given: {given!r})"
+        problems.append(Problem(str(file), field, message, _hint_for(error, field_description(model, loc))))
     return problems
 
 
@@ -79,4 +110,4 @@ def load_yaml_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(problems_from_validation(path, exc)) from None
+        raise InvalidInput(problems_from_validation(path, exc, model=model)) from None

@@ -58,7 +58,7 @@ class Guardrails(StrictModel):
 
 
 class OrgConfig(StrictModel):
-    org: str = Field(pattern=NAME_PATTERN, max_length=12, description="Short org name, the prefix of every name.")
+    org: str = Field(pattern=NAME_PATTERN, max_length=12, description="2-12 lowercase letters, digits and hyphens, starting with a letter; the prefix of every name.")
     environments: dict[str, Environment] = Field(min_length=1)
     required_tags: list[str] = Field(default_factory=list, description="Tag keys every workspace must supply.")
     guardrails: Guardrails

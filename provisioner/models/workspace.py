@@ -27,11 +27,11 @@ STANDARD_TAG_KEYS = (
 
 
 class WorkspaceSpec(StrictModel):
-    name: str = Field(pattern=WORKSPACE_NAME, description="3-32 lowercase letters, digits and hyphens.")
-    blueprint: str = Field(pattern=BLUEPRINT_REF, description="`name@version`; the version is pinned on request.")
+    name: str = Field(pattern=WORKSPACE_NAME, description="3-32 lowercase letters, digits and hyphens, starting with a letter.")
+    blueprint: str = Field(pattern=BLUEPRINT_REF, description="Blueprint as `name@version`, for example gpu-training@1.0.0.")
     environment: str = Field(description="An environment of the org config.")
-    owner: str = Field(pattern=EMAIL, description="Owner's email; subscribed to the workspace alerts.")
-    team: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="Owning team.")
+    owner: str = Field(pattern=EMAIL, description="Owner's email address, for example alice@example.com (gets the workspace alerts).")
+    team: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="Owning team: lowercase letters, digits and hyphens, starting with a letter.")
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags, including the org's required tags.")
     expires: dt.date | None = Field(None, description="Date after which the workspace is due for destruction.")
     parameters: dict[str, Any] = Field(default_factory=dict, description="Values for the blueprint's parameters.")

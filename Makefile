@@ -1,0 +1,46 @@
+# provision: `make demo` and `make test` set up everything from a clean checkout.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLS := .tools
+NODE_DIR := $(TOOLS)/node
+NODE_BIN := $(NODE_DIR)/node_modules/node/bin/node
+export PATH := $(CURDIR)/$(NODE_DIR)/node_modules/node/bin:$(PATH)
+export CHECKPOINT_DISABLE := 1
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: setup test demo bench docs clean
+
+setup: $(VENV)/.installed node providers checkov
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# jsii needs Node 22+; the machine's may be older (Node 20 is end-of-life for jsii).
+node:
+	@major=$$(node --version 2>/dev/null | sed -E 's/^v([0-9]+).*/\1/'); \
+	if [ -x $(NODE_BIN) ] || [ "$${major:-0}" -ge 22 ]; then exit 0; fi; \
+	echo "installing Node 22 into $(NODE_DIR) (npm package node@22)"; \
+	npm install --silent --no-audit --no-fund --prefix $(NODE_DIR) node@22 && $(NODE_BIN) --version
+
+providers: $(VENV)/.installed
+	@if [ -f scripts/provider_mirror.py ]; then $(PY) scripts/provider_mirror.py; fi
+
+checkov:
+	@if [ -f scripts/install_checkov.sh ]; then bash scripts/install_checkov.sh; fi
+
+test: setup
+	$(VENV)/bin/pytest
+
+demo: setup
+	bash scripts/demo.sh
+
+bench: setup
+	$(PY) scripts/bench.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .build cdktf.out examples/acme/cdktf.out examples/acme/.provision

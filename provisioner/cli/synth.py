@@ -1,0 +1,48 @@
+"""`provision synth`: workspaces -> Terraform JSON, through the CDK layer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from provisioner.cli._context import session
+from provisioner.cli._output import OutputFormat, console, print_json
+from provisioner.errors import InvalidInput
+
+DEFAULT_OUT = "cdktf.out"
+
+
+def synth(
+    name: Optional[str] = typer.Argument(None, help="Workspace to synthesize."),
+    all_: bool = typer.Option(False, "--all", help="Synthesize every workspace (one process, one CDK app)."),
+    out: Optional[Path] = typer.Option(None, "--out", help=f"Output folder (default: {DEFAULT_OUT} in the org folder)."),
+    force: bool = typer.Option(False, "--force", help="Synthesize even when nothing that feeds it changed."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
+    from provisioner.synth import synthesize
+    from provisioner.workspaces import load_all, load_named
+
+    if bool(name) == all_:
+        raise InvalidInput.single("<command line>", "NAME", "give a workspace name or --all, not both or neither",
+                                  "for example: provision synth churn-model")
+    s = session()
+    contexts = load_all(s.org, s.catalog) if all_ else [load_named(s.org, s.catalog, name)]
+    out_dir = (out or s.root / DEFAULT_OUT).resolve()
+    results = synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path, force=force)
+    if output == OutputFormat.json:
+        print_json([{"workspace": r.name, "config": str(r.config_path), "resources": r.resources,
+                     "reused": r.reused, "notes": list(r.notes)} for r in results])
+        return
+    for r in results:
+        how = "unchanged, reused" if r.reused else "synthesized"
+        console().print(f"{r.name}: {r.resources} resources, {how} -> {os.path.relpath(r.config_path)}")
+        for note in r.notes:
+            console().print(f"  note: {note}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("synth")(synth)

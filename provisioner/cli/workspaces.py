@@ -1,0 +1,147 @@
+"""`provision request` and `provision validate`: asking for a workspace, and checking specs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from provisioner.cli._context import session
+from provisioner.cli._output import OutputFormat, console, print_json
+from provisioner.errors import InvalidInput, ProblemCollector
+
+ARGS = "<command line>"
+
+
+def parse_assignments(values: list[str], option: str, *, typed: bool) -> dict[str, Any]:
+    """`a.b=v` pairs; with `typed`, values are YAML scalars/lists (`2`, `true`, `[a, b]`)."""
+    import yaml
+
+    problems = ProblemCollector()
+    parsed: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            problems.add(ARGS, option, f"{item!r} is not KEY=VALUE", f"write it as {option} key=value")
+            continue
+        if typed:
+            try:
+                parsed[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+            except yaml.YAMLError:
+                parsed[key.strip()] = raw
+        else:
+            parsed[key.strip()] = raw
+    problems.raise_if_any()
+    return parsed
+
+
+def write_new_file(path: Path, text: str) -> None:
+    """Write atomically, and never over an existing file (even one created meanwhile)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.link(tmp, path)  # fails if `path` exists: no overwrite race
+    finally:
+        os.unlink(tmp)
+
+
+def render_spec(spec: dict[str, Any]) -> str:
+    import yaml
+
+    header = "# Workspace spec written by `provision request`. Change it through review, like code.\n"
+    return header + yaml.safe_dump(spec, sort_keys=False, default_flow_style=False)
+
+
+def request(
+    name: str = typer.Argument(..., help="Workspace name: lowercase letters, digits, hyphens."),
+    blueprint: str = typer.Option(..., "--blueprint", "-b", help="NAME or NAME@VERSION (default: latest release)."),
+    env: str = typer.Option(..., "--env", "-e", help="Environment from provision.yaml."),
+    owner: str = typer.Option(..., "--owner", help="Owner's email address."),
+    team: str = typer.Option(..., "--team", help="Owning team."),
+    set_: list[str] = typer.Option([], "--set", help="Parameter value, a.b=v (repeatable)."),
+    tag: list[str] = typer.Option([], "--tag", help="Tag, k=v (repeatable)."),
+    expires: Optional[str] = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Request a workspace: validate everything, then write workspaces/NAME.yaml."""
+    from provisioner.parameters import nest
+    from provisioner.workspaces import parse_spec, resolve, spec_path
+
+    s = session()
+    path = spec_path(s.org, name)
+    shown = os.path.relpath(path, s.root)
+    if path.exists():
+        raise InvalidInput.single(shown, "", f"workspace {name!r} already exists",
+                                  "pick another name, or edit the spec through review")
+    problems = ProblemCollector()
+    pinned = blueprint
+    try:
+        pinned = s.catalog.resolve(blueprint, file=ARGS, field="--blueprint").blueprint.ref
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+    spec: dict[str, Any] = {
+        "name": name,
+        "blueprint": pinned,
+        "environment": env,
+        "owner": owner,
+        "team": team,
+    }
+    try:
+        spec["tags"] = parse_assignments(tag, "--tag", typed=False)
+        parameters = nest(parse_assignments(set_, "--set", typed=True))
+    except InvalidInput as exc:
+        problems.extend(exc.problems)
+        parameters = {}
+    if expires:
+        try:
+            spec["expires"] = dt.date.fromisoformat(expires)
+        except ValueError:
+            problems.add(ARGS, "--expires", f"{expires!r} is not a date", "use YYYY-MM-DD")
+    if parameters:
+        spec["parameters"] = parameters
+    if env not in s.org.config.environments:
+        problems.add(ARGS, "--env", f"unknown environment {env!r}",
+                     f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")
+    ctx = None
+    try:
+        ctx = resolve(parse_spec(spec, ARGS), s.org, s.catalog, ARGS)
+    except InvalidInput as exc:
+        # The blueprint problem was already reported above; do not repeat it.
+        problems.extend(p for p in exc.problems if p not in problems.problems)
+    problems.raise_if_any()
+    assert ctx is not None
+    write_new_file(path, render_spec(spec))
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "path": str(path), "blueprint": ctx.blueprint.ref})
+        return
+    console().print(f"wrote {shown} ({ctx.blueprint.ref}, {ctx.environment})")
+    console().print(f"next: provision synth {name}")
+
+
+def validate(
+    paths: list[Path] = typer.Argument(None, help="Spec files (default: every workspace of the org)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Validate workspace specs against the org config and their blueprints; exit 0 when valid."""
+    from provisioner.workspaces import load_all
+
+    s = session()
+    contexts = load_all(s.org, s.catalog, [p.resolve() for p in paths] if paths else None)
+    if output == OutputFormat.json:
+        print_json([{"workspace": c.name, "blueprint": c.blueprint.ref, "environment": c.environment, "valid": True}
+                    for c in contexts])
+        return
+    for ctx in contexts:
+        console().print(f"[green]ok[/] {ctx.name} ({ctx.blueprint.ref}, {ctx.environment})")
+    console().print(f"{len(contexts)} workspace(s) valid")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("request")(request)
+    app.command("validate")(validate)
