@@ -40,7 +40,7 @@ class StudioConfig(StrictModel):
 class Environment(StrictModel):
     account_id: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id.")
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region, for example `eu-west-1`.")
-    state: StateConfig
+    state: StateConfig = Field(description="Terraform state backend of this environment's workspaces.")
     subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
     security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
     studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
@@ -59,9 +59,9 @@ class Guardrails(StrictModel):
 
 class OrgConfig(StrictModel):
     org: str = Field(pattern=NAME_PATTERN, max_length=12, description="2-12 lowercase letters, digits and hyphens, starting with a letter; the prefix of every name.")
-    environments: dict[str, Environment] = Field(min_length=1)
+    environments: dict[str, Environment] = Field(min_length=1, description="Environment name (1-10 lowercase letters/digits) to its account, region and state backend.")
     required_tags: list[str] = Field(default_factory=list, description="Tag keys every workspace must supply.")
-    guardrails: Guardrails
+    guardrails: Guardrails = Field(description="Limits no workspace may exceed; checked on request and enforced by IAM.")
     blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
     engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
 

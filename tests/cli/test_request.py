@@ -1,0 +1,89 @@
+"""`provision request`: the data scientist's way in, and the error contract on bad requests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+REQUEST = ["request", "vision-lab", "--blueprint", "gpu-training", "--env", "dev",
+           "--owner", "carol@example.com", "--team", "vision", "--tag", "cost-center=cc-4242"]
+
+
+def test_request_writes_a_spec_pinned_to_the_latest_blueprint_version(run, acme: Path):
+    # GIVEN the example org
+    # WHEN a data scientist requests a workspace with one parameter set
+    result = run(*REQUEST, "--set", "training.max_instances=3", "--expires", "2027-01-31")
+    # THEN the spec is written, pinned, with only what was asked for
+    assert result.code == 0, result.err
+    spec = yaml.safe_load((acme / "workspaces" / "vision-lab.yaml").read_text())
+    assert spec["blueprint"] == "gpu-training@1.0.0"
+    assert spec["parameters"] == {"training": {"max_instances": 3}}
+    assert spec["tags"] == {"cost-center": "cc-4242"}
+    assert str(spec["expires"]) == "2027-01-31"
+    # AND the written spec validates
+    assert run("validate", "workspaces/vision-lab.yaml").code == 0
+
+
+def test_fails_when_the_workspace_already_exists(run, acme: Path):
+    # GIVEN an existing workspace spec
+    before = (acme / "workspaces" / "churn-model.yaml").read_text()
+    # WHEN someone requests the same name
+    result = run(*REQUEST[:1], "churn-model", *REQUEST[2:])
+    # THEN it is refused with exit 2 and the spec is untouched
+    assert result.code == 2
+    assert "already exists" in result.err
+    assert (acme / "workspaces" / "churn-model.yaml").read_text() == before
+
+
+def test_fails_when_the_gpu_type_is_not_allowed_and_nothing_is_written(run, acme: Path):
+    # WHEN the request asks for a GPU outside the org allowlist and too many instances
+    result = run(*REQUEST, "--set", "training.instance_types=[ml.p5.48xlarge]", "--set", "training.max_instances=9")
+    # THEN both problems are reported at once, exit 2, no file written
+    assert result.code == 2
+    assert len(result.error_lines) == 2
+    assert "parameters.training.instance_types[0]: 'ml.p5.48xlarge' is not allowed by the org guardrails" in result.err
+    assert "parameters.training.max_instances: 9 exceeds the org guardrail max_training_instances (4)" in result.err
+    assert not (acme / "workspaces" / "vision-lab.yaml").exists()
+    assert "Traceback" not in result.err
+
+
+def test_fails_when_many_things_are_wrong_and_reports_them_all(run):
+    # WHEN the blueprint version, environment, owner and a tag are all wrong
+    result = run("request", "x1", "--blueprint", "gpu-training@9.9.9", "--env", "qa", "--owner", "nope",
+                 "--team", "vision")
+    # THEN each gets its own line naming the field
+    assert result.code == 2
+    text = "\n".join(result.error_lines)
+    for field in ("--blueprint", "--env", "owner", "name"):
+        assert f": {field}:" in text, text
+
+
+def test_fails_when_a_required_tag_is_missing(run):
+    result = run("request", "vision-lab", "--blueprint", "gpu-training", "--env", "dev",
+                 "--owner", "carol@example.com", "--team", "vision")
+    assert result.code == 2
+    assert "tags.cost-center: missing required tag" in result.err
+
+
+def test_fails_when_a_spec_tries_to_override_a_standard_tag(run):
+    result = run(*REQUEST, "--tag", "provision:workspace=other")
+    assert result.code == 2
+    assert "cannot be overridden" in result.err
+
+
+def test_fails_when_a_parameter_is_unknown(run):
+    result = run(*REQUEST, "--set", "training.max_gpus=2")
+    assert result.code == 2
+    assert "parameters.training.max_gpus: unknown parameter" in result.err
+
+
+def test_fails_when_a_set_is_not_key_value(run):
+    result = run(*REQUEST, "--set", "training.max_instances")
+    assert result.code == 2
+    assert "--set: 'training.max_instances' is not KEY=VALUE" in result.err
+
+
+def test_fails_when_an_argument_is_unknown_with_exit_code_2(run):
+    result = run("validate", "--bogus")
+    assert result.code == 2

@@ -1,0 +1,124 @@
+"""`provision validate` and the error contract for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def write(acme: Path, name: str, text: str) -> None:
+    (acme / "workspaces" / f"{name}.yaml").write_text(text)
+
+
+VALID = """\
+name: NAME
+blueprint: gpu-training@1.0.0
+environment: dev
+owner: alice@example.com
+team: growth
+tags: {cost-center: cc-1}
+"""
+
+
+def test_validate_accepts_the_example_org(run):
+    result = run("validate", "--output", "json")
+    assert result.code == 0, result.err
+    names = {row["workspace"] for row in json.loads(result.out)}
+    assert {"churn-model", "fraud-detector"} <= names
+
+
+@pytest.mark.parametrize(
+    ("case", "text", "field", "fragment"),
+    [
+        ("yaml_syntax", "name: bad\n  x: [\n", "line 2, column 4", "invalid YAML"),
+        ("unknown_key", VALID + "colour: blue\n", "colour", "unknown field"),
+        ("wrong_type", VALID + "parameters: {training: {max_instances: lots}}\n",
+         "parameters.training.max_instances", "expected integer"),
+        ("bad_name", VALID.replace("NAME", "Bad_Name"), "name", "is not valid here"),
+        ("unknown_blueprint", VALID.replace("gpu-training@1.0.0", "gpu-trainer@1.0.0"),
+         "blueprint", "unknown blueprint 'gpu-trainer'"),
+        ("unknown_version", VALID.replace("1.0.0", "3.0.0"),
+         "blueprint", "has no version '3.0.0'"),
+        ("unpinned_version", VALID.replace("@1.0.0", ""), "blueprint", "has no version"),
+        ("unknown_environment", VALID.replace("environment: dev", "environment: qa"),
+         "environment", "unknown environment 'qa'"),
+        ("guardrail", VALID + "parameters: {budget: {monthly_usd: 99999}}\n",
+         "parameters.budget.monthly_usd", "exceeds the org guardrail max_monthly_budget_usd"),
+        ("missing_required_tag", VALID.replace("{cost-center: cc-1}", "{}"),
+         "tags.cost-center", "missing required tag"),
+        ("blueprint_range", VALID + "parameters: {logs: {retention_days: 3}}\n",
+         "parameters.logs.retention_days", "not allowed by the blueprint"),
+        ("file_name_mismatch", VALID.replace("NAME", "other-name"), "name", "does not match the file name"),
+        ("not_a_mapping", "- just\n- a list\n", "", "expected a mapping"),
+    ],
+)
+def test_fails_when_a_spec_is_invalid(run, acme: Path, case: str, text: str, field: str, fragment: str):
+    # GIVEN one bad spec beside the valid ones
+    slug = case.replace("_", "-")
+    write(acme, slug, text.replace("NAME", slug))
+    # WHEN validating everything
+    result = run("validate")
+    # THEN exit 2, one line names the file and the field, and says what is wrong
+    assert result.code == 2, result.out
+    assert "Traceback" not in result.err
+    file = f"workspaces/{slug}.yaml"
+    lines = [line for line in result.error_lines if file in line]
+    assert lines, result.err
+    assert any(f"{file}: {field}" in line and fragment in line for line in lines), lines
+
+
+def test_fails_when_several_specs_are_invalid_and_reports_all_of_them(run, acme: Path):
+    write(acme, "bad-one", VALID.replace("NAME", "bad-one").replace("dev", "qa"))
+    write(acme, "bad-two", VALID.replace("NAME", "bad-two") + "parameters: {training: {max_instances: 99}}\n")
+    result = run("validate")
+    assert result.code == 2
+    assert any("bad-one.yaml" in line for line in result.error_lines)
+    assert any("bad-two.yaml" in line for line in result.error_lines)
+
+
+def test_fails_when_the_org_config_is_invalid(run, acme: Path):
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text().replace('account_id: "111111111111"', 'account_id: "123"', 1) + "colour: blue\n")
+    result = run("validate")
+    assert result.code == 2
+    assert any("provision.yaml: environments.dev.account_id" in line for line in result.error_lines)
+    assert any("provision.yaml: colour: unknown field" in line for line in result.error_lines)
+
+
+def test_fails_when_no_org_config_is_found(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("validate")
+    assert result.code == 2
+    assert "no provision.yaml" in result.err
+
+
+def test_fails_when_a_blueprint_is_invalid(run, acme: Path):
+    # GIVEN an org blueprint folder with a broken blueprint
+    folder = acme / "blueprints" / "broken"
+    folder.mkdir(parents=True)
+    (folder / "1.0.0.yaml").write_text("name: broken\nversion: 1.0.0\ndescription: x\ncapabilities: [training]\n")
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text().replace("blueprint_paths: []", "blueprint_paths: [blueprints]"))
+    # WHEN anything loads the catalog
+    result = run("blueprints", "list")
+    # THEN the blueprint file and field are named
+    assert result.code == 2
+    assert any("broken/1.0.0.yaml: capabilities" in line and "foundation" in line for line in result.error_lines)
+
+
+def test_blueprints_show_lists_parameters_and_defaults(run):
+    result = run("blueprints", "show", "gpu-training@1.0.0", "--output", "json")
+    assert result.code == 0
+    data = json.loads(result.out)
+    params = {p["name"]: p for p in data["parameters"]}
+    assert params["training.max_instances"]["default"] == 2
+    assert "org guardrail max_training_instances" in params["training.max_instances"]["limits"]
+    assert "registry" in data["creates"]
+
+
+def test_fails_when_blueprint_show_names_an_unknown_version(run):
+    result = run("blueprints", "show", "gpu-training@7.0.0")
+    assert result.code == 2
+    assert "available versions: 1.0.0" in result.err
