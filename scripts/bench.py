@@ -1,0 +1,171 @@
+"""`make bench`: wall time and peak memory of the CLI, median of several runs, side by side.
+
+B1 light commands (and proof they import no cdktn/jsii/boto3/sagemaker), B2 synth of one full-mlops
+workspace beside the floor (cdktn + AWS provider + an empty stack), B3 synth --all of 200 generated
+workspaces, B4 synth again with nothing changed, B5 audit of one workspace with a cached synth.
+Peak memory is the sum of the RSS of the whole process tree (python + node), sampled every 20 ms.
+Writes nothing to the repository except when --write-docs is given (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PROVISION = [str(VENV_BIN / "provision")]
+FLOOR = """
+from provisioner.node import ensure_node
+ensure_node()
+from cdktn import App, TerraformStack
+from cdktn_provider_aws.provider import AwsProvider
+import tempfile
+app = App(outdir=tempfile.mkdtemp())
+stack = TerraformStack(app, "floor")
+AwsProvider(stack, "aws", region="eu-west-1")
+app.synth()
+"""
+HEAVY = ("jsii", "cdktn", "boto3", "botocore", "sagemaker")
+
+
+def _tree_rss_kib(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as handle:
+                for line in handle:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            with open(f"/proc/{current}/task/{current}/children") as handle:
+                stack.extend(int(x) for x in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak MiB of the process tree) of one run; raises if the command fails."""
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss_kib(process.pid))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} failed ({process.returncode}):\n{process.stderr.read().decode()[-2000:]}")
+    return wall, peak / 1024
+
+
+def median_of(runs: int, argv: list[str], cwd: Path, before=None) -> tuple[float, float]:
+    walls, peaks = [], []
+    for _ in range(runs):
+        if before:
+            before()
+        wall, peak = measure(argv, cwd)
+        walls.append(wall)
+        peaks.append(peak)
+    return statistics.median(walls), max(peaks)
+
+
+def heavy_imports(argv: list[str], cwd: Path) -> list[str]:
+    """Top-level packages of HEAVY that `python -X importtime` shows being imported."""
+    code = "import sys; from provisioner.cli.main import cli; sys.exit(cli(sys.argv[1:]))"
+    result = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *argv], cwd=cwd,
+                            capture_output=True, text=True)
+    found = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            module = line.rsplit("|", 1)[1].strip().split(".")[0]
+            if module in HEAVY:
+                found.add(module)
+    return sorted(found)
+
+
+def generate_org(target: Path, count: int) -> None:
+    shutil.copytree(ROOT / "examples" / "acme", target, ignore=shutil.ignore_patterns(".provision", "cdktf.out"))
+    template = (target / "workspaces" / "forecasting.yaml").read_text()
+    for index in range(count):
+        name = f"ws-{index:03d}"
+        (target / "workspaces" / f"{name}.yaml").write_text(template.replace("name: forecasting", f"name: {name}"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--fleet", type=int, default=200)
+    parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/performance.md")
+    args = parser.parse_args()
+    env = dict(os.environ)
+    rows: list[tuple[str, str, float, float, str]] = []
+    with tempfile.TemporaryDirectory(prefix="provision-bench-") as tmp:
+        org = Path(tmp) / "acme"
+        shutil.copytree(ROOT / "examples" / "acme", org, ignore=shutil.ignore_patterns(".provision", "cdktf.out"))
+        for argv in (["--help"], ["blueprints", "list"], ["validate"]):
+            wall, peak = median_of(args.runs, PROVISION + argv, org)
+            heavy = heavy_imports(argv, org)
+            verdict = "ok" if wall <= 0.5 and not heavy else f"MISSED{' (imports ' + ','.join(heavy) + ')' if heavy else ''}"
+            rows.append(("B1", "provision " + " ".join(argv), wall, peak, f"<= 0.5 s, no heavy imports: {verdict}"))
+
+        floor_wall, floor_peak = median_of(max(3, args.runs // 2), [sys.executable, "-c", FLOOR], org)
+        rows.append(("B2", "floor: cdktn + AWS provider, empty stack", floor_wall, floor_peak, ""))
+        one = ["synth", "forecasting", "--force"]
+        b2_wall, b2_peak = median_of(max(3, args.runs // 2), PROVISION + one, org)
+        rows.append(("B2", "provision synth forecasting (full-mlops)", b2_wall, b2_peak,
+                     f"<= floor + 1.0 s = {floor_wall + 1:.2f} s: {'ok' if b2_wall <= floor_wall + 1 else 'MISSED'}"))
+
+        fleet = Path(tmp) / "fleet"
+        generate_org(fleet, args.fleet)
+        b3_wall, b3_peak = median_of(1, PROVISION + ["synth", "--all", "--force"], fleet)
+        rows.append(("B3", f"provision synth --all ({args.fleet + 4} workspaces)", b3_wall, b3_peak,
+                     f"<= 3 x B2 = {3 * b2_wall:.2f} s, <= 2048 MiB: "
+                     f"{'ok' if b3_wall <= 3 * b2_wall and b3_peak <= 2048 else 'MISSED'}"))
+
+        b4_wall, b4_peak = median_of(args.runs, PROVISION + ["synth", "forecasting"], org)
+        rows.append(("B4", "provision synth forecasting (unchanged)", b4_wall, b4_peak,
+                     f"<= 10% of B2 = {0.1 * b2_wall:.2f} s: {'ok' if b4_wall <= 0.1 * b2_wall else 'MISSED'}"))
+        try:
+            b5_wall, b5_peak = median_of(args.runs, PROVISION + ["audit", "forecasting", "--no-checkov"], org)
+            rows.append(("B5", "provision audit forecasting (cached synth)", b5_wall, b5_peak,
+                         f"<= B4 + 0.5 s = {b4_wall + 0.5:.2f} s: {'ok' if b5_wall <= b4_wall + 0.5 else 'MISSED'}"))
+        except SystemExit as exc:
+            rows.append(("B5", "provision audit forecasting", float("nan"), float("nan"), f"failed: {str(exc)[:80]}"))
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, {_mem_gib():.0f} GiB, Python {platform.python_version()}"
+    table = ["| bench | command | median wall (s) | peak memory (MiB) | target |", "|---|---|---|---|---|"]
+    table += [f"| {b} | {c} | {w:.2f} | {p:.0f} | {t} |" for b, c, w, p, t in rows]
+    print(f"machine: {machine}\n")
+    print("\n".join(table))
+    if args.write_docs:
+        write_docs(machine, table)
+
+
+def _mem_gib() -> float:
+    with open("/proc/meminfo") as handle:
+        return int(handle.readline().split()[1]) / 1024 / 1024
+
+
+def write_docs(machine: str, table: list[str]) -> None:
+    path = ROOT / "docs" / "performance.md"
+    text = path.read_text() if path.exists() else ""
+    marker_start, marker_end = "<!-- bench:start -->", "<!-- bench:end -->"
+    block = "\n".join([marker_start, f"Measured {time.strftime('%Y-%m-%d')} on {machine}.", "", *table, marker_end])
+    if marker_start in text:
+        text = text.split(marker_start)[0] + block + text.split(marker_end)[1]
+    else:
+        text += "\n" + block + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
