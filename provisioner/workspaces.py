@@ -79,6 +79,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path) -
         guardrails=org.config.guardrails,
         expires=spec.expires,
         suppressions=tuple(entry.blueprint.suppressions) + tuple(spec.suppressions),
+        members=tuple(spec.members),
         spec_path=Path(file) if file else None,
         blueprint_path=entry.path,
     )

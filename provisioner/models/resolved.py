@@ -28,6 +28,7 @@ class WorkspaceContext:
     guardrails: Guardrails
     expires: dt.date | None = None
     suppressions: tuple[Suppression, ...] = ()
+    members: tuple[str, ...] = ()
     spec_path: Path | None = None
     blueprint_path: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)

@@ -36,6 +36,21 @@ class WorkspaceSpec(StrictModel):
     expires: dt.date | None = Field(None, description="Date after which the workspace is due for destruction.")
     parameters: dict[str, Any] = Field(default_factory=dict, description="Values for the blueprint's parameters.")
     suppressions: list[Suppression] = Field(default_factory=list, description="Accepted policy findings.")
+    members: list[str] = Field(
+        default_factory=list, description="Email addresses of the workspace's data scientists (notebooks capability)."
+    )
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: list[str]) -> list[str]:
+        import re
+
+        for member in value:
+            if not re.match(EMAIL, member):
+                raise ValueError(f"member {member!r} is not an email address, for example carol@example.com")
+        if len(set(m.lower() for m in value)) != len(value):
+            raise ValueError("members must not repeat")
+        return value
 
     @field_validator("tags")
     @classmethod
