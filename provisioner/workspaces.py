@@ -36,7 +36,7 @@ def parse_spec(data: Any, file: str | Path) -> WorkspaceSpec:
         raise InvalidInput(problems_from_validation(file, exc, model=WorkspaceSpec)) from None
 
 
-def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path) -> WorkspaceContext:
+def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, source: Path | None = None) -> WorkspaceContext:
     """Check a parsed spec against the org and its blueprint; report every problem at once."""
     problems = ProblemCollector()
     env = org.config.environments.get(spec.environment)
@@ -80,7 +80,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path) -
         expires=spec.expires,
         suppressions=tuple(entry.blueprint.suppressions) + tuple(spec.suppressions),
         members=tuple(spec.members),
-        spec_path=Path(file) if file else None,
+        spec_path=source.resolve() if source else None,
         blueprint_path=entry.path,
     )
 
@@ -104,7 +104,7 @@ def load_spec(path: Path, shown: str | Path | None = None) -> WorkspaceSpec:
 
 def load_workspace(org: Org, catalog: Catalog, path: Path) -> WorkspaceContext:
     shown = _display(path, org)
-    return resolve(load_spec(path, shown), org, catalog, shown)
+    return resolve(load_spec(path, shown), org, catalog, shown, source=path)
 
 
 def _display(path: Path, org: Org) -> str:

@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "provisioner.cli.blueprints",
     "provisioner.cli.workspaces",
     "provisioner.cli.synth",
+    "provisioner.cli.fleet",
 ]
 
 

@@ -19,6 +19,9 @@ def synth(
     name: Optional[str] = typer.Argument(None, help="Workspace to synthesize."),
     all_: bool = typer.Option(False, "--all", help="Synthesize every workspace (one process, one CDK app)."),
     out: Optional[Path] = typer.Option(None, "--out", help=f"Output folder (default: {DEFAULT_OUT} in the org folder)."),
+    changed_since: Optional[str] = typer.Option(
+        None, "--changed-since", help="With --all: only workspaces whose spec, blueprint, org config or infra/ changed since this git ref."
+    ),
     force: bool = typer.Option(False, "--force", help="Synthesize even when nothing that feeds it changed."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
@@ -29,8 +32,18 @@ def synth(
     if bool(name) == all_:
         raise InvalidInput.single("<command line>", "NAME", "give a workspace name or --all, not both or neither",
                                   "for example: provision synth churn-model")
+    if changed_since and not all_:
+        raise InvalidInput.single("<command line>", "--changed-since", "only works with --all",
+                                  "for example: provision synth --all --changed-since origin/main")
     s = session()
     contexts = load_all(s.org, s.catalog) if all_ else [load_named(s.org, s.catalog, name)]
+    if changed_since:
+        from provisioner.fleet import select_changed
+
+        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
+        if not contexts:
+            console().print(f"no workspace changed since {changed_since}")
+            return
     out_dir = (out or s.root / DEFAULT_OUT).resolve()
     results = synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path, force=force)
     if output == OutputFormat.json:
