@@ -18,19 +18,40 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 class StateConfig(StrictModel):
     """Where a workspace's Terraform state lives. One state per workspace."""
 
-    backend: Literal["s3", "local"] = Field(description="`s3` for shared remote state, `local` for trials.")
+    backend: Literal["s3", "local", "remote"] = Field(
+        description="`s3` for shared remote state, `local` for trials, `remote` for HCP Terraform / Terraform Enterprise."
+    )
     bucket: str | None = Field(None, description="S3 bucket holding the state (required for `s3`).")
     key_prefix: str = Field("provision", description="Key prefix; the key is `<prefix>/<workspace>/terraform.tfstate`.")
     region: str | None = Field(None, description="Region of the state bucket; defaults to the environment's region.")
     endpoint: str | None = Field(
         None, description="S3 endpoint override (for S3-compatible stores and emulators); leave empty for AWS."
     )
+    organization: str | None = Field(None, description="HCP Terraform / TFE organization (required for `remote`).")
+    hostname: str = Field("app.terraform.io", description="HCP Terraform or Terraform Enterprise host (`remote`).")
+    workspace_name: str = Field(
+        "{org}-{workspace}-{environment}",
+        description="HCP Terraform workspace name pattern (`remote`); placeholders {org}, {workspace}, {environment}.",
+    )
 
     @model_validator(mode="after")
-    def _bucket_for_s3(self) -> "StateConfig":
+    def _backend_settings(self) -> "StateConfig":
         if self.backend == "s3" and not self.bucket:
             raise ValueError("`bucket` is required when backend is s3; run `provision bootstrap ENV` to create one")
+        if self.backend == "remote" and not self.organization:
+            raise ValueError("`organization` is required when backend is remote (your HCP Terraform organization)")
+        if self.backend == "remote":
+            try:
+                self.workspace_name.format(org="o", workspace="w", environment="e")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"workspace_name {self.workspace_name!r} has an unknown placeholder ({exc}); "
+                                 "use {org}, {workspace}, {environment}") from None
+            if "{workspace}" not in self.workspace_name:
+                raise ValueError("workspace_name must contain {workspace}: one HCP Terraform workspace per workspace")
         return self
+
+    def remote_workspace(self, org: str, workspace: str, environment: str) -> str:
+        return self.workspace_name.format(org=org, workspace=workspace, environment=environment)
 
 
 class StudioConfig(StrictModel):
