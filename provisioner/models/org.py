@@ -66,6 +66,14 @@ class Environment(StrictModel):
     security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
     studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
 
+    @model_validator(mode="after")
+    def _vpc_pairs(self) -> "Environment":
+        if self.subnet_ids and not self.security_group_ids:
+            raise ValueError("`subnet_ids` needs `security_group_ids` too: VPC jobs run in both")
+        if self.security_group_ids and not self.subnet_ids:
+            raise ValueError("`security_group_ids` needs `subnet_ids` too: VPC jobs run in both")
+        return self
+
 
 class Guardrails(StrictModel):
     training_instance_types: list[str] = Field(description="Allowlist of training instance types.")
@@ -85,6 +93,15 @@ class OrgConfig(StrictModel):
     guardrails: Guardrails = Field(description="Limits no workspace may exceed; checked on request and enforced by IAM.")
     blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
     engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
+
+    @field_validator("org")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        # AWS reserves these prefixes (resource groups: aws; S3 buckets: sthree-, amzn-s3-demo-, xn--).
+        for prefix in ("aws", "sthree", "amzn-s3-demo", "xn--"):
+            if value.startswith(prefix):
+                raise ValueError(f"org name {value!r} starts with {prefix!r}, which AWS reserves; pick another prefix")
+        return value
 
     @field_validator("environments")
     @classmethod
