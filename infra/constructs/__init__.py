@@ -1,0 +1,44 @@
+"""L2 constructs: one resource "intent" each, with safe defaults and grant methods.
+
+Conventions (shared with the capability layer and the other helpers):
+
+- Signature `Thing(scope, id, *, props)`; every optional prop documents its
+  default *behaviour*. Constructs never print or read files.
+- Pass constructs, not ARNs: `bucket.grant_read_write(role)` also grants the
+  bucket's KMS key. A "grantee" is anything with `add_to_policy(*statements)`
+  (`ExecutionRole`, `ManagedPolicy`).
+- Terraform addresses are an API: each construct overrides the logical id of
+  its resources to its own `id` (`aws_s3_bucket.data`, `aws_s3_bucket_policy.data`),
+  so construct ids must be unique per stack and never change (renames go
+  through cdktn's `move_to`).
+- Protection: every resource whose Terraform type is in `PROTECTED_TYPES`
+  is synthesized with `lifecycle { prevent_destroy = true }`. The lifecycle
+  commands find protected resources with `protected_addresses(config)` on a
+  synthesized cdk.tf.json instead of guessing.
+
+This module is pure Python and cheap to import (CLI code may use it); import the
+constructs from their own modules, for example
+`from infra.constructs.secure_bucket import SecureBucket`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Stateful resources: deleting one loses data, keys or history.
+PROTECTED_TYPES: tuple[str, ...] = (
+    "aws_s3_bucket",
+    "aws_kms_key",
+    "aws_ecr_repository",
+    "aws_sagemaker_model_package_group",
+)
+
+
+def protected_addresses(config: dict[str, Any]) -> list[str]:
+    """Terraform addresses (`aws_s3_bucket.data`) that carry `prevent_destroy = true` in a cdk.tf.json."""
+    found = []
+    for resource_type, resources in sorted(config.get("resource", {}).items()):
+        for name, body in sorted(resources.items()):
+            if (body.get("lifecycle") or {}).get("prevent_destroy") is True:
+                found.append(f"{resource_type}.{name}")
+    return found

@@ -1,0 +1,61 @@
+"""ExecutionRole: the IAM role SageMaker assumes to run the workspace's jobs."""
+
+from __future__ import annotations
+
+from cdktn_provider_aws.iam_role import IamRole
+from cdktn_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from infra.constructs._base import PolicyDocument, Statement, address, policy_json, statement
+
+SAGEMAKER = "sagemaker.amazonaws.com"
+
+
+def trust_policy(account_id: str) -> str:
+    """Only SageMaker may assume the role, and only on behalf of this account."""
+    return policy_json([statement(
+        "SageMakerAssumesRoleForThisAccount", "sts:AssumeRole", principal={"Service": SAGEMAKER},
+        conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+    )])
+
+
+class ExecutionRole(Construct):
+    """A SageMaker execution role with one inline least-privilege policy and no managed policies.
+
+    Permissions arrive through grants (`bucket.grant_read(role)`, `key.grant_...`)
+    or `add_to_policy`; each is scoped to the workspace's own resources. The
+    inline policy is created with the first statement, so a role nobody
+    granted anything has no permissions at all. AWS-managed policies (such as
+    AmazonSageMakerFullAccess) are never attached.
+
+    Props:
+      name: the role's physical name.
+      policy_name: name of the inline policy.
+      account_id: the account whose SageMaker may assume the role.
+      description: shown in the IAM console.
+      max_session_hours: longest session SageMaker may hold; default 12 (a
+        training job refreshes its credentials, so this is not a runtime cap).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, policy_name: str, account_id: str,
+                 partition: str = "aws", description: str, max_session_hours: int = 12) -> None:
+        super().__init__(scope, id)
+        self.name, self._policy_name = name, policy_name
+        self.resource = address(IamRole(
+            self, "role", name=name, description=description, assume_role_policy=trust_policy(account_id),
+            max_session_duration=max_session_hours * 3600,
+        ), id)
+        self.arn = f"arn:{partition}:iam::{account_id}:role/{name}"
+        self._inline: IamRolePolicy | None = None
+        self.policy = PolicyDocument(self._write_policy)
+
+    def _write_policy(self, statements: list[Statement]) -> None:
+        document = policy_json(statements)
+        if self._inline is None:
+            self._inline = address(IamRolePolicy(
+                self, "policy", name=self._policy_name, role=self.resource.name, policy=document), self.node.id)
+        else:
+            self._inline.policy = document
+
+    def add_to_policy(self, *statements: Statement) -> None:
+        self.policy.add(*statements)

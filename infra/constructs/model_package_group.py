@@ -1,0 +1,48 @@
+"""ModelPackageGroup: a SageMaker model registry group (the workspace's versioned models)."""
+
+from __future__ import annotations
+
+from cdktn_provider_aws.sagemaker_model_package_group import SagemakerModelPackageGroup
+from constructs import Construct
+
+from infra.constructs._base import Grantee, address, protect, statement
+
+
+class ModelPackageGroup(Construct):
+    """A model package group; `prevent_destroy`, since it holds the model history and approvals.
+
+    Props:
+      name: the group's physical name.
+      arn: its ARN (computable from account, region and name).
+      description: shown in SageMaker Studio; default empty.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, arn: str, description: str = "") -> None:
+        super().__init__(scope, id)
+        self.name, self.arn = name, arn
+        self.packages_arn = arn.replace(":model-package-group/", ":model-package/", 1) + "/*"
+        self.resource = address(SagemakerModelPackageGroup(
+            self, "group", model_package_group_name=name,
+            model_package_group_description=description or None, lifecycle=protect(),
+        ), id)
+
+    def grant_read(self, grantee: Grantee) -> None:
+        grantee.add_to_policy(
+            statement("DescribeModelRegistry", "sagemaker:DescribeModelPackageGroup", self.arn),
+            statement("DescribeModelPackages", "sagemaker:DescribeModelPackage", self.packages_arn),
+            # List calls support no resource-level permissions.
+            statement("ListModelPackages", ("sagemaker:ListModelPackages", "sagemaker:ListModelPackageGroups"), "*"),
+        )
+
+    def grant_register(self, grantee: Grantee) -> None:
+        """Register new model versions (tagged on creation) in this group only."""
+        self.grant_read(grantee)
+        grantee.add_to_policy(
+            statement("RegisterModelPackages", "sagemaker:CreateModelPackage", [self.arn, self.packages_arn]),
+            statement("TagModelPackagesOnCreate", "sagemaker:AddTags", self.packages_arn,
+                      conditions={"StringEquals": {"sagemaker:TaggingAction": "CreateModelPackage"}}),
+        )
+
+    def grant_approve(self, grantee: Grantee) -> None:
+        """Change the approval status (and metadata) of this group's model versions."""
+        grantee.add_to_policy(statement("ApproveModelPackages", "sagemaker:UpdateModelPackage", self.packages_arn))

@@ -1,0 +1,103 @@
+"""One TerraformStack per workspace: provider, backend, capabilities, tags.
+
+The stack id is the workspace name, so its output lands in
+`<out>/stacks/<workspace>/cdk.tf.json` with one Terraform state per workspace.
+"""
+
+from __future__ import annotations
+
+from cdktn import (
+    Aspects,
+    CloudBackend,
+    LocalBackend,
+    NamedCloudWorkspace,
+    S3Backend,
+    S3BackendEndpointConfig,
+    TerraformStack,
+)
+from cdktn_provider_aws.provider import AwsProvider
+from constructs import Construct
+
+from infra.capabilities import WorkspaceParts, build_capabilities
+from infra.resource_names import WorkspaceNames
+from infra.tagging import WorkspaceTags
+from provisioner.models.resolved import WorkspaceContext
+
+
+class WorkspaceStack(TerraformStack):
+    """Everything one workspace's blueprint asks for, in one Terraform configuration.
+
+    Args:
+      scope: the cdktn App (one App holds every workspace of a run).
+      ctx: the resolved workspace.
+      local_state_path: required for environments with `backend: local`; the
+        state file path, relative to the stack's output folder and outside it
+        (synth replaces that folder on every run).
+
+    Attributes:
+      notes: human notes for the synth summary ("confirm the alert email", ...).
+      parts: the shared WorkspaceParts the capabilities built.
+    """
+
+    def __init__(self, scope: Construct, ctx: WorkspaceContext, *, local_state_path: str | None = None) -> None:
+        super().__init__(scope, ctx.name)
+        self.ctx = ctx
+        self.names = WorkspaceNames.of(ctx)
+        self.notes: list[str] = []
+        AwsProvider(self, "aws", region=ctx.region, allowed_account_ids=[ctx.account_id])
+        self._backend(local_state_path)
+        self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)
+        build_capabilities(self.parts)
+        self._access_policy_outputs()
+        Aspects.of(self).add(WorkspaceTags(ctx.tags))
+
+    def _access_policy_outputs(self) -> None:
+        """Every part of the access policy, known only once all capabilities added their statements."""
+        access = self.parts.access
+        self.parts.output("access_policy_arns", access.arns,
+                          "Every managed policy of the workspace access policy; attach all of them")
+        if len(access.parts) > 1:
+            self.parts.note(f"the workspace access policy is split into {len(access.parts)} managed policies "
+                            "(IAM limits one to 6,144 characters): attach every ARN in access_policy_arns")
+
+    def _backend(self, local_state_path: str | None) -> None:
+        state = self.ctx.env.state
+        if state.backend == "local":
+            if not local_state_path:
+                raise ValueError(f"workspace {self.ctx.name}: a local backend needs local_state_path "
+                                 "(outside the synth output, which is replaced on every synth)")
+            LocalBackend(self, path=local_state_path)
+            self.notes.append(f"state is local ({local_state_path}): for trials only, nobody else can see or lock it")
+            return
+        if state.backend == "remote":
+            # HCP Terraform / Terraform Enterprise; the token comes from `terraform login` or
+            # TF_TOKEN_<host>, never from the configuration.
+            assert state.organization is not None  # the org model requires it for remote
+            CloudBackend(
+                self,
+                organization=state.organization,
+                hostname=state.hostname,
+                workspaces=NamedCloudWorkspace(state.remote_workspace(self.ctx.org, self.ctx.name, self.ctx.environment)),
+            )
+            return
+        assert state.bucket is not None  # the org model requires it for s3
+        endpoint: dict = {}
+        if state.endpoint:
+            # An S3-compatible store or emulator: no AWS account or region to validate against.
+            endpoint = dict(
+                endpoints=S3BackendEndpointConfig(s3=state.endpoint),
+                use_path_style=True,
+                skip_credentials_validation=True,
+                skip_requesting_account_id=True,
+                skip_region_validation=True,
+                skip_metadata_api_check=True,
+            )
+        S3Backend(
+            self,
+            bucket=state.bucket,
+            key=self.ctx.state_key,
+            region=state.region or self.ctx.region,
+            encrypt=True,
+            use_lockfile=True,
+            **endpoint,
+        )

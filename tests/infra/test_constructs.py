@@ -1,0 +1,77 @@
+"""Construct mechanics: growing policy documents, and splitting a managed policy at IAM's size limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.constructs._base import PolicyDocument, statement
+
+
+def test_statements_with_one_sid_merge_their_resources():
+    # GIVEN a policy document that records what it would write
+    written = []
+    document = PolicyDocument(written.append)
+    # WHEN two buckets grant the same statement for their own resources, and one grant repeats
+    document.add(statement("ReadWorkspaceObjects", "s3:GetObject", "arn:aws:s3:::a/*"))
+    document.add(statement("ReadWorkspaceObjects", "s3:GetObject", "arn:aws:s3:::b/*"))
+    document.add(statement("ReadWorkspaceObjects", "s3:GetObject", "arn:aws:s3:::a/*"))
+    # THEN one statement lists both resources once each
+    assert written[-1] == [statement("ReadWorkspaceObjects", "s3:GetObject", ["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"])]
+
+
+def test_fails_when_one_sid_is_granted_with_different_actions():
+    # GIVEN a document with a statement
+    document = PolicyDocument(lambda statements: None)
+    document.add(statement("UseKey", "kms:Decrypt", "*"))
+    # WHEN the same Sid arrives with other actions  THEN it is refused rather than silently widened
+    with pytest.raises(ValueError, match="UseKey"):
+        document.add(statement("UseKey", ("kms:Decrypt", "kms:Encrypt"), "*"))
+
+
+def test_fails_when_a_statement_id_is_not_alphanumeric():
+    # GIVEN a Sid with a hyphen  THEN building the statement fails (IAM accepts only [A-Za-z0-9])
+    with pytest.raises(ValueError, match="alphanumeric"):
+        statement("read-objects", "s3:GetObject", "*")
+
+
+def _big_statements(count: int) -> list[dict]:
+    return [statement(f"Statement{i}", "s3:GetObject", [f"arn:aws:s3:::bucket-{i}-{j:02d}/*" for j in range(10)])
+            for i in range(count)]
+
+
+def test_managed_policy_spills_into_further_policies_at_the_size_limit(synthesized):
+    # GIVEN a managed policy that may split (synthesized: jsii is running), and far more than 6,144 characters
+    from cdktn import App, TerraformStack, Testing
+    from cdktn_provider_aws.provider import AwsProvider
+
+    from infra.constructs.managed_policy import MAX_POLICY_CHARS, ManagedPolicy, estimated_size
+
+    stack = TerraformStack(App(), "split")
+    AwsProvider(stack, "aws", region="eu-west-1")
+    policy = ManagedPolicy(stack, "access", name="p-1", description="d", part_name=lambda i: f"p-{i}")
+    statements = _big_statements(30)
+    # WHEN the statements are added one grant at a time
+    for item in statements:
+        policy.add_to_policy(item)
+    config = json.loads(Testing.synth(stack))["resource"]["aws_iam_policy"]
+    # THEN there are several policies, each within the limit, together holding every statement in order
+    assert len(config) == len(policy.parts) > 1
+    documents = [json.loads(config[k]["policy"]) for k in ["access"] + [f"access_{i}" for i in range(2, len(config) + 1)]]
+    assert [s for d in documents for s in d["Statement"]] == statements
+    assert all(estimated_size(d["Statement"]) <= MAX_POLICY_CHARS for d in documents)
+    assert [config[k]["name"] for k in sorted(config)] == sorted(f"p-{i}" for i in range(1, len(config) + 1))
+
+
+def test_fails_when_a_policy_that_may_not_split_outgrows_the_limit(synthesized):
+    # GIVEN a managed policy without part names
+    from cdktn import App, TerraformStack
+
+    from infra.constructs.managed_policy import ManagedPolicy
+
+    policy = ManagedPolicy(TerraformStack(App(), "single"), "access", name="p", description="d")
+    # WHEN statements exceed 6,144 characters  THEN synthesis stops with a message naming the policy
+    with pytest.raises(ValueError, match="policy p would exceed"):
+        for item in _big_statements(30):
+            policy.add_to_policy(item)
