@@ -8,6 +8,8 @@ NODE_DIR := $(TOOLS)/node
 NODE_BIN := $(NODE_DIR)/node_modules/node/bin/node
 export PATH := $(CURDIR)/$(NODE_DIR)/node_modules/node/bin:$(PATH)
 export CHECKPOINT_DISABLE := 1
+# This machine has no instance metadata service; do not let botocore wait for one.
+export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: setup test demo bench docs clean

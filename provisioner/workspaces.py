@@ -60,7 +60,8 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
 
         parameters, issues = effective_parameters(entry.blueprint, spec.parameters, org.config.guardrails)
         if not issues:
-            issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails)
+            issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails,
+                                environment=spec.environment, env=env, members=tuple(spec.members), owner=spec.owner)
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
     problems.raise_if_any()

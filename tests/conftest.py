@@ -17,6 +17,13 @@ from pathlib import Path
 
 import pytest
 
+# Tests never reach for the EC2 instance metadata service (a network address) or a developer's real AWS account.
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+for _key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_key, None)
+os.environ.__setitem__("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-tests/credentials")
+os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 

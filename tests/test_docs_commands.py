@@ -15,7 +15,7 @@ import pytest
 from provisioner.cli.main import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "blueprints").glob("*/README.md")])
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
 
 
@@ -30,7 +30,7 @@ def commands(path: Path) -> list[str]:
 DOCUMENTED = [(path, commands(path)) for path in DOCS if commands(path)]
 
 
-@pytest.mark.parametrize(("doc", "lines"), DOCUMENTED, ids=[p.name for p, _ in DOCUMENTED])
+@pytest.mark.parametrize(("doc", "lines"), DOCUMENTED, ids=[str(p.relative_to(ROOT)) for p, _ in DOCUMENTED])
 def test_documented_commands_run(doc: Path, lines: list[str], acme: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     # GIVEN a private copy of the example org, as the docs assume
     monkeypatch.chdir(acme)

@@ -1,4 +1,4 @@
-"""Serving rules that span several values: model sources, weights, autoscaling bounds."""
+"""Serving rules that span several values: model sources, weights, autoscaling bounds, shadow variants."""
 
 from __future__ import annotations
 
@@ -50,3 +50,57 @@ def one_model_source(params: dict[str, Any], guardrails: Guardrails) -> list[Iss
         issues.append(("serving.shadow_variant.name", f"{shadow['name']!r} is also a production variant name",
                        "give the shadow variant its own name"))
     return issues
+
+
+@check("serving")
+def shadow_needs_one_production_variant(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
+    # SageMaker CreateEndpointConfig: "If you use [ShadowProductionVariants], you can only specify one
+    # variant for ProductionVariants and one variant for ShadowProductionVariants."
+    variants = params.get("serving.variants") or []
+    if params.get("serving.shadow_variant") and len(variants) != 1:
+        return [("serving.shadow_variant", f"a shadow variant needs exactly one production variant, "
+                 f"there are {len(variants)}",
+                 "run the A/B test (several weighted variants) and the shadow test (one variant plus a shadow) "
+                 "one after the other")]
+    return []
+
+
+@check("serving")
+def every_variant_has_a_model_or_none_has(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
+    """All variants have a model source, or none has yet (then synth prepares everything but the endpoint)."""
+    from provisioner.model_sources import variants
+
+    found = variants(params)
+    missing = [v for v in found if v.source.kind == "none"]
+    if not missing or len(missing) == len(found):
+        return []
+    return [(v.source.field, f"variant {v.name!r} has no model while others have one",
+             "give it a model_package, or set serving.model_package (or image_uri + model_data) for all variants")
+            for v in missing]
+
+
+@check("monitoring")
+def monitoring_needs_captured_data(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
+    if "serving.data_capture_percentage" in params and params["serving.data_capture_percentage"] == 0:
+        return [("serving.data_capture_percentage", "0 turns data capture off, but data quality monitoring "
+                 "reads the captured data", "capture a share of the requests, e.g. 10")]
+    return []
+
+
+@check("serving")
+def model_packages_in_the_workspace_account(params: dict[str, Any], guardrails: Guardrails, *, env: Any = None) -> list[Issue]:
+    """Model packages must be in the environment's account and region (the group is checked at synth)."""
+    from provisioner.model_sources import PACKAGE_ARN, variants
+
+    if env is None:
+        return []
+    issues: dict[str, Issue] = {}  # one per parameter (serving.model_package may serve several variants)
+    for variant in variants(params):
+        match = PACKAGE_ARN.match(variant.source.package_arn) if variant.source.kind == "package" else None
+        if match and (match.group("account"), match.group("region")) != (env.account_id, env.region):
+            issues.setdefault(variant.source.field, (
+                variant.source.field,
+                f"model package {variant.source.package_arn!r} is in {match.group('account')}/{match.group('region')}, "
+                f"not in the environment's account {env.account_id}/{env.region}",
+                "register the model in this workspace's registry and use that version's ARN"))
+    return list(issues.values())

@@ -13,9 +13,12 @@ from provisioner.errors import EXIT_FAILED, EXIT_INVALID, ProvisionError
 def report(exc: ProvisionError) -> int:
     from provisioner.cli._output import err_console
 
+    from rich.markup import escape
+
     console = err_console()
     for line in exc.lines():
-        console.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+        # Escape: messages quote user input such as `[a@b.com]`, which is not markup.
+        console.print(f"[bold red]error:[/] {escape(line)}", highlight=False, markup=True, soft_wrap=True)
     return exc.exit_code
 
 

@@ -20,6 +20,8 @@ CAPABILITY_RESOURCES = {
     "serving": "SageMaker model, endpoint configuration (A/B variants, shadow, data capture), endpoint, autoscaling",
     "monitoring": "CloudWatch dashboard, alarms, data quality monitoring schedule",
     "experiments": "SageMaker managed MLflow tracking server",
+    "notebooks": "SageMaker Studio user profile per member, shared team space with idle shutdown, "
+    "Studio IAM policy (notebook instance type allowlist), optional custom JupyterLab image",
 }
 
 blueprints_app = typer.Typer(help="Browse the blueprint catalog.", no_args_is_help=True)

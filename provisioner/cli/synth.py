@@ -23,6 +23,7 @@ def synth(
         None, "--changed-since", help="With --all: only workspaces whose spec, blueprint, org config or infra/ changed since this git ref."
     ),
     force: bool = typer.Option(False, "--force", help="Synthesize even when nothing that feeds it changed."),
+    offline: bool = typer.Option(False, "--offline", help="Do not ask SageMaker which model package is latest-approved."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
@@ -44,6 +45,9 @@ def synth(
         if not contexts:
             console().print(f"no workspace changed since {changed_since}")
             return
+    from provisioner.model_sources import resolve_all
+
+    contexts = resolve_all(contexts, offline=offline)
     out_dir = (out or s.root / DEFAULT_OUT).resolve()
     results = synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path, force=force)
     if output == OutputFormat.json:

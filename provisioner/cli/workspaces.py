@@ -66,6 +66,7 @@ def request(
     team: str = typer.Option(..., "--team", help="Owning team."),
     set_: list[str] = typer.Option([], "--set", help="Parameter value, a.b=v (repeatable)."),
     tag: list[str] = typer.Option([], "--tag", help="Tag, k=v (repeatable)."),
+    member: list[str] = typer.Option([], "--member", help="Data scientist's email, for notebooks (repeatable)."),
     expires: Optional[str] = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
@@ -105,6 +106,8 @@ def request(
             problems.add(ARGS, "--expires", f"{expires!r} is not a date", "use YYYY-MM-DD")
     if parameters:
         spec["parameters"] = parameters
+    if member:
+        spec["members"] = list(member)
     if env not in s.org.config.environments:
         problems.add(ARGS, "--env", f"unknown environment {env!r}",
                      f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")

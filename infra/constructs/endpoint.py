@@ -1,0 +1,244 @@
+"""RealtimeEndpoint: models, an endpoint configuration with variants, the endpoint, and its autoscaling.
+
+How a change rolls out (checked in the AWS provider's source, see
+docs/decisions/serving-endpoint-rollout.md; the synthesized side is pinned by
+tests/infra_serving/test_serving_synth.py):
+
+- Every argument of `aws_sagemaker_endpoint_configuration` except `tags` is
+  ForceNew in the provider's schema (its Update only touches tags): SageMaker
+  endpoint configurations are immutable, so a weight change *replaces* the
+  configuration. That cannot be avoided with this provider. The configuration
+  therefore has no fixed name: `name_prefix` makes the provider pick a new
+  unique name (prefix + 26 characters) for each replacement, and
+  `create_before_destroy` creates the new one before the old is deleted.
+- `aws_sagemaker_endpoint.endpoint_config_name` is *not* ForceNew: the
+  provider calls UpdateEndpoint, which moves the live endpoint to the new
+  configuration (blue/green, no downtime), then waits until it is InService.
+  The endpoint keeps its name, so its autoscaling targets and alarms stay.
+- So a weight-only change plans as: 1 endpoint configuration created, the
+  endpoint updated in place, the old configuration destroyed; models and
+  autoscaling unchanged. (The cheaper UpdateEndpointWeightsAndCapacities API
+  is not reachable from Terraform.)
+- UpdateEndpoint resets each variant's instance count to the new
+  configuration's initial count: the provider does not expose
+  `RetainAllVariantProperties` (hashicorp/terraform-provider-aws#48990).
+  Application Auto Scaling then scales from there again.
+- Changing the instance type of, or removing, a variant makes UpdateEndpoint
+  fail while the variant is registered as a scalable target (SageMaker
+  docs, "Update endpoints that use auto scaling"). Give the variant no
+  `min_instances`/`max_instances` first (the serving capability does that for
+  min = max), apply, then change or remove it.
+
+Models are named `<workspace>-<variant>-<hash of the model source>`: a new
+model package or image gives the model a new name, so it is created before the
+configuration that uses it and the old one is deleted after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cdktn import TerraformResourceLifecycle
+from cdktn_provider_aws.appautoscaling_policy import (
+    AppautoscalingPolicy,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
+    AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
+)
+from cdktn_provider_aws.appautoscaling_target import AppautoscalingTarget
+from cdktn_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktn_provider_aws.sagemaker_endpoint_configuration import (
+    SagemakerEndpointConfiguration,
+    SagemakerEndpointConfigurationDataCaptureConfig,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions,
+    SagemakerEndpointConfigurationProductionVariants,
+    SagemakerEndpointConfigurationShadowProductionVariants,
+)
+from cdktn_provider_aws.sagemaker_model import SagemakerModel, SagemakerModelPrimaryContainer, SagemakerModelVpcConfig
+from constructs import Construct
+
+from infra.constructs._base import address
+from infra.constructs.customer_key import CustomerKey
+from infra.constructs.execution_role import ExecutionRole
+
+SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+INVOCATIONS_PER_INSTANCE = "SageMakerVariantInvocationsPerInstance"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one variant's model is made of: a model package, or an image with model data."""
+
+    name: str  # physical name
+    package_arn: str = ""
+    image_uri: str = ""
+    model_data_url: str = ""  # s3://...
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    name: str
+    instance_type: str
+    initial_instance_count: int
+    weight: float
+    model: ModelSpec
+    min_instances: int | None = None  # None: no autoscaling (the shadow variant)
+    max_instances: int | None = None
+
+
+@dataclass(frozen=True)
+class DataCapture:
+    """Capture requests and responses to S3 (SageMaker appends `<endpoint>/<variant>/yyyy/mm/dd/hh/`)."""
+
+    destination: str  # s3://bucket/prefix
+    sampling_percentage: int
+    key: CustomerKey
+
+
+def _tf_id(text: str) -> str:
+    """A Terraform-safe id fragment from a variant name (letters, digits, hyphens are allowed)."""
+    return text.replace(".", "_")
+
+
+class RealtimeEndpoint(Construct):
+    """A real-time SageMaker endpoint with production variants, an optional shadow variant and autoscaling.
+
+    Always: every model runs with network isolation under the workspace
+    execution role (and in the environment's VPC when `subnets` is given);
+    the endpoint configuration has no fixed name (`name_prefix`) and
+    `create_before_destroy`, so a changed configuration rolls out through
+    UpdateEndpoint without replacing the endpoint (see the module docstring).
+
+    Props:
+      endpoint_name: the endpoint's physical name (fixed: clients call it).
+      config_name_prefix: at most 37 characters; the provider appends 26.
+      role: the ExecutionRole SageMaker assumes for the models.
+      variants: 1-10 production variants; those with `min_instances` and
+        `max_instances` get a scalable target and a target-tracking policy.
+      shadow: a shadow variant receiving a copy of the traffic; default none.
+      key: encrypts the instances' storage volumes through the configuration's
+        `kms_key_arn`; `None` when an instance type has local NVMe storage
+        (SageMaker rejects the key then; the hardware encrypts those disks).
+      capture: data capture settings; default `None` (no capture).
+      subnets, security_group_ids: VPC placement of the models; default none.
+      target_invocations_per_instance: the autoscaling target (invocations
+        per instance per minute); default 100.
+      scaling_policy_name: variant name -> physical name of its scaling policy.
+      scale_in_cooldown, scale_out_cooldown: seconds; defaults 300 and 60.
+    Tags come from the workspace's tagging aspect.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        endpoint_name: str,
+        config_name_prefix: str,
+        role: ExecutionRole,
+        variants: Sequence[VariantSpec],
+        shadow: VariantSpec | None = None,
+        key: CustomerKey | None,
+        capture: DataCapture | None = None,
+        subnets: Sequence[str] = (),
+        security_group_ids: Sequence[str] = (),
+        target_invocations_per_instance: int = 100,
+        scaling_policy_name: Callable[[str], str],
+        scale_in_cooldown: int = 300,
+        scale_out_cooldown: int = 60,
+    ) -> None:
+        super().__init__(scope, id)
+        if not 1 <= len(variants) <= 10:
+            raise ValueError(f"an endpoint needs 1 to 10 production variants, got {len(variants)}")
+        if len(config_name_prefix) > 37:
+            raise ValueError(f"config_name_prefix {config_name_prefix!r} is longer than 37 characters")
+        self.name = endpoint_name
+        vpc = SagemakerModelVpcConfig(subnets=list(subnets), security_group_ids=list(security_group_ids)) \
+            if subnets else None
+
+        # The endpoint pulls images and model data with the role's permissions: wait for its policy too.
+        role_ready = [role.resource, *([role._inline] if role._inline is not None else [])]
+        self.models: dict[str, SagemakerModel] = {}
+        for variant in [*variants, *([shadow] if shadow else [])]:
+            container = SagemakerModelPrimaryContainer(
+                model_package_name=variant.model.package_arn or None,
+                image=variant.model.image_uri or None,
+                model_data_url=variant.model.model_data_url or None,
+            )
+            self.models[variant.name] = address(SagemakerModel(
+                self, f"model_{variant.name}",
+                name=variant.model.name,
+                execution_role_arn=role.arn,
+                enable_network_isolation=True,
+                primary_container=container,
+                vpc_config=vpc,
+                depends_on=role_ready,
+            ), f"{id}_model_{_tf_id(variant.name)}")
+
+        def production(v: VariantSpec) -> SagemakerEndpointConfigurationProductionVariants:
+            return SagemakerEndpointConfigurationProductionVariants(
+                variant_name=v.name, model_name=self.models[v.name].name, instance_type=v.instance_type,
+                initial_instance_count=v.initial_instance_count, initial_variant_weight=v.weight,
+            )
+
+        shadows = None
+        if shadow is not None:
+            shadows = [SagemakerEndpointConfigurationShadowProductionVariants(
+                variant_name=shadow.name, model_name=self.models[shadow.name].name,
+                instance_type=shadow.instance_type, initial_instance_count=shadow.initial_instance_count,
+                initial_variant_weight=shadow.weight,
+            )]
+        capture_config = None
+        if capture is not None:
+            capture_config = SagemakerEndpointConfigurationDataCaptureConfig(
+                enable_capture=True,
+                initial_sampling_percentage=capture.sampling_percentage,
+                destination_s3_uri=capture.destination,
+                kms_key_id=capture.key.arn,
+                capture_options=[SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=mode)
+                                 for mode in ("Input", "Output")],
+            )
+        self.config = address(SagemakerEndpointConfiguration(
+            self, "config",
+            name_prefix=config_name_prefix,
+            production_variants=[production(v) for v in variants],
+            shadow_production_variants=shadows,
+            data_capture_config=capture_config,
+            kms_key_arn=key.arn if key is not None else None,
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        ), id)
+        self.endpoint = address(SagemakerEndpoint(
+            self, "endpoint", name=endpoint_name, endpoint_config_name=self.config.name), id)
+        self.arn: str = self.endpoint.arn
+
+        self.scaling: dict[str, tuple[AppautoscalingTarget, AppautoscalingPolicy]] = {}
+        for variant in variants:
+            if variant.min_instances is None or variant.max_instances is None:
+                continue
+            target = address(AppautoscalingTarget(
+                self, f"scaling_{variant.name}",
+                service_namespace="sagemaker",
+                scalable_dimension=SCALABLE_DIMENSION,
+                # The endpoint's *name attribute* makes the target wait for the endpoint.
+                resource_id=f"endpoint/{self.endpoint.name}/variant/{variant.name}",
+                min_capacity=variant.min_instances,
+                max_capacity=variant.max_instances,
+            ), f"{id}_scaling_{_tf_id(variant.name)}")
+            policy = address(AppautoscalingPolicy(
+                self, f"scaling_policy_{variant.name}",
+                name=scaling_policy_name(variant.name),
+                policy_type="TargetTrackingScaling",
+                service_namespace=target.service_namespace,
+                scalable_dimension=target.scalable_dimension,
+                resource_id=target.resource_id,
+                target_tracking_scaling_policy_configuration=(
+                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                        target_value=target_invocations_per_instance,
+                        predefined_metric_specification=(
+                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                                predefined_metric_type=INVOCATIONS_PER_INSTANCE)),
+                        scale_in_cooldown=scale_in_cooldown,
+                        scale_out_cooldown=scale_out_cooldown,
+                    )),
+            ), f"{id}_scaling_{_tf_id(variant.name)}")
+            self.scaling[variant.name] = (target, policy)

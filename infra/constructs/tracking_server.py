@@ -1,0 +1,78 @@
+"""TrackingServer: a SageMaker managed MLflow tracking server with its own least-privilege role."""
+
+from __future__ import annotations
+
+from cdktn_provider_aws.sagemaker_mlflow_tracking_server import SagemakerMlflowTrackingServer
+from constructs import Construct
+
+from infra.constructs._base import Grantee, address, statement
+from infra.constructs.execution_role import ExecutionRole
+from infra.constructs.secure_bucket import READ_OBJECT, WRITE_OBJECT, SecureBucket
+
+SIZES = ("Small", "Medium", "Large")
+# IAM actions of the MLflow REST API served by the tracking server.
+MLFLOW_API = "sagemaker-mlflow:*"
+
+
+class TrackingServer(Construct):
+    """A managed MLflow tracking server storing its artifacts under `artifact_prefix/` of a workspace bucket.
+
+    The server runs under its own role, which SageMaker assumes: it may read
+    and write only `artifact_prefix/` of the bucket (and use the bucket's key),
+    nothing else; it does not register models in the SageMaker registry
+    (automatic registration would create model package groups outside the
+    workspace's own). Nobody can call the server without an IAM grant
+    (`grant_use`): the MLflow API is authorized by IAM (`sagemaker-mlflow:*`)
+    on the server's ARN, and SageMaker has no resource policy for tracking
+    servers, so "only the workspace's roles" means: only they get the grant.
+
+    Props:
+      name: the tracking server's physical name.
+      role_name, role_policy_name: physical names of its role and inline policy.
+      account_id, partition: where it lives.
+      bucket: the SecureBucket for artifacts.
+      artifact_prefix: folder in the bucket; default `mlflow`.
+      size: `Small`, `Medium` or `Large`; default Small.
+      maintenance_window: weekly start, `Day:HH:MM` in UTC; default `Sun:03:00`.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, name: str, role_name: str, role_policy_name: str,
+                 account_id: str, partition: str = "aws", bucket: SecureBucket, artifact_prefix: str = "mlflow",
+                 size: str = "Small", maintenance_window: str = "Sun:03:00") -> None:
+        super().__init__(scope, id)
+        if size not in SIZES:
+            raise ValueError(f"tracking server size must be one of {SIZES}, got {size!r}")
+        self.name = name
+        self.role = ExecutionRole(
+            self, f"{id}_role", name=role_name, policy_name=role_policy_name, account_id=account_id,
+            partition=partition, description=f"Role of the MLflow tracking server {name}",
+        )
+        prefix = artifact_prefix.strip("/")
+        self.artifact_uri = f"s3://{bucket.name}/{prefix}"
+        self.role.add_to_policy(
+            statement("ListMlflowArtifacts", ("s3:ListBucket", "s3:GetBucketLocation"), bucket.arn,
+                      conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}}),
+            statement("ReadWriteMlflowArtifacts", READ_OBJECT + WRITE_OBJECT, f"{bucket.arn}/{prefix}/*"),
+        )
+        if bucket.key is not None:
+            bucket.key.grant_encrypt_decrypt(self.role)
+        self.resource = address(SagemakerMlflowTrackingServer(
+            self, "server",
+            tracking_server_name=name,
+            artifact_store_uri=self.artifact_uri,
+            role_arn=self.role.arn,
+            tracking_server_size=size,
+            automatic_model_registration=False,
+            weekly_maintenance_window_start=maintenance_window,
+            depends_on=[self.role.resource],
+        ), id)
+        self.arn: str = self.resource.arn
+        self.url: str = self.resource.tracking_server_url
+
+    def grant_use(self, grantee: Grantee) -> None:
+        """Call the MLflow API of this server and open its UI (a presigned URL), nothing more."""
+        grantee.add_to_policy(statement(
+            "UseMlflowTrackingServer",
+            (MLFLOW_API, "sagemaker:CreatePresignedMlflowTrackingServerUrl", "sagemaker:DescribeMlflowTrackingServer"),
+            self.arn,
+        ))

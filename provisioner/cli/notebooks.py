@@ -1,0 +1,206 @@
+"""`provision open`: a presigned SageMaker Studio URL for a workspace member.
+
+    provision open notebook-lab-ws --member carol@example.com
+
+prints a URL that signs the member into Studio as their workspace profile
+(valid for 5 minutes by default; the Studio session then lasts SageMaker's
+default 12 hours). It says why it cannot instead: the workspace has no
+notebooks capability, its environment no Studio domain, the person is not a
+member, the credentials are for another account, the domain does not exist or
+signs in through IAM Identity Center, or the profile was not applied yet.
+
+Before asking for the URL it reads the domain (sagemaker:DescribeDomain) and
+warns on stderr about what the workspace cannot set itself: a domain without a
+customer KMS key (space volumes) or, in a VPC environment, one whose apps have
+direct internet access (not `VpcOnly`).
+
+boto3 is imported inside the command only (see provisioner.cloud.aws).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, NoReturn, Optional
+
+import typer
+
+from provisioner.cli._context import session
+from provisioner.cli._output import OutputFormat, console, err_console, print_json
+from provisioner.errors import InvalidInput, OperationFailed
+from provisioner.models.org import ORG_FILE
+
+if TYPE_CHECKING:
+    from provisioner.cloud.aws import Aws
+    from provisioner.models.resolved import WorkspaceContext
+
+ARGS = "<command line>"
+DEFAULT_EXPIRES_SECONDS = 300  # SageMaker's default and maximum for a presigned domain URL
+UNUSABLE_DOMAIN_STATUS = ("Deleting", "Failed", "Delete_Failed")
+
+
+@dataclass(frozen=True)
+class StudioUrl:
+    workspace: str
+    member: str
+    user_profile: str
+    domain_id: str
+    url: str
+    expires_in_seconds: int
+    space: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_aws() -> "Aws":
+    """The AWS session of the command (default credential chain, adaptive retries)."""
+    from provisioner.cloud.aws import Aws
+
+    return Aws()
+
+
+def _spec_file(ctx: "WorkspaceContext", root: os.PathLike[str] | str) -> str:
+    if ctx.spec_path is None:
+        return f"workspaces/{ctx.name}.yaml"
+    try:
+        return os.path.relpath(ctx.spec_path, root) if os.path.isabs(ctx.spec_path) else str(ctx.spec_path)
+    except ValueError:
+        return str(ctx.spec_path)
+
+
+def pick_member(ctx: "WorkspaceContext", given: str | None, spec_file: str) -> str:
+    """The member to open Studio for: `given` (any case), else the owner if a member, else the only member."""
+    members = list(ctx.members)
+    listed = ", ".join(members) or "none"
+    if given is not None:
+        for member in members:
+            if member.lower() == given.strip().lower():
+                return member
+        _not_a_member(ctx, given, spec_file, listed)
+    if ctx.owner.lower() in (m.lower() for m in members):
+        return next(m for m in members if m.lower() == ctx.owner.lower())
+    if len(members) == 1:
+        return members[0]
+    raise InvalidInput.single(ARGS, "--member", f"workspace {ctx.name!r} has {len(members)} members; say which one",
+                              f"members: {listed}; for example --member {members[0] if members else 'EMAIL'}")
+
+
+def _not_a_member(ctx: "WorkspaceContext", given: str, spec_file: str, listed: str) -> NoReturn:
+    from provisioner.models.workspace import EMAIL
+
+    if not re.match(EMAIL, given.strip()):
+        raise InvalidInput.single(ARGS, "--member", f"{given!r} is not an email address",
+                                  f"members of {ctx.name}: {listed}")
+    raise InvalidInput.single(spec_file, "members", f"{given!r} is not a member of workspace {ctx.name!r}",
+                              f"members: {listed}; to add them, add the address to `members:` and apply")
+
+
+def studio_url(ctx: "WorkspaceContext", member: str, aws: "Aws", *, shared_space: bool = False,
+               expires_in_seconds: int = DEFAULT_EXPIRES_SECONDS) -> StudioUrl:
+    """Check the account and the domain, then ask SageMaker for a presigned URL of the member's profile."""
+    from botocore.exceptions import ClientError
+
+    from infra.studio_names import member_profile_name, shared_space_name
+    from provisioner.cloud.aws import aws_errors, error_code
+
+    assert ctx.env.studio is not None  # the notebooks checks reject a workspace without a domain
+    domain_id = ctx.env.studio.domain_id
+    where = f"environments.{ctx.environment}.studio.domain_id in {ORG_FILE}"
+    identity = aws.identity(ctx.region)
+    if identity.account_id != ctx.account_id:
+        raise OperationFailed(
+            f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but workspace "
+            f"{ctx.name} lives in account {ctx.account_id} ({ctx.environment})",
+            f"use credentials for account {ctx.account_id} (for example AWS_PROFILE=<its profile>)",
+        )
+    client = aws.client("sagemaker", ctx.region)
+    with aws_errors(f"reading Studio domain {domain_id}"):
+        try:
+            domain = client.describe_domain(DomainId=domain_id)
+        except ClientError as exc:
+            # AWS answers ResourceNotFound; moto a ValidationException "Could not find domain".
+            if error_code(exc) == "ResourceNotFound" or "could not find domain" in str(exc).lower():
+                raise OperationFailed(
+                    f"Studio domain {domain_id} ({where}) does not exist in account {ctx.account_id}, {ctx.region}",
+                    f"list the domains with `aws sagemaker list-domains --region {ctx.region}` and fix {where}",
+                ) from None
+            raise
+    status = domain.get("Status", "")
+    if status in UNUSABLE_DOMAIN_STATUS:
+        raise OperationFailed(f"Studio domain {domain_id} is {status}: {domain.get('FailureReason') or 'no reason given'}",
+                              f"ask your platform team to repair the domain or change {where}")
+    if domain.get("AuthMode") == "SSO":
+        raise OperationFailed(
+            f"Studio domain {domain_id} signs users in through IAM Identity Center, which has no presigned URLs",
+            "open Studio from your AWS access portal instead",
+        )
+    warnings = []
+    if not domain.get("KmsKeyId"):
+        warnings.append(f"domain {domain_id} has no customer KMS key: space volumes are encrypted with an "
+                        "AWS-owned key; ask your platform team for a domain with a customer key")
+    if ctx.env.subnet_ids and domain.get("AppNetworkAccessType") != "VpcOnly":
+        warnings.append(f"domain {domain_id} is {domain.get('AppNetworkAccessType', 'PublicInternetOnly')}: Studio apps "
+                        f"have direct internet access although environment {ctx.environment} is a VPC environment; "
+                        "ask your platform team to make the domain VpcOnly")
+
+    profile = member_profile_name(ctx.org, ctx.name, ctx.environment, member)
+    request = {"DomainId": domain_id, "UserProfileName": profile, "ExpiresInSeconds": expires_in_seconds}
+    space = shared_space_name(ctx.org, ctx.name, ctx.environment) if shared_space else None
+    if space:
+        request["SpaceName"] = space
+    with aws_errors(f"creating a Studio URL for {member} ({profile})"):
+        try:
+            reply = client.create_presigned_domain_url(**request)
+        except ClientError as exc:
+            if error_code(exc) == "ResourceNotFound":
+                what = f"space {space} or profile {profile}" if space else f"profile {profile}"
+                raise OperationFailed(
+                    f"{member}'s Studio {what} does not exist in domain {domain_id} yet",
+                    f"apply the workspace first (`provision apply {ctx.name}`), then retry",
+                ) from None
+            raise
+    return StudioUrl(ctx.name, member, profile, domain_id, reply["AuthorizedUrl"], expires_in_seconds, space, warnings)
+
+
+def open_studio(
+    name: str = typer.Argument(..., help="Workspace name."),
+    member: Optional[str] = typer.Option(
+        None, "--member", "-m", help="Member's email address (default: the owner if a member, else the only member)."
+    ),
+    space: bool = typer.Option(False, "--space", help="Open the team's shared space instead of the Studio home."),
+    expires: int = typer.Option(DEFAULT_EXPIRES_SECONDS, "--expires", min=5, max=300,
+                                help="Seconds the URL may be used to sign in (5-300)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Print a presigned SageMaker Studio URL for a workspace member's profile."""
+    from provisioner.workspaces import load_named
+
+    s = session()
+    ctx = load_named(s.org, s.catalog, name)
+    spec_file = _spec_file(ctx, s.root)
+    if not ctx.has("notebooks"):
+        raise InvalidInput.single(spec_file, "blueprint",
+                                  f"{ctx.blueprint.ref} has no notebooks capability, so workspace {name!r} has no Studio profiles",
+                                  "use a blueprint with notebooks, for example notebook-lab@1.0.0")
+    if ctx.env.studio is None:  # also a validation error; kept for workspaces resolved without the checks
+        raise InvalidInput.single(spec_file, "environment", f"environment {ctx.environment!r} has no Studio domain",
+                                  f"add `studio: {{domain_id: d-...}}` under environments.{ctx.environment} in {ORG_FILE}")
+    chosen = pick_member(ctx, member, spec_file)
+    result = studio_url(ctx, chosen, new_aws(), shared_space=space, expires_in_seconds=expires)
+    if output == OutputFormat.json:
+        print_json(asdict(result))
+        return
+    from rich.markup import escape
+
+    err = err_console()
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}", markup=True, highlight=False)
+    where = f"space {result.space}" if result.space else "Studio"
+    err.print(f"{where} as {result.user_profile} ({result.member}); sign in within {result.expires_in_seconds} s:",
+              markup=False, highlight=False)
+    # The URL alone on stdout, so that `open "$(provision open NAME)"` works.
+    console().print(result.url, markup=False, highlight=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("open")(open_studio)

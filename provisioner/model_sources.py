@@ -1,0 +1,231 @@
+"""Where each endpoint variant's model comes from, and resolving `latest-approved`.
+
+Pure Python except `lookup_latest_approved` (boto3, imported lazily), so the CLI
+and the CDK layer share one reading of the `serving.*` parameters.
+
+A variant's model source is, in order: its own `model_package`, else
+`serving.model_package`, else `serving.image_uri` + `serving.model_data`.
+A source is one of:
+
+- `package`: an explicit model package ARN from the workspace registry;
+- `latest`: `latest-approved`, still to be resolved to an ARN;
+- `image`: an inference image with model.tar.gz in the artifacts bucket;
+- `none`: nothing yet (a workspace is often requested before its first model).
+
+Why `latest-approved` is resolved here and not by Terraform: the AWS provider
+has no data source for model packages (cdktn-provider-aws 25.8 / AWS provider
+6.69 only offers `aws_sagemaker_prebuilt_ecr_image`), and a model whose
+container names the *group* ARN is not valid. So `provision synth` asks
+SageMaker for the newest approved version of the workspace's group before it
+synthesizes (`resolve_latest_approved`) and writes the resulting ARN into the
+effective parameters, where the synth cache sees it: approving a newer version
+makes the next synth produce a new model. When SageMaker cannot be asked
+(offline, no credentials, another account) or nothing is approved yet, the
+value stays `latest-approved`; the serving capability then prepares
+everything except the models and the endpoint and says why in the synth notes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from provisioner.models.resolved import WorkspaceContext
+
+LATEST = "latest-approved"
+PACKAGE_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"model-package/(?P<group>[A-Za-z0-9-]+)/(?P<version>\d+)$"
+)
+# Extras a resolver leaves for the serving capability's notes.
+EXTRA_RESOLVED = "serving.latest_approved"
+EXTRA_UNRESOLVED = "serving.latest_approved_unresolved"
+
+Kind = Literal["package", "latest", "image", "none"]
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    kind: Kind
+    field: str  # the parameter it came from, e.g. `serving.variants[1].model_package`
+    package_arn: str = ""
+    image_uri: str = ""
+    model_data_key: str = ""
+
+    @property
+    def digest(self) -> str:
+        """Short stable hash of what the model is made of: part of the model's name."""
+        text = self.package_arn if self.kind == "package" else f"{self.image_uri}|{self.model_data_key}"
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+    @property
+    def ready(self) -> bool:
+        return self.kind in ("package", "image")
+
+    def describe(self) -> str:
+        if self.kind == "package":
+            return self.package_arn
+        if self.kind == "image":
+            return f"{self.image_uri} with {self.model_data_key}"
+        return LATEST if self.kind == "latest" else "no model"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    instance_type: str
+    initial_instance_count: int
+    weight: float
+    source: ModelSource
+    shadow: bool = False
+    min_instances: int | None = None  # autoscaling bounds; None for the shadow variant
+    max_instances: int | None = None
+
+
+def variant_source(params: dict[str, Any], own: str, own_field: str) -> ModelSource:
+    """The model source of one variant given its own `model_package` value."""
+    default = params.get("serving.model_package") or ""
+    image = params.get("serving.image_uri") or ""
+    data = params.get("serving.model_data") or ""
+    value, field = (own, own_field) if own else (default, "serving.model_package")
+    if value == LATEST:
+        return ModelSource("latest", field)
+    if value:
+        return ModelSource("package", field, package_arn=value)
+    if image and data:
+        return ModelSource("image", "serving.image_uri", image_uri=image, model_data_key=data)
+    return ModelSource("none", own_field)
+
+
+def variants(params: dict[str, Any]) -> list[Variant]:
+    """Production variants in spec order, then the shadow variant if any."""
+    found = []
+    for index, item in enumerate(params.get("serving.variants") or []):
+        found.append(Variant(
+            name=item["name"],
+            instance_type=item["instance_type"],
+            initial_instance_count=int(item.get("initial_instance_count", 1)),
+            weight=float(item.get("weight", 1)),
+            source=variant_source(params, item.get("model_package") or "", f"serving.variants[{index}].model_package"),
+            min_instances=int(item.get("min_instances", 1)),
+            max_instances=int(item.get("max_instances", 1)),
+        ))
+    shadow = params.get("serving.shadow_variant")
+    if shadow:
+        # A shadow variant mirrors the production variant's traffic: same weight, so it sees every request.
+        weight = found[0].weight if len(found) == 1 else 1.0
+        found.append(Variant(
+            name=shadow["name"],
+            instance_type=shadow["instance_type"],
+            initial_instance_count=int(shadow.get("initial_instance_count", 1)),
+            weight=weight,
+            source=variant_source(params, shadow.get("model_package") or "", "serving.shadow_variant.model_package"),
+            shadow=True,
+        ))
+    return found
+
+
+def latest_fields(params: dict[str, Any]) -> list[str]:
+    """Parameters whose value is `latest-approved`."""
+    return sorted({v.source.field for v in variants(params) if v.source.kind == "latest"})
+
+
+def package_group(arn: str) -> str | None:
+    match = PACKAGE_ARN.match(arn)
+    return match.group("group") if match else None
+
+
+def with_latest_resolved(params: dict[str, Any], arn: str) -> dict[str, Any]:
+    """A copy of the parameters with every `latest-approved` replaced by `arn`."""
+    out = dict(params)
+    if out.get("serving.model_package") == LATEST:
+        out["serving.model_package"] = arn
+    if out.get("serving.variants"):
+        out["serving.variants"] = [
+            {**item, "model_package": arn} if item.get("model_package") == LATEST else item
+            for item in out["serving.variants"]
+        ]
+    shadow = out.get("serving.shadow_variant")
+    if shadow and shadow.get("model_package") == LATEST:
+        out["serving.shadow_variant"] = {**shadow, "model_package": arn}
+    return out
+
+
+# --- resolving with SageMaker ----------------------------------------------------
+
+Lookup = Callable[["WorkspaceContext", str], str]
+
+
+class Unresolved(Exception):
+    """`latest-approved` could not be resolved; the message says why (shown in the synth notes)."""
+
+
+def lookup_latest_approved(ctx: "WorkspaceContext", group: str) -> str:
+    """ARN of the highest approved version in `group`, asked from SageMaker with the caller's credentials."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    config = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
+    try:
+        client = boto3.client("sagemaker", region_name=ctx.region, config=config)
+        best: tuple[int, str] | None = None
+        pages = client.get_paginator("list_model_packages").paginate(
+            ModelPackageGroupName=group, ModelApprovalStatus="Approved", ModelPackageType="Versioned",
+        )
+        for page in pages:
+            for item in page.get("ModelPackageSummaryList", []):
+                version = int(item.get("ModelPackageVersion") or 0)
+                if best is None or version > best[0]:
+                    best = (version, item["ModelPackageArn"])
+    except (BotoCoreError, ClientError) as exc:
+        raise Unresolved(f"could not ask SageMaker ({type(exc).__name__}: {exc})") from None
+    if best is None:
+        raise Unresolved(f"no approved model package in group {group} yet")
+    arn = best[1]
+    match = PACKAGE_ARN.match(arn)
+    if match and match.group("account") != ctx.account_id:
+        raise Unresolved(f"the AWS credentials are for account {match.group('account')}, "
+                         f"but environment {ctx.environment} is account {ctx.account_id}")
+    return arn
+
+
+def resolve_latest_approved(ctx: "WorkspaceContext", group: str, lookup: Lookup = lookup_latest_approved) -> "WorkspaceContext":
+    """The context with `latest-approved` replaced by the newest approved package ARN, when it can be found.
+
+    Unchanged (apart from a reason in `extras`) when nothing asks for
+    `latest-approved` or it cannot be resolved.
+    """
+    if not latest_fields(ctx.parameters):
+        return ctx
+    try:
+        arn = lookup(ctx, group)
+    except Unresolved as exc:
+        return dataclasses.replace(ctx, extras={**ctx.extras, EXTRA_UNRESOLVED: str(exc)})
+    return dataclasses.replace(
+        ctx,
+        parameters=with_latest_resolved(ctx.parameters, arn),
+        extras={**ctx.extras, EXTRA_RESOLVED: arn},
+    )
+
+
+def resolve_all(contexts: list["WorkspaceContext"], *, offline: bool = False,
+                lookup: Lookup = lookup_latest_approved) -> list["WorkspaceContext"]:
+    """Resolve `latest-approved` for every serving workspace (`offline` skips asking AWS)."""
+    from infra.resource_names import WorkspaceNames
+
+    resolved = []
+    for ctx in contexts:
+        if not ctx.has("serving") or not latest_fields(ctx.parameters):
+            resolved.append(ctx)
+        elif offline:
+            resolved.append(dataclasses.replace(
+                ctx, extras={**ctx.extras, EXTRA_UNRESOLVED: "synthesized offline (--offline)"}))
+        else:
+            resolved.append(resolve_latest_approved(ctx, WorkspaceNames.of(ctx).model_package_group, lookup))
+    return resolved
