@@ -1,0 +1,299 @@
+"""`provision bootstrap | preflight | inventory | status`: asking AWS directly (boto3).
+
+Terraform cannot say before an apply whether the credentials, region, state
+bucket and GPU quotas are right, nor after it what runs and what was left
+behind. These commands can. boto3 is imported inside the commands only.
+
+`provision apply` runs the same checks through the pre-apply gate
+`provisioner.cloud.preflight:gate` (provisioner.engine.gates); `preflight_gate(ctx)`
+here is the printing variant: it runs the checks, prints them, and raises
+OperationFailed (exit 1) when one fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+from rich.markup import escape
+
+from provisioner.cli._context import session
+from provisioner.cli._output import OutputFormat, console, print_json
+from provisioner.errors import OperationFailed
+
+if TYPE_CHECKING:
+    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.inventory import InventoryReport
+    from provisioner.cloud.preflight import Check
+    from provisioner.cloud.state_backend import BootstrapResult
+    from provisioner.cloud.status import WorkspaceStatus
+    from provisioner.models.resolved import WorkspaceContext
+
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
+ACTION_STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "would-create": "yellow",
+                "would-update": "yellow", "failed": "bold red"}
+
+
+def new_aws() -> "Aws":
+    """The AWS session of one command (default credential chain, adaptive retries)."""
+    from provisioner.cloud.aws import Aws
+
+    return Aws()
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return "-" if value is None else str(value)
+
+
+def _table(*columns: str) -> Any:
+    from rich.table import Table
+
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+# bootstrap ---------------------------------------------------------------------------------------------------------
+
+def bootstrap(
+    env: str = typer.Argument(..., help="Environment from provision.yaml whose state bucket to create or fix."),
+    check: bool = typer.Option(False, "--check", help="Change nothing; report what would change (exit 1 if any)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Create, idempotently, the state bucket (and KMS key) an environment's remote state needs."""
+    from provisioner.cloud.state_backend import bootstrap as run_bootstrap
+    from provisioner.cloud.state_backend import state_target
+    from provisioner.errors import InvalidInput
+
+    s = session()
+    environment = s.org.config.environments.get(env)
+    if environment is None:
+        raise InvalidInput.single(s.org.path.name, "environments", f"unknown environment {env!r}",
+                                  f"environments: {', '.join(s.org.config.environments)}")
+    target = state_target(s.org.name, env, environment, s.org.path.name)
+    result = run_bootstrap(new_aws(), target, check_only=check)
+    if output == OutputFormat.json:
+        print_json(result.to_dict())
+    else:
+        _print_bootstrap(result, check)
+    if check and result.drifts:
+        raise OperationFailed(f"the state backend of {env!r} differs in {len(result.drifts)} setting(s)",
+                              f"run `provision bootstrap {env}` to fix them")
+
+
+def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
+    out = console()
+    target = result.target
+    out.print(f"[bold]state backend of {escape(target.environment)}[/] (account {target.account_id}, {target.region})")
+    width = max((len(step.name) for step in result.steps), default=0)
+    for step in result.steps:
+        out.print(f"  [{ACTION_STYLE[step.action]}]{step.action:<12}[/] {step.name:<{width}}  {escape(step.detail)}")
+    if check:
+        out.print("drift found: run `provision bootstrap " + escape(target.environment) + "`" if result.drifts
+                  else "no drift: the state backend is bootstrapped")
+        return
+    if result.changed:
+        changed = sum(step.changed for step in result.steps)
+        out.print(f"[green]bootstrapped[/]: {changed} setting(s) created or updated")
+    else:
+        out.print("nothing to change: the state backend was already bootstrapped")
+    out.print("[bold]verified backend settings[/] (Terraform S3 backend):")
+    for key, value in result.backend_settings().items():
+        out.print(f"  {key} = {escape(str(value))}")
+    if result.kms_key_arn:
+        out.print(f"state objects are encrypted by default with {escape(result.kms_key_arn)}")
+
+
+# preflight ---------------------------------------------------------------------------------------------------------
+
+def print_checks(ctx: "WorkspaceContext", checks: list["Check"]) -> None:
+    out = console()
+    out.print(f"[bold]preflight {escape(ctx.name)}[/] ({ctx.environment}, account {ctx.account_id}, {ctx.region})")
+    width = max((len(check.title) for check in checks), default=0)
+    for check in checks:
+        out.print(f"  [{STATUS_STYLE[check.status]}]{check.status.upper():<4}[/] {escape(check.title):<{width}}  "
+                  f"{escape(check.detail)}")
+        if check.fix and check.status in ("fail", "warn"):
+            out.print(f"  {'':<4} {'':<{width}}  [bold]fix:[/] {escape(check.fix)}")
+
+
+def _gate(ctx: "WorkspaceContext", checks: list["Check"]) -> None:
+    from provisioner.cloud.preflight import failures
+
+    failed = failures(checks)
+    if failed:
+        names = ", ".join(check.title for check in failed)
+        raise OperationFailed(f"preflight of {ctx.name!r} failed {len(failed)} check(s): {names}",
+                              "apply each fix shown above and rerun, or skip with the apply command's "
+                              "--skip-preflight flag")
+
+
+def preflight_gate(ctx: "WorkspaceContext", *, aws: Optional["Aws"] = None,
+                   output: OutputFormat = OutputFormat.text) -> list["Check"]:
+    """Run, print and enforce the preflight checks of one workspace (for `apply`).
+
+    Returns the checks when none failed; raises OperationFailed (exit 1) otherwise.
+    """
+    from provisioner.cloud.preflight import run_preflight
+
+    checks = run_preflight(ctx, aws=aws or new_aws())
+    if output == OutputFormat.json:
+        print_json({"workspace": ctx.name, "checks": [c.to_dict() for c in checks]})
+    else:
+        print_checks(ctx, checks)
+    _gate(ctx, checks)
+    return checks
+
+
+def preflight(
+    name: str = typer.Argument(..., help="Workspace name."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Check credentials, region, state bucket and SageMaker quotas before an apply (exit 1 if one fails)."""
+    from provisioner.workspaces import load_named
+
+    s = session()
+    ctx = load_named(s.org, s.catalog, name)
+    preflight_gate(ctx, output=output)
+
+
+# inventory ---------------------------------------------------------------------------------------------------------
+
+def inventory(
+    env: list[str] = typer.Option([], "--env", "-e", help="Environment to scan (repeatable; default: all of the "
+                                                          "credentials' account)."),
+    since_days: int = typer.Option(30, "--since-days", min=1, help="Look at training jobs created this many days back."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """List live resources tagged by provision, grouped by workspace; flag orphans, untagged ML resources, expiry."""
+    from provisioner.cloud.inventory import take_inventory
+
+    s = session()
+    report = take_inventory(s.org, env or None, aws=new_aws(), since_days=since_days)
+    if output == OutputFormat.json:
+        print_json(report.to_dict())
+        return
+    _print_inventory(report)
+
+
+def _print_inventory(report: "InventoryReport") -> None:
+    from provisioner.cloud.inventory import SHARED
+
+    out = console()
+    out.print(f"[bold]inventory of {escape(report.org)}[/] in account {report.account_id}, "
+              f"{', '.join(report.regions)} (environments: {', '.join(report.environments)})")
+    for env, why in sorted(report.skipped.items()):
+        out.print(f"[dim]skipped environment {escape(env)}: {escape(why)}[/]")
+    for problem in report.spec_problems:
+        out.print(f"[yellow]spec problem[/]: {escape(problem)}")
+    if not report.workspaces:
+        out.print("no live resources tagged provision:org=" + escape(report.org))
+    for name in sorted(report.workspaces, key=lambda n: (n == SHARED, n)):
+        items = report.workspaces[name]
+        envs = sorted({r.environment or "-" for r in items})
+        out.print(f"\n[bold]{escape(name)}[/] ({', '.join(envs)}): {len(items)} resource(s)")
+        table = _table("type", "name", "region")
+        for resource in items:
+            table.add_row(resource.type, escape(resource.name), resource.region or "-")
+        out.print(table)
+    if report.orphans:
+        out.print(f"\n[bold red]orphans[/] ({len(report.orphans)}): tagged for a workspace no spec here accounts for")
+        for orphan in report.orphans:
+            out.print(f"  {escape(orphan.workspace)} ({orphan.environment or '-'}): {escape(orphan.reason)}; "
+                      f"{len(orphan.resources)} resource(s)")
+            for resource in orphan.resources:
+                out.print(f"    {resource.type} {escape(resource.arn)}")
+        out.print("  fix: restore the spec from version control and run `provision destroy NAME`, "
+                  "or delete them by hand")
+    if report.untagged:
+        out.print(f"\n[bold yellow]untagged ML resources[/] ({len(report.untagged)}): no provision:workspace tag")
+        for resource in report.untagged:
+            out.print(f"  {resource.type} {escape(resource.arn)}")
+        out.print("  fix: create them through a workspace (its role tags them), tag them, or delete them")
+    if report.expired:
+        out.print(f"\n[bold yellow]expired workspaces[/] ({len(report.expired)})")
+        for item in report.expired:
+            live = "not scanned" if item.live_resources is None else f"{item.live_resources} live resource(s)"
+            out.print(f"  {escape(item.workspace)} ({item.environment}): expired {item.expires.isoformat()}, "
+                      f"{item.days_past} day(s) ago; {live}")
+        out.print("  fix: `provision destroy NAME`, or extend `expires` in the spec through review")
+    if not report.findings:
+        out.print("\nno orphans, untagged ML resources or expired workspaces")
+
+
+# status ------------------------------------------------------------------------------------------------------------
+
+def status(
+    name: str = typer.Argument(..., help="Workspace name."),
+    since_days: int = typer.Option(30, "--since-days", min=1, help="Training jobs created this many days back."),
+    limit: int = typer.Option(10, "--limit", min=1, help="Most training jobs and registry versions to show."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """Live state of one workspace: endpoints and variants, training jobs, registry versions, alarms in ALARM."""
+    from provisioner.cloud.status import workspace_status
+    from provisioner.workspaces import load_named
+
+    s = session()
+    ctx = load_named(s.org, s.catalog, name)
+    result = workspace_status(ctx, aws=new_aws(), since_days=since_days, limit=limit)
+    if output == OutputFormat.json:
+        print_json(result.to_dict())
+        return
+    _print_status(result)
+
+
+def _print_status(result: "WorkspaceStatus") -> None:
+    out = console()
+    out.print(f"[bold]{escape(result.workspace)}[/] ({result.environment}, account {result.account_id}, "
+              f"{result.region}): {len(result.resources)} tagged resource(s)")
+    if result.expires:
+        late = result.expires < dt.date.today()
+        out.print(f"expires {result.expires.isoformat()}" + (" [bold yellow](expired)[/]" if late else ""))
+    if not result.resources:
+        out.print("no live resources carry this workspace's tags: not applied yet, or destroyed")
+        return
+    out.print("\n[bold]endpoints[/]" + ("" if result.endpoints else ": none"))
+    for endpoint in result.endpoints:
+        colour = "green" if endpoint.status == "InService" else "yellow"
+        out.print(f"  {escape(endpoint.name)} [{colour}]{endpoint.status}[/] (config {escape(endpoint.config)})")
+        if endpoint.failure_reason:
+            out.print(f"    [red]failure:[/] {escape(endpoint.failure_reason)}")
+        table = _table("  variant", "instance type", "weight now/wanted", "instances now/wanted", "status")
+        for v in endpoint.variants:
+            table.add_row(f"  {escape(v.name)}", v.instance_type or "-",
+                          f"{_num(v.current_weight)}/{_num(v.desired_weight)}",
+                          f"{_num(v.current_instances)}/{_num(v.desired_instances)}", v.status)
+        out.print(table)
+    out.print("\n[bold]training jobs[/]" + ("" if result.training_jobs else ": none recently"))
+    if result.training_jobs:
+        table = _table("  job", "status", "created", "ended")
+        for job in result.training_jobs:
+            table.add_row(f"  {escape(job.name)}", job.status, _when(job.created), _when(job.ended))
+        out.print(table)
+    out.print("\n[bold]model registry[/]" + ("" if result.registry else ": none"))
+    for group in result.registry:
+        out.print(f"  {escape(group.name)}: {len(group.versions)} version(s)")
+        for version in group.versions:
+            out.print(f"    v{version.version}: {version.approval} ({version.status}, {_when(version.created)})")
+    out.print("\n[bold]alarms in ALARM[/]" + (": none" if not result.alarms else ""))
+    for alarm in result.alarms:
+        out.print(f"  [bold red]{escape(alarm.name)}[/] since {_when(alarm.since)}: {escape(alarm.reason)}")
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bootstrap")(bootstrap)
+    app.command("preflight")(preflight)
+    app.command("inventory")(inventory)
+    app.command("status")(status)

@@ -1,0 +1,83 @@
+"""The IAM actions each cloud command needs: least privilege for the roles that run them.
+
+`PERMISSIONS[command]` lists them; the tests record every AWS call a command
+makes against moto and check that it is covered here, so this list (and the
+docs generated from it) cannot silently fall behind the code.
+"""
+
+from __future__ import annotations
+
+_S3_STATE_READ = (
+    "s3:ListBucket",  # HeadBucket
+    "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPublicAccessBlock",
+    "s3:GetBucketVersioning",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetBucketPolicy",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetBucketTagging",
+)
+
+PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "bootstrap": (
+        "sts:GetCallerIdentity",
+        *_S3_STATE_READ,
+        "s3:CreateBucket",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutBucketPolicy",
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketTagging",
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "kms:EnableKeyRotation",
+        "kms:CreateKey",
+        "kms:TagResource",
+        "kms:CreateAlias",
+        "kms:ScheduleKeyDeletion",  # only to remove a key whose alias could not be created
+    ),
+    "preflight": (
+        "sts:GetCallerIdentity",
+        "ec2:DescribeRegions",
+        *_S3_STATE_READ,
+        "kms:DescribeKey",
+        "kms:GetKeyRotationStatus",
+        "servicequotas:ListServiceQuotas",
+        "servicequotas:ListAWSDefaultServiceQuotas",
+    ),
+    "inventory": (
+        "sts:GetCallerIdentity",
+        "tag:GetResources",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListModels",
+        "sagemaker:ListEndpoints",
+    ),
+    "status": (
+        "sts:GetCallerIdentity",
+        "tag:GetResources",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListModelPackages",
+        "cloudwatch:DescribeAlarms",
+    ),
+}
+
+# API operations whose IAM action is spelled differently.
+_RENAMED = {
+    ("s3", "HeadBucket"): "s3:ListBucket",
+    ("s3", "GetBucketEncryption"): "s3:GetEncryptionConfiguration",
+    ("s3", "PutBucketEncryption"): "s3:PutEncryptionConfiguration",
+    ("s3", "GetPublicAccessBlock"): "s3:GetBucketPublicAccessBlock",
+    ("s3", "PutPublicAccessBlock"): "s3:PutBucketPublicAccessBlock",
+    ("s3", "GetBucketLifecycleConfiguration"): "s3:GetLifecycleConfiguration",
+    ("s3", "PutBucketLifecycleConfiguration"): "s3:PutLifecycleConfiguration",
+}
+_PREFIX = {"resourcegroupstaggingapi": "tag", "service-quotas": "servicequotas", "monitoring": "cloudwatch"}
+
+
+def iam_action(service: str, operation: str) -> str:
+    """`s3`, `GetBucketEncryption` -> `s3:GetEncryptionConfiguration` (service as botocore names it)."""
+    return _RENAMED.get((service, operation), f"{_PREFIX.get(service, service)}:{operation}")
