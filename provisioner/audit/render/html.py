@@ -1,0 +1,112 @@
+"""One self-contained HTML file: inline CSS and an inline SVG picture, no external assets, no scripts."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from provisioner.audit.render import findings_by_level, headline, money
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1b1b1b;max-width:1400px}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.3rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#f5f5f5}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;background:#f3f3f3;padding:0 .2em;border-radius:3px}
+.verdict{padding:.6rem 1rem;border-radius:6px;font-weight:600}
+.blocked{background:#fde2e1;color:#8a1c13}.passed{background:#e3f4e1;color:#1d5e1a}
+.error{color:#b3261e;font-weight:600}.warning{color:#8a5a00;font-weight:600}.ok{color:#1d5e1a}.missing{color:#b3261e}
+.accepted{color:#6b6b6b}.graph{overflow:auto;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fcfcfc}
+details{margin:.3rem 0}summary{cursor:pointer}
+"""
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _code(text: Any) -> str:
+    return f"<code>{escape(str(text))}</code>"
+
+
+def render_html(report: dict[str, Any], svg: str) -> str:
+    summary = report["summary"]
+    errors, warnings, accepted = findings_by_level(report)
+    parts = [f"<h1>provision audit</h1><p class='verdict {'blocked' if summary['blocked'] else 'passed'}'>{escape(headline(report))}</p>"]
+    workspace = report.get("workspace")
+    if workspace:
+        parts.append(_table(["Workspace", "Environment", "Blueprint", "Capabilities"],
+                            [[escape(workspace["name"]), escape(workspace["environment"]), escape(workspace["blueprint"]),
+                              escape(", ".join(workspace["capabilities"]))]]))
+    parts.append("<h2>Resources and their relations</h2><div class='graph'>" + svg + "</div>")
+    inventory = report["inventory"]
+    rows = []
+    for group in inventory["capabilities"]:
+        names = "<br>".join(f"{_code(r['name'])} <span class='accepted'>{escape(r['type'])}</span>" for r in group["resources"])
+        rows.append([escape(group["capability"]), str(group["count"]), f"<details><summary>{len(group['resources'])} resources</summary>{names}</details>"])
+    parts.append(f"<h2>What will be created ({inventory['total']})</h2>" + _table(["Capability", "Count", "Resources"], rows))
+    parts.append("<h2>Policy findings</h2>")
+    for title, items, css in (("Errors (block apply)", errors, "error"), ("Warnings", warnings, "warning"),
+                              ("Accepted", accepted, "accepted")):
+        if not items:
+            continue
+        rows = [[f"<span class='{css}'>{escape(f['rule_id'])}</span>", _code(f["address"]), escape(f["message"]),
+                 escape(f["suppression"]["reason"] + f" ({f['suppression']['origin']})") if f["suppressed"] else escape(f["fix"])]
+                for f in items]
+        parts.append(f"<h3>{title} ({len(items)})</h3>" + _table(["Rule", "Resource", "Problem", "Reason" if css == "accepted" else "Fix"], rows))
+    if not (errors or warnings):
+        parts.append("<p class='ok'>No open findings.</p>")
+    for unused in report["suppressions"]["unused"]:
+        parts.append(f"<p class='warning'>Unused suppression {_code(unused['rule'])} on {_code(unused['resource'])} in {escape(unused['file'])}: remove it.</p>")
+    cost = report.get("cost")
+    if cost:
+        parts.append("<h2>Estimated monthly cost</h2>")
+        budget = cost.get("budget_usd")
+        parts.append(f"<p><strong>{money(cost['monthly_total_usd'])}</strong> per month"
+                     + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
+                     + (f"; {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
+                     + (" <span class='error'>over budget</span>" if cost.get("over_budget") else "") + "</p>")
+        if cost["monthly"]:
+            parts.append(_table(["Item", "Resource", "Instance", "Count", "$/hour", "$/month", "Note"], [
+                [escape(i["what"]), _code(i["address"]), escape(str(i["instance_type"])), f"{i['count']:g}", money(i["unit_price"]),
+                 money(i["monthly"]), escape(i["note"])] for i in cost["monthly"]]))
+        if cost["training_per_hour"]:
+            parts.append(_table(["Training instance", "$/hour each", "Max instances", "$/hour at max"], [
+                [escape(t["instance_type"]), money(t["per_instance_hour"]), str(t["max_instances"]), money(t["per_hour_at_max"])]
+                for t in cost["training_per_hour"]]))
+        for note in cost.get("notes", []):
+            parts.append(f"<p class='accepted'>{escape(note)}</p>")
+    parts.append("<h2>IAM: who may do what</h2>")
+    for principal in report["iam"]:
+        who = "; ".join(a["principals"] + (f" when {', '.join(a['conditions'])}" if a["conditions"] else "") for a in principal["assumable_by"])
+        rows = [[escape(s["effect"]), escape(", ".join(s.get("principals") or [])) or "—", escape(", ".join(s["actions"])),
+                 escape(", ".join(s["resources"])), escape("; ".join(s["conditions"])) or "—"]
+                for p in principal["permissions"] for s in p["statements"]]
+        parts.append(f"<details open><summary><strong>{escape(principal['principal'])}</strong>"
+                     + (f" — assumed by {escape(who)}" if who else "") + "</summary>"
+                     + _table(["Effect", "Principals", "Actions", "Resources", "Conditions"], rows) + "</details>")
+    coverage = report["coverage"]
+    parts.append("<h2>Encryption, network exposure and tagging</h2>")
+    parts.append(_table(["Control", "Covered"], [[escape(k), f"{v['ok']}/{v['checked']} ({v['percent']}%)"] for k, v in coverage["summary"].items()]))
+    for name in ("encryption", "network", "tagging"):
+        rows = [[_code(r["address"]), escape(r["control"]), f"<span class='{r['status']}'>{escape(r['status'])}</span>", escape(r["detail"])]
+                for r in coverage[name]]
+        if rows:
+            parts.append(f"<details><summary>{escape(name)} ({len(rows)})</summary>" + _table(["Resource", "Control", "Status", "Detail"], rows) + "</details>")
+    changes = report.get("changes")
+    if changes:
+        parts.append(f"<h2>Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})</h2>")
+        parts.append(_table(["Action", "Resource", "Stateful", "Why"], [
+            [escape(c["action"]), _code(c["address"]), "<span class='error'>yes</span>" if c["stateful"] else "", escape(c["reason"])]
+            for c in changes["resources"]]))
+    parts.append("<h2>Second opinion: checkov</h2>")
+    for run in report["checkov"]:
+        parts.append(f"<p>checkov {escape(run['version'])} ({escape(run['framework'])}): {run['passed']} passed, {run['failed']} failed</p>"
+                     if run["status"] == "ok" else f"<p class='warning'>checkov {escape(run['status'])}: {escape(run['message'])}</p>")
+    body = "\n".join(parts)
+    title = escape(headline(report))
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
+            f"<body>{body}</body></html>\n")

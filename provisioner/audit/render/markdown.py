@@ -1,0 +1,125 @@
+"""Markdown for a pull-request comment: never longer than GitHub's 65,536 characters.
+
+The report is rendered at decreasing levels of detail until it fits; the
+blocking findings come first so they survive any cut, and a pointer names the
+full artifact when something had to be left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.audit.render import findings_by_level, headline, money
+
+LIMIT = 65_536
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _findings(title: str, items: list[dict], cap: int | None, with_fix: bool) -> list[str]:
+    if not items:
+        return []
+    out = [f"### {title} ({len(items)})", "", "| Rule | Resource | Problem |" + (" Fix |" if with_fix else ""),
+           "|---|---|---|" + ("---|" if with_fix else "")]
+    shown = items if cap is None else items[:cap]
+    for f in shown:
+        row = f"| `{f['rule_id']}` | `{_cell(f['address'])}` | {_cell(f['message'])} |"
+        out.append(row + (f" {_cell(f['fix'])} |" if with_fix else ""))
+    if len(shown) < len(items):
+        out.append(f"| | | …and {len(items) - len(shown)} more in the full report |" + (" |" if with_fix else ""))
+    return out + [""]
+
+
+def _sections(report: dict[str, Any], detail: int, full_report: str | None) -> list[str]:
+    cap = {3: None, 2: 200, 1: 60, 0: 20}[detail]
+    errors, warnings, accepted = findings_by_level(report)
+    lines = [f"## provision audit: {headline(report)}", ""]
+    lines += _findings("Errors — block `provision apply`", errors, cap, with_fix=detail >= 1)
+    lines += _findings("Warnings", warnings, cap, with_fix=detail >= 2)
+    cost = report.get("cost")
+    if cost:
+        lines += ["### Estimated monthly cost", ""]
+        budget = cost.get("budget_usd")
+        lines.append(f"**{money(cost['monthly_total_usd'])}** per month"
+                     + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
+                     + (f" — {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
+                     + (" ⚠️ **over budget**" if cost.get("over_budget") else ""))
+        lines.append("")
+        if cost["monthly"] and detail >= 1:
+            lines += ["| Item | Resource | Instance | Count | $/hour | $/month |", "|---|---|---|---|---|---|"]
+            for item in cost["monthly"][: cap or None]:
+                lines.append(f"| {_cell(item['what'])} | `{_cell(item['address'])}` | {item['instance_type']} | {item['count']:g} | "
+                             f"{money(item['unit_price'])} | {money(item['monthly'])} |")
+            lines.append("")
+        if cost["training_per_hour"]:
+            lines.append("Training (on demand): " + "; ".join(
+                f"{t['instance_type']} × {t['max_instances']} = {money(t['per_hour_at_max'])}/h" for t in cost["training_per_hour"]))
+            lines.append("")
+        for note in cost.get("notes", []):
+            lines.append(f"> {note}")
+        lines.append("")
+    inventory = report["inventory"]
+    lines += [f"### What will be created ({inventory['total']} resources)", "", "| Capability | Count | Resources |", "|---|---|---|"]
+    for group in inventory["capabilities"]:
+        if detail >= 2:
+            names = ", ".join(f"`{r['name']}`" for r in group["resources"][: cap or None])
+        else:
+            names = ", ".join(f"{n} {t.removeprefix('aws_')}" for t, n in group["by_type"].items())
+        lines.append(f"| {group['capability']} | {group['count']} | {_cell(names)} |")
+    lines.append("")
+    cov = report["coverage"]["summary"]
+    lines += ["### Coverage", "", "| Control | Covered |", "|---|---|"]
+    for name, value in cov.items():
+        lines.append(f"| {name} | {value['ok']}/{value['checked']} ({value['percent']}%) |")
+    lines.append("")
+    if detail >= 1:
+        lines += ["### IAM: who may do what", ""]
+        for principal in report["iam"][: cap or None]:
+            who = "; ".join(a["principals"] + (f" when {', '.join(a['conditions'])}" if a["conditions"] else "")
+                            for a in principal["assumable_by"])
+            lines.append(f"- **{_cell(principal['principal'])}**" + (f" — assumed by {_cell(who)}" if who else ""))
+            for policy in principal["permissions"]:
+                for statement in policy["statements"][: (None if detail >= 3 else 8)]:
+                    cond = f" when {'; '.join(statement['conditions'])}" if statement["conditions"] and detail >= 2 else ""
+                    who = f"[{_cell(', '.join(statement['principals']))}] " if statement.get("principals") else ""
+                    lines.append(f"  - {statement['effect']} {who}{_cell(', '.join(statement['actions']))} on "
+                                 f"{_cell(', '.join(statement['resources']))}{_cell(cond)}")
+        lines.append("")
+    if accepted:
+        lines += [f"### Accepted findings ({len(accepted)})", ""]
+        if detail >= 2:
+            for f in accepted[: cap or None]:
+                s = f["suppression"]
+                lines.append(f"- `{f['rule_id']}` on `{f['address']}` ({s['origin']}): {_cell(s['reason'])}")
+        else:
+            lines.append(", ".join(sorted({f"`{f['rule_id']}`" for f in accepted})))
+        lines.append("")
+    unused = report["suppressions"]["unused"]
+    if unused:
+        lines += ["### Unused suppressions", ""] + [f"- `{u['rule']}` on `{u['resource']}` in {u['file']}: remove it" for u in unused] + [""]
+    changes = report.get("changes")
+    if changes:
+        counts = changes["counts"]
+        lines += [f"### Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})", "",
+                  ", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)) or "no changes", ""]
+        for change in changes["resources"][: cap or None]:
+            flag = " ⚠️ stateful" if change["stateful"] else ""
+            lines.append(f"- {change['action']} `{change['address']}`{flag}")
+        lines.append("")
+    for run in report["checkov"]:
+        lines.append(f"checkov {run['version']}: {run['passed']} passed, {run['failed']} failed" if run["status"] == "ok"
+                     else f"⚠️ checkov {run['status']}: {run['message']}")
+    if full_report and detail < 3:
+        lines += ["", f"_Summarized to fit a comment; the full report is `{full_report}`._"]
+    return lines
+
+
+def render_markdown(report: dict[str, Any], *, full_report: str | None = None, limit: int = LIMIT) -> str:
+    for detail in (3, 2, 1, 0):
+        text = "\n".join(_sections(report, detail, full_report)).rstrip() + "\n"
+        if len(text) <= limit:
+            return text
+    note = f"\n\n_Cut to fit a comment; the full report is `{full_report or 'provision audit --format json'}`._\n"
+    return text[: limit - len(note)].rsplit("\n", 1)[0] + note

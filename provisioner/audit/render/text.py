@@ -1,0 +1,57 @@
+"""Plain-text report for the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provisioner.audit.render import findings_by_level, headline, money
+
+
+def render_text(report: dict[str, Any]) -> str:
+    lines = [headline(report), ""]
+    inventory = report["inventory"]
+    lines.append(f"What will be created ({inventory['total']} resources):")
+    for group in inventory["capabilities"]:
+        types = ", ".join(f"{n} {t.removeprefix('aws_')}" for t, n in group["by_type"].items())
+        lines.append(f"  {group['capability']:<12} {group['count']:>3}  {types}")
+    lines.append("")
+    cov = report["coverage"]["summary"]
+    lines.append("Coverage: " + "; ".join(f"{name} {v['ok']}/{v['checked']}" for name, v in cov.items()))
+    cost = report.get("cost")
+    if cost:
+        budget = f" of a {money(cost['budget_usd'])} budget ({cost['budget_used_pct']}%)" if cost.get("budget_usd") else ""
+        lines.append(f"Estimated monthly cost: {money(cost['monthly_total_usd'])}{budget}"
+                     + (f", up to {money(cost['monthly_max_usd'])} at full scale" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else ""))
+        for item in cost["training_per_hour"]:
+            lines.append(f"  training {item['instance_type']} x {item['max_instances']}: {money(item['per_hour_at_max'])}/hour at most")
+        if cost.get("over_budget"):
+            lines.append("  WARNING: the fixed monthly cost exceeds the workspace budget")
+    lines.append("")
+    errors, warnings, accepted = findings_by_level(report)
+    for title, items in (("Errors (block apply)", errors), ("Warnings", warnings)):
+        if not items:
+            continue
+        lines.append(f"{title}:")
+        for f in items:
+            lines.append(f"  {f['rule_id']} {f['address']}: {f['message']}")
+            lines.append(f"      fix: {f['fix']}")
+        lines.append("")
+    if accepted:
+        lines.append(f"Accepted ({len(accepted)}): " + ", ".join(sorted({f"{f['rule_id']}" for f in accepted})))
+    for unused in report["suppressions"]["unused"]:
+        lines.append(f"Unused suppression: {unused['rule']} on {unused['resource']} ({unused['origin']}: {unused['file']}); remove it")
+    for run in report["checkov"]:
+        if run["status"] == "ok":
+            lines.append(f"checkov {run['version']} ({run['framework']}): {run['passed']} passed, {run['failed']} failed"
+                         + (" (cached)" if run.get("cached") else ""))
+        elif run["status"] == "disabled":
+            lines.append("checkov: not run (--no-checkov)")
+        else:
+            lines.append(f"warning: checkov {run['status']}: {run['message']}")
+    changes = report.get("changes")
+    if changes:
+        counts = changes["counts"]
+        lines.append(f"Changes ({changes['source']}): " + ", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)))
+        for address in changes["stateful_replacements"]:
+            lines.append(f"  STATEFUL: {address} is replaced or removed")
+    return "\n".join(lines).rstrip() + "\n"

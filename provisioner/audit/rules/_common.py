@@ -1,0 +1,83 @@
+"""Helpers shared by several rules (not a rule itself: the registry skips `_` modules)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from provisioner.audit.iam import PolicyDocument
+from provisioner.audit.resources import Resource, blocks, is_reference
+
+if TYPE_CHECKING:
+    from provisioner.audit.config import Config
+
+IDENTITY_POLICY_TYPES = ("aws_iam_policy", "aws_iam_role_policy", "aws_iam_user_policy", "aws_iam_group_policy", "aws_iam_role")
+SAGEMAKER_ROLE_ATTRIBUTES = {
+    "aws_sagemaker_model": ("execution_role_arn",),
+    "aws_sagemaker_data_quality_job_definition": ("role_arn",),
+    "aws_sagemaker_mlflow_tracking_server": ("role_arn",),
+    "aws_sagemaker_pipeline": ("role_arn",),
+    "aws_sagemaker_training_job": ("role_arn",),
+}
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+AWS_MANAGED_ALIAS = re.compile(r"(^|:)alias/aws/")
+
+
+def customer_key_problem(value: Any, config: "Config", what: str) -> str | None:
+    """None when `value` names a customer managed KMS key; else why not."""
+    if value in (None, "", []):
+        return f"{what} is not set"
+    if isinstance(value, str) and AWS_MANAGED_ALIAS.search(value):
+        return f"{what} uses an AWS managed key ({value}), not a customer managed key"
+    keys = config.referenced(value, "aws_kms_key", "aws_kms_alias", "aws_kms_replica_key")
+    if keys or is_reference(value):
+        return None
+    if isinstance(value, str) and (value.startswith("arn:") and ":kms:" in value or re.match(r"^[0-9a-f-]{36}$", value)):
+        return None
+    return f"{what} ({value!r}) is not a KMS key"
+
+
+def identity_documents(resource: Resource, config: "Config") -> list[tuple[str, PolicyDocument | None]]:
+    """The identity policies a resource defines: `policy`, or a role's inline policies."""
+    if resource.type == "aws_iam_role":
+        return [(f"inline_policy[{block.get('name', index)}]", config.policy(block.get("policy")))
+                for index, block in enumerate(resource.blocks("inline_policy")) if block.get("policy")]
+    return [("policy", config.policy(resource.values.get("policy")))]
+
+
+def trust_policy(role: Resource, config: "Config") -> PolicyDocument | None:
+    return config.policy(role.values.get("assume_role_policy"))
+
+
+def trusts_sagemaker(role: Resource, config: "Config") -> bool:
+    doc = trust_policy(role, config)
+    return bool(doc and any(s.allows and ("Service", SAGEMAKER_SERVICE) in s.principals for s in doc.statements))
+
+
+def used_by_sagemaker(role: Resource, config: "Config") -> bool:
+    for type_, attributes in SAGEMAKER_ROLE_ATTRIBUTES.items():
+        for resource in config.of_type(type_):
+            if any(config.refers_to(resource.values.get(a), role) for a in attributes):
+                return True
+    return False
+
+
+def execution_roles(config: "Config") -> list[Resource]:
+    return [r for r in config.of_type("aws_iam_role") if trusts_sagemaker(r, config) or used_by_sagemaker(r, config)]
+
+
+def attached_blocks(config: "Config", type_: str, target: Resource, key: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for resource in config.attached(type_, "bucket", target):
+        out.extend(blocks(resource.values.get(key)))
+    return out
+
+
+def truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def unreadable(doc: PolicyDocument | None) -> str | None:
+    if doc is not None and doc.problems and not doc.statements:
+        return "; ".join(doc.problems)
+    return None

@@ -1,0 +1,68 @@
+"""Facts about the Terraform resource types a workspace uses (AWS provider 6.x).
+
+Kept in one place so that the rules, the inventory, the coverage tables and
+the upgrade diff agree.
+"""
+
+from __future__ import annotations
+
+# Resource types that accept `tags` (and so receive the provider's default_tags).
+TAGGABLE = frozenset({
+    "aws_s3_bucket", "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_ecr_repository",
+    "aws_cloudwatch_log_group", "aws_sns_topic", "aws_budgets_budget", "aws_resourcegroups_group",
+    "aws_cloudwatch_event_rule", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm",
+    "aws_sagemaker_model_package_group", "aws_sagemaker_model", "aws_sagemaker_endpoint_configuration",
+    "aws_sagemaker_endpoint", "aws_sagemaker_data_quality_job_definition", "aws_sagemaker_monitoring_schedule",
+    "aws_sagemaker_mlflow_tracking_server", "aws_sagemaker_pipeline", "aws_sagemaker_domain",
+    "aws_sagemaker_user_profile", "aws_sagemaker_space", "aws_sagemaker_notebook_instance",
+    "aws_appautoscaling_target", "aws_kms_replica_key", "aws_iam_user", "aws_sqs_queue", "aws_lambda_function",
+    "aws_scheduler_schedule_group", "aws_security_group", "aws_vpc_endpoint", "aws_secretsmanager_secret",
+    "aws_ssm_parameter", "aws_dynamodb_table", "aws_s3_object",
+})
+
+# Types that hold data or long-lived identity: replacing or removing one loses something.
+STATEFUL = {
+    "aws_s3_bucket": "objects in the bucket",
+    "aws_kms_key": "everything encrypted with the key becomes unreadable once it is deleted",
+    "aws_ecr_repository": "container images",
+    "aws_cloudwatch_log_group": "log history",
+    "aws_sagemaker_model_package_group": "registered model versions and their approval history",
+    "aws_sagemaker_mlflow_tracking_server": "the MLflow server's endpoint (experiments live in its artifact store)",
+    "aws_sns_topic": "confirmed subscriptions (owners must confirm again)",
+    "aws_sagemaker_endpoint": "a live endpoint (replacement means downtime)",
+    "aws_dynamodb_table": "table items",
+}
+
+# Capability of a type when the construct path does not say (cdktn path `<stack>/<capability>/...`).
+CAPABILITY_BY_TYPE = {
+    "aws_sagemaker_model_package_group": "registry",
+    "aws_sagemaker_model": "serving",
+    "aws_sagemaker_endpoint_configuration": "serving",
+    "aws_sagemaker_endpoint": "serving",
+    "aws_appautoscaling_target": "serving",
+    "aws_appautoscaling_policy": "serving",
+    "aws_sagemaker_data_quality_job_definition": "monitoring",
+    "aws_sagemaker_monitoring_schedule": "monitoring",
+    "aws_cloudwatch_dashboard": "monitoring",
+    "aws_cloudwatch_metric_alarm": "monitoring",
+    "aws_sagemaker_mlflow_tracking_server": "experiments",
+}
+CAPABILITY_ORDER = ("foundation", "training", "registry", "serving", "monitoring", "experiments", "other")
+
+
+def capability_of(resource_type: str, path: str, known: tuple[str, ...] = CAPABILITY_ORDER) -> str:
+    for part in path.split("/")[1:]:
+        if part in known:
+            return part
+    return CAPABILITY_BY_TYPE.get(resource_type, "foundation" if resource_type.startswith("aws_") else "other")
+
+
+# Where a type keeps its customer-key setting (dotted path), for the encryption coverage table.
+ENCRYPTION_ATTRIBUTE = {
+    "aws_kms_key": None,
+    "aws_cloudwatch_log_group": "kms_key_id",
+    "aws_sns_topic": "kms_master_key_id",
+    "aws_ecr_repository": "encryption_configuration.kms_key",
+    "aws_sagemaker_endpoint_configuration": "kms_key_arn",
+    "aws_sagemaker_data_quality_job_definition": "data_quality_job_output_config.kms_key_id",
+}

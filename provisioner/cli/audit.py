@@ -1,0 +1,195 @@
+"""`provision audit`, `provision prices update`, `provision diff` and `provision upgrade`.
+
+Heavy imports (the audit package, boto3, the CDK layer) happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from provisioner.cli._context import session
+from provisioner.errors import InvalidInput, PolicyBlocked
+
+DEFAULT_OUT = "cdktf.out"
+ARGS = "<command line>"
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    md = "md"
+    html = "html"
+    json = "json"
+    sarif = "sarif"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    md = "md"
+    json = "json"
+
+
+def _emit(text: str, out: Optional[Path]) -> None:
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+def _warn(message: str) -> None:
+    from provisioner.cli._output import err_console
+
+    err_console().print(f"[yellow]warning:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+
+
+def _synth(s, contexts, out_dir: Path):
+    from provisioner.synth import synthesize
+
+    return synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path)
+
+
+def audit(
+    name: str = typer.Argument(..., help="Workspace to audit."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report format."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file instead of stdout."),
+    checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Also run checkov (when installed)."),
+) -> None:
+    """Audit a workspace's synthesized config (and its saved plan, if any): policy, IAM, cost, changes."""
+    from provisioner.audit.render import render
+    from provisioner.audit.report import build_report
+    from provisioner.audit.runner import applied_config_path, run_audit
+    from provisioner.workspaces import load_named
+
+    s = session()
+    ctx = load_named(s.org, s.catalog, name)
+    [synth] = _synth(s, [ctx], (s.root / DEFAULT_OUT).resolve())
+    plan = s.provision_dir / "plans" / name / "plan.json"
+    audit_dir = s.provision_dir / "audit" / name
+    result = run_audit(synth.config_path, ctx=ctx, plan_path=plan if plan.is_file() else None,
+                       previous_config_path=applied_config_path(s.provision_dir, name), checkov=checkov,
+                       cache_dir=audit_dir, prices_path=s.provision_dir / "prices.json")
+    report = build_report(result, base_dir=s.root)
+    full = audit_dir / "report.json"
+    audit_dir.mkdir(parents=True, exist_ok=True)
+    full.write_text(render(report, "json"), encoding="utf-8")
+    svg = ""
+    if format == ReportFormat.html:
+        from provisioner.audit.graph import render_svg
+        from provisioner.audit.secrets import Masker
+
+        svg = Masker(result.workspace.canaries if result.workspace else ()).text(render_svg(result.config))
+    _emit(render(report, format.value, svg=svg, full_report=str(full.relative_to(s.root))), out)
+    for run in result.checkov:
+        if run.status in ("missing", "failed"):
+            _warn(f"{run.message}; the built-in rule pack ran" + ("" if run.status == "failed" else ""))
+    if result.blocking:
+        count = len(result.blocking)
+        raise PolicyBlocked(
+            f"{ctx.spec_path}: suppressions: {count} unsuppressed policy error(s) in workspace {name}",
+            "fix them as the report says, or add a suppression (rule, resource, reason) to the spec if accepted on purpose",
+        )
+
+
+prices_app = typer.Typer(help="The price table used by cost estimates.", no_args_is_help=True)
+
+
+@prices_app.command("update")
+def prices_update(
+    region: list[str] = typer.Option([], "--region", help="Region to fetch (repeatable). Default: every region of the org's environments."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Where to write the table (default: .provision/prices.json in the org)."),
+) -> None:
+    """Refresh SageMaker prices from the AWS Price List API (needs pricing:GetProducts)."""
+    import json
+
+    from provisioner.audit.cost import PriceTable
+    from provisioner.audit.prices import fetch_prices, write_table
+    from provisioner.cli._output import console
+
+    s = session()
+    regions = region or sorted({env.region for env in s.org.config.environments.values()})
+    target = out or s.provision_dir / "prices.json"
+    base = PriceTable.load(target if target.is_file() else None).data
+    table = write_table(target, fetch_prices(regions), json.loads(json.dumps(base)))
+    counts = ", ".join(f"{r}: {sum(len(v) for v in table['regions'][r].values())} prices" for r in regions)
+    console().print(f"wrote {target} ({counts})")
+
+
+def _target_context(s, name: str, ref: str):
+    """The workspace as it would be on blueprint `ref` (its spec unchanged otherwise), validated."""
+    import re
+
+    from provisioner.models.workspace import BLUEPRINT_REF
+    from provisioner.workspaces import load_spec, resolve, spec_path
+
+    if "@" not in ref or not re.match(BLUEPRINT_REF, ref):
+        raise InvalidInput.single(ARGS, "--to", f"{ref!r} is not BLUEPRINT@VERSION", "for example --to gpu-training@1.1.0")
+    path = spec_path(s.org, name)
+    spec = load_spec(path)
+    target_spec = spec.model_copy(update={"blueprint": ref})
+    return resolve(target_spec, s.org, s.catalog, str(path.relative_to(s.root)) + f" (with {ref})"), spec, path
+
+
+def _upgrade_view(s, name: str, ref: str):
+    from provisioner.audit.upgrade import compare
+    from provisioner.workspaces import load_named
+
+    current = load_named(s.org, s.catalog, name)
+    target, spec, path = _target_context(s, name, ref)
+    [before] = _synth(s, [current], (s.root / DEFAULT_OUT).resolve())
+    [after] = _synth(s, [target], (s.provision_dir / "upgrade" / name / ref.replace("@", "-")).resolve())
+    view = compare(current, target, before.config_path, after.config_path, prices_path=s.provision_dir / "prices.json")
+    return view, spec, path
+
+
+def diff(
+    name: str = typer.Argument(..., help="Workspace."),
+    to: str = typer.Option(..., "--to", help="Target blueprint, BLUEPRINT@VERSION."),
+    format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write to this file instead of stdout."),
+) -> None:
+    """Show what moving a workspace to another blueprint version would add, change, replace and remove."""
+    from provisioner.audit.upgrade import render_upgrade
+
+    view, _, _ = _upgrade_view(session(), name, to)
+    _emit(render_upgrade(view, format.value), out)
+
+
+def upgrade(
+    name: str = typer.Argument(..., help="Workspace."),
+    to: str = typer.Option(..., "--to", help="Target blueprint, BLUEPRINT@VERSION."),
+    accept_replacements: bool = typer.Option(
+        False, "--accept-replacements", help="Upgrade even though stateful resources would be replaced or removed."),
+) -> None:
+    """Move a workspace to another blueprint version: validate, show the impact, rewrite the spec."""
+    from provisioner.audit.upgrade import render_upgrade, rewrite_blueprint
+
+    s = session()
+    view, spec, path = _upgrade_view(s, name, to)
+    sys.stdout.write(render_upgrade(view, "text"))
+    if view.diff.stateful and not accept_replacements:
+        raise PolicyBlocked(
+            f"{path.relative_to(s.root)}: blueprint: moving to {to} replaces or removes stateful resources "
+            f"({', '.join(c.address for c in view.diff.stateful)})",
+            "back up what they hold, then rerun with --accept-replacements; `provision plan` shows Terraform's verdict",
+        )
+    if view.blocking:
+        raise PolicyBlocked(
+            f"{path.relative_to(s.root)}: blueprint: {to} would have {len(view.blocking)} unsuppressed policy error(s) "
+            f"for this workspace ({', '.join(sorted({f.rule_id for f in view.blocking}))})",
+            "fix the blueprint version, or add suppressions with reasons; `provision diff` lists them",
+        )
+    rewrite_blueprint(path, spec.blueprint, to, validate=lambda: _target_context(s, name, to))
+    sys.stdout.write(f"\n{path.relative_to(s.root)}: blueprint {spec.blueprint} -> {to}. "
+                     f"Next: `provision plan {name}` for Terraform's verdict, then `provision apply {name}`.\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)
+    app.add_typer(prices_app, name="prices")
+    app.command("diff")(diff)
+    app.command("upgrade")(upgrade)

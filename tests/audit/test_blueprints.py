@@ -1,0 +1,105 @@
+"""Every shipped blueprint passes its own audit: the built-in pack and checkov, except written suppressions.
+
+The example org has at least one workspace per shipped blueprint; they are synthesized for real (one cdktn
+App) and audited as `provision audit` would. Serving examples name `latest-approved` models, which synth
+can only resolve against a live registry, so they come without model and endpoint; each is audited a second
+time as `<name>-live`, deployed from an explicit model version of its own registry, so that the endpoint,
+its autoscaling and its monitoring are audited too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from provisioner.audit.checkov import find_checkov, run_checkov_many
+from provisioner.audit.config import load_config
+from provisioner.audit.runner import run_audit
+
+pytestmark = pytest.mark.synth
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _deployed(ctx):
+    """The workspace under another name, serving an explicit model version of its own registry."""
+    import dataclasses
+
+    name = f"{ctx.name}-live"
+    old_group, group = (f"{ctx.org}-{n}-{ctx.environment}-models" for n in (ctx.name, name))
+    parameters = json.loads(json.dumps(ctx.parameters).replace(old_group, group))  # variants' explicit versions
+    parameters["serving.model_package"] = f"arn:aws:sagemaker:{ctx.region}:{ctx.account_id}:model-package/{group}/7"
+    return dataclasses.replace(ctx, name=name, parameters=parameters, tags={**ctx.tags, "provision:workspace": name})
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory):
+    from provisioner.catalog import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.synth import synthesize
+    from provisioner.workspaces import load_all
+
+    org = load_org(ROOT / "examples" / "acme" / "provision.yaml")
+    catalog = Catalog.for_org(org)
+    contexts = load_all(org, catalog)
+    contexts += [_deployed(ctx) for ctx in contexts if ctx.has("serving")]
+    base = tmp_path_factory.mktemp("blueprint-audit")
+    results = synthesize(contexts, base / "cdktf.out", state_root=base / "state", org_file=org.path)
+    return catalog, {ctx.name: (ctx, r.config_path) for ctx, r in zip(contexts, results)}
+
+
+def test_every_shipped_blueprint_has_an_example_workspace(example):
+    # GIVEN the shipped catalog and the example workspaces
+    catalog, workspaces = example
+    shipped = {e.blueprint.ref for e in catalog.all() if e.path.is_relative_to(ROOT / "blueprints")}
+    # THEN each shipped blueprint version is exercised by at least one example
+    assert shipped <= {ctx.blueprint.ref for ctx, _ in workspaces.values()}
+
+
+def test_deployed_serving_examples_really_have_endpoints(example):
+    # GIVEN the `-live` variants of the serving examples
+    _, workspaces = example
+    live = {name: config for name, (ctx, config) in workspaces.items() if name.endswith("-live")}
+    # THEN each synthesized an endpoint, its configuration, models and a monitoring schedule
+    assert live
+    for name, config in live.items():
+        types = set(load_config(config).by_type)
+        assert {"aws_sagemaker_endpoint", "aws_sagemaker_endpoint_configuration", "aws_sagemaker_model",
+                "aws_sagemaker_monitoring_schedule"} <= types, name
+
+
+def test_every_example_workspace_passes_the_built_in_pack(example):
+    # GIVEN every synthesized example workspace
+    _, workspaces = example
+    open_findings = {}
+    for name, (ctx, config) in workspaces.items():
+        # WHEN audited with its own suppressions
+        result = run_audit(config, ctx=ctx, checkov=False)
+        open_findings[name] = [f"{f.rule_id} {f.address}: {f.message}" for f in result.findings if not f.suppressed]
+        assert not result.unused_suppressions, name
+    # THEN no finding is open (errors or warnings)
+    assert open_findings == {name: [] for name in workspaces}
+
+
+@pytest.mark.skipif(find_checkov() is None, reason="checkov not installed: run `make setup`")
+def test_every_shipped_blueprint_has_no_unsuppressed_checkov_failure(example):
+    # GIVEN one example workspace per shipped blueprint, and the deployed serving variants
+    _, workspaces = example
+    chosen = {}
+    for name, (ctx, config) in sorted(workspaces.items()):
+        chosen.setdefault(ctx.blueprint.ref + (" (deployed)" if name.endswith("-live") else ""), (name, ctx, config))
+    # WHEN checkov scans them (one process) and their suppressions and the baseline apply
+    runs = run_checkov_many({name: (config, load_config(config)) for name, _, config in chosen.values()})
+    from provisioner.audit.baseline import baseline_suppressions
+    from provisioner.audit.pack import apply_suppressions, suppressions_from_context
+
+    open_failures = {}
+    for ref, (name, ctx, config) in chosen.items():
+        run = runs[name]
+        assert run.status == "ok" and run.passed > 0, run.message
+        entries = suppressions_from_context(ctx) + baseline_suppressions(load_config(config))
+        marked, _ = apply_suppressions(run.findings, entries)
+        open_failures[ref] = [f"{f.rule_id} {f.address}" for f in marked if not f.suppressed]
+    # THEN every failed check is suppressed with a written reason
+    assert open_failures == {ref: [] for ref in chosen}
