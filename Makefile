@@ -19,7 +19,7 @@ setup: $(VENV)/.installed node providers checkov
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,sagemaker]'
 	touch $@
 
 # jsii needs Node 22+; the machine's may be older (Node 20 is end-of-life for jsii).
@@ -36,7 +36,7 @@ checkov:
 	@if [ -f scripts/install_checkov.sh ]; then bash scripts/install_checkov.sh; fi
 
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 demo: setup
 	bash scripts/demo.sh

@@ -81,17 +81,30 @@ def sdk_defaults(ctx: "WorkspaceContext") -> dict[str, Any]:
     endpoint_config["DataCaptureConfig"] = {"KmsKeyId": key}
     endpoint_config["Tags"] = tags()
 
+    modules: dict[str, Any] = {
+        "Session": {
+            "DefaultS3Bucket": names.artifacts_bucket,
+            "DefaultS3ObjectKeyPrefix": DEFAULT_PREFIX,
+        },
+        # Otherwise every SDK call also sends usage data to an AWS-owned endpoint outside the workspace.
+        "TelemetryOptOut": True,
+    }
+    if ctx.has("training"):
+        # sagemaker 3.x ModelTrainer reads inter-container encryption (which the workspace IAM policy
+        # requires) only from its own config space, with snake_case fields.
+        networking: dict[str, Any] = {
+            "enable_network_isolation": True,
+            "enable_inter_container_traffic_encryption": True,
+        }
+        if ctx.env.subnet_ids:
+            networking["subnets"] = list(ctx.env.subnet_ids)
+            networking["security_group_ids"] = list(ctx.env.security_group_ids)
+        modules["ModelTrainer"] = {"networking": networking}
+
     return {
         "SchemaVersion": SCHEMA_VERSION,
         "SageMaker": {
-            "PythonSDK": {
-                "Modules": {
-                    "Session": {
-                        "DefaultS3Bucket": names.artifacts_bucket,
-                        "DefaultS3ObjectKeyPrefix": DEFAULT_PREFIX,
-                    }
-                }
-            },
+            "PythonSDK": {"Modules": modules},
             "TrainingJob": training,
             "Model": model,
             "EndpointConfig": endpoint_config,

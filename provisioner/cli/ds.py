@@ -1,0 +1,371 @@
+"""`provision env|train|models|endpoint weights`: the data scientist's commands.
+
+    provision env NAME [--write]            the SageMaker SDK defaults of the workspace, and the exports
+    provision train NAME --image URI ...    a training job inside the guardrails, followed to the end
+    provision models list NAME              the workspace's model registry
+    provision models approve NAME VERSION   approve a model version
+    provision endpoint weights NAME V=W ... change variant weights in the spec (then plan, review, apply)
+
+Exit codes: 2 for a malformed argument, 3 for a request the workspace's
+guardrails forbid (checked before anything calls AWS), 1 when AWS or the job
+fails. The SageMaker SDK and boto3 are imported inside the commands only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+from rich.markup import escape
+
+from provisioner.cli._context import Session, session
+from provisioner.cli._output import OutputFormat, console, err_console, print_json
+
+if TYPE_CHECKING:
+    from provisioner.ds.workspace import WorkspaceFacts
+    from provisioner.models.resolved import WorkspaceContext
+
+ENGINE_HELP = "Engine that reads the applied workspace's Terraform outputs (default: `engine` in provision.yaml)."
+_output_option = typer.Option(OutputFormat.text, "--output", "-o")
+_engine_option = typer.Option(None, "--engine", envvar="PROVISION_ENGINE", help=ENGINE_HELP, show_default=False)
+
+
+def _workspace(s: Session, name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "WorkspaceFacts"]:
+    """The resolved workspace and its facts: applied Terraform outputs when there are any, else synthesized names."""
+    from provisioner.cli.synth import DEFAULT_OUT
+    from provisioner.ds.workspace import applied_outputs, facts
+    from provisioner.errors import OperationFailed
+    from provisioner.synth import stack_dir
+    from provisioner.workspaces import load_named
+
+    ctx = load_named(s.org, s.catalog, name)
+    folder = stack_dir((s.root / DEFAULT_OUT).resolve(), name)
+    try:
+        outputs = applied_outputs(ctx, folder, s.provision_dir / "engine", engine or s.org.config.engine)
+    except OperationFailed as exc:
+        # The synthesized names are the same resources (the key by its alias, which IAM accepts too).
+        err_console().print(f"note: could not read the Terraform outputs of {name} ({escape(exc.message)}); "
+                            "using the synthesized names")
+        outputs = None
+    return ctx, facts(ctx, outputs)
+
+
+def _rel(path: Any) -> str:
+    import os
+
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+# -- env --------------------------------------------------------------------------------------------
+
+def env(
+    name: str = typer.Argument(..., help="Workspace name."),
+    write: bool = typer.Option(False, "--write", help="Write the file under .provision/sagemaker/ and print only "
+                               "the exports, for: eval \"$(provision env NAME --write)\"."),
+    engine: Optional[str] = _engine_option,
+    output: OutputFormat = _output_option,
+) -> None:
+    """The workspace's SageMaker SDK defaults (role, bucket, KMS keys, network, tags) and the exports that use them."""
+    from provisioner.ds import sdk_available, sdk_install_hint, sdk_version, write_atomic
+    from provisioner.ds import sdk_config
+
+    s = session()
+    ctx, facts = _workspace(s, name, engine)
+    doc = sdk_config.render(ctx, facts)
+    validated = None
+    if sdk_available():
+        sdk_config.validate(doc)
+        validated = f"sagemaker {sdk_version()}"
+    text = sdk_config.to_yaml(doc, ctx, facts)
+    path = sdk_config.config_path(s.provision_dir, name)
+    exports = sdk_config.exports(path, ctx.region)
+    if write:
+        write_atomic(path, text)
+    caveats = sdk_config.caveats(ctx, facts, doc)
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "source": facts.source, "path": str(path.resolve()), "written": write,
+                    "validated_with": validated, "config": doc, "exports": exports, "facts": facts.to_dict(),
+                    "notes": caveats})
+        return
+    notes = err_console()
+    if validated is None:
+        notes.print(f"note: not checked against the SDK's schema: the SageMaker SDK is not installed; "
+                    f"{escape(sdk_install_hint())}")
+    if write:
+        for caveat in caveats:
+            notes.print(f"note: {escape(caveat)}")
+        # stdout holds only the exports, so that `eval "$(provision env NAME --write)"` works.
+        for line in sdk_config.export_lines(exports):
+            print(line)
+        notes.print(f"wrote {escape(_rel(path))} (from the workspace's {facts.source}"
+                    f"{', valid for ' + validated if validated else ''}); load it with: "
+                    f"eval \"$(provision env {name} --write)\"")
+        return
+    print(text, end="")
+    print(f"# To use it, write it and export its settings in one step:\n#   eval \"$(provision env {name} --write)\"\n"
+          "# which sets:")
+    for line in sdk_config.export_lines(exports):
+        print(f"#   {line}")
+    for caveat in caveats:
+        print(f"# Note: {caveat}")
+
+
+# -- train ------------------------------------------------------------------------------------------
+
+def train(
+    name: str = typer.Argument(..., help="Workspace name."),
+    image: str = typer.Option(..., "--image", help="Training image in the workspace's ECR repository."),
+    instance_type: Optional[str] = typer.Option(None, "--instance-type", help="Default: the workspace's first "
+                                                "allowed type (training.instance_types)."),
+    instance_count: int = typer.Option(1, "--instance-count", help="Instances (at most training.max_instances)."),
+    spot: bool = typer.Option(False, "--spot", help="Managed spot training, checkpointing to the artifacts bucket."),
+    max_runtime: Optional[str] = typer.Option(None, "--max-runtime", help="Like 4h, 90m, 1h30m (default and maximum: "
+                                              "training.max_runtime_hours)."),
+    hyperparameter: list[str] = typer.Option([], "--hyperparameter", help="KEY=VALUE (repeatable)."),
+    input_: list[str] = typer.Option([], "--input", help="s3://... in a workspace bucket (channel `train`), or "
+                                     "CHANNEL=s3://... (repeatable)."),
+    register_: bool = typer.Option(False, "--register", help="Register the trained model in the workspace registry "
+                                   "(PendingManualApproval)."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="Follow the job until it ends (default)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check the request and show the job; call nothing."),
+    engine: Optional[str] = _engine_option,
+    output: OutputFormat = _output_option,
+) -> None:
+    """Launch a training job inside the workspace's guardrails with the SageMaker SDK, and follow it."""
+    from provisioner.ds.guardrails import check_request, parse_request
+    from provisioner.ds.training import plan_job
+    from provisioner.ds.workspace import require_capability
+
+    request = parse_request(image=image, instance_type=instance_type, instance_count=instance_count, spot=spot,
+                            max_runtime=max_runtime, hyperparameters=hyperparameter, inputs=input_,
+                            register=register_)
+    s = session()
+    ctx, facts = _workspace(s, name, engine)
+    require_capability(ctx, "training", "train models", s.root)
+    if register_:
+        require_capability(ctx, "registry", "register models", s.root)
+    check_request(ctx, facts, request)  # exit 3 here, before the SDK is imported or AWS is called
+    plan = plan_job(ctx, facts, request)
+    if dry_run:
+        if output == OutputFormat.json:
+            print_json({"workspace": name, "source": facts.source, "plan": plan.to_dict(), "launched": False})
+            return
+        console().print(f"[green]ok[/] within the guardrails of {name}; would launch (from its {facts.source}):",
+                        markup=True)
+        for key, value in plan.to_dict().items():
+            console().print(f"  {key}: {escape(str(value))}")
+        return
+    job, outcome, version = _run_job(ctx, facts, plan, wait=wait, register=register_)
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "job": outcome.to_dict() if outcome else {"name": job}, "plan": plan.to_dict(),
+                    "launched": True, "model": version.to_dict() if version else None})
+        return
+    if outcome is None:
+        console().print(job)
+        return
+    _job_summary(outcome)
+    if version is not None:
+        console().print(f"registered version {version.version} of {escape(facts.model_package_group)} "
+                        f"({version.approval})")
+        console().print(f"next: review it, then: provision models approve {name} {version.version}")
+
+
+def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wait: bool,
+             register: bool) -> tuple[str, Any, Any]:
+    """Launch (SDK), follow, and register: (job name, outcome, model version); no outcome with --no-wait."""
+    from provisioner.ds import require_sdk
+
+    require_sdk("train")
+    from provisioner.cloud.aws import Aws
+    from provisioner.ds import registry, sdk_config
+    from provisioner.ds.guardrails import format_duration
+    from provisioner.ds.training import launch, outcome_error
+    from provisioner.ds.workspace import check_account
+    from provisioner.errors import OperationFailed
+
+    out = err_console()
+    aws = Aws()
+    check_account(aws, ctx)
+    spot_note = f", spot (waits up to {format_duration(plan.max_wait_seconds or 0)})" if plan.spot else ""
+    out.print(f"launching on {plan.instance_count} x {plan.instance_type}{spot_note}, at most "
+              f"{format_duration(plan.max_runtime_seconds)}, as {escape(plan.role_arn)}")
+    job = launch(plan, sdk_config.render(ctx, facts))
+    out.print(f"started training job [bold]{escape(job)}[/]", markup=True)
+    if not wait:
+        out.print(f"it runs on without provision; see it with: aws sagemaker describe-training-job "
+                  f"--training-job-name {escape(job)}")
+        return job, None, None
+    sagemaker = aws.client("sagemaker", ctx.region)
+    outcome = _follow(sagemaker, job)
+    if outcome.status != "Completed":
+        raise outcome_error(outcome)
+    if not register:
+        return job, outcome, None
+    if not outcome.model_data:
+        raise OperationFailed(f"training job {job} completed without model artifacts, so nothing was registered",
+                              "check that the training code writes its model to /opt/ml/model")
+    return job, outcome, registry.register(sagemaker, facts, image=plan.image, model_data=outcome.model_data,
+                                           training_job=job)
+
+
+def _follow(sagemaker: Any, job: str) -> Any:
+    """Follow the job with a spinner (status, elapsed time) and one line per status transition."""
+    import time
+
+    from provisioner.ds.training import follow
+
+    out = err_console()
+    started = time.monotonic()
+
+    def transition(item: dict[str, Any]) -> None:
+        when = item.get("StartTime")
+        stamp = when.strftime("%H:%M:%S") if hasattr(when, "strftime") else ""
+        message = f": {item['StatusMessage']}" if item.get("StatusMessage") else ""
+        out.print(f"  {stamp} {escape(item.get('Status', ''))}{escape(message)}")
+
+    try:
+        with out.status(f"training {escape(job)}: starting") as spinner:
+            def update(description: dict[str, Any]) -> None:
+                elapsed = int(time.monotonic() - started)
+                spinner.update(f"training {escape(job)}: {description.get('TrainingJobStatus')} / "
+                               f"{description.get('SecondaryStatus')} ({elapsed // 60}m{elapsed % 60:02d}s)")
+
+            return follow(sagemaker, job, on_update=update, on_transition=transition)
+    except KeyboardInterrupt:
+        out.print(f"stopped following; training job {escape(job)} keeps running in SageMaker "
+                  f"(aws sagemaker describe-training-job --training-job-name {escape(job)})")
+        raise
+
+
+def _job_summary(outcome: Any) -> None:
+    from provisioner.ds.guardrails import format_duration
+
+    data = outcome.to_dict()
+    console().print(f"[green]Completed[/] {escape(outcome.name)}", markup=True)
+    if data["training_seconds"]:
+        billed = data["billable_seconds"]
+        savings = outcome.spot_savings_percent()
+        extra = f", billed {format_duration(int(billed))}" if billed is not None else ""
+        extra += f" (spot saved {savings:.0f}%)" if savings is not None else ""
+        console().print(f"  trained {format_duration(int(data['training_seconds']))}{extra}")
+    if data["model_data"]:
+        console().print(f"  model: {escape(data['model_data'])}")
+    if data["checkpoint_uri"]:
+        console().print(f"  checkpoints: {escape(data['checkpoint_uri'])}")
+
+
+# -- models -----------------------------------------------------------------------------------------
+
+models_app = typer.Typer(help="The workspace's model registry.", no_args_is_help=True)
+
+
+def _registry(name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "WorkspaceFacts", Any]:
+    from provisioner.cloud.aws import Aws
+    from provisioner.ds.workspace import check_account, require_capability
+
+    s = session()
+    ctx, facts = _workspace(s, name, engine)
+    require_capability(ctx, "registry", "keep models", s.root)
+    aws = Aws()
+    check_account(aws, ctx)
+    return ctx, facts, aws.client("sagemaker", ctx.region)
+
+
+@models_app.command("list")
+def models_list(
+    name: str = typer.Argument(..., help="Workspace name."),
+    engine: Optional[str] = _engine_option,
+    output: OutputFormat = _output_option,
+) -> None:
+    """Model versions in the workspace registry, newest first."""
+    from provisioner.ds.registry import list_versions
+
+    _, facts, sagemaker = _registry(name, engine)
+    versions = list_versions(sagemaker, facts)
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "group": facts.model_package_group, "versions": [v.to_dict() for v in versions]})
+        return
+    if not versions:
+        console().print(f"no models in {escape(facts.model_package_group)} yet; train and register one: "
+                        f"provision train {name} --image ... --register")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{facts.model_package_group}", title_justify="left", box=None, pad_edge=False)
+    for column in ("version", "approval", "status", "created"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("description")
+    for v in versions:
+        style = {"Approved": "green", "Rejected": "red"}.get(v.approval, "yellow")
+        table.add_row(str(v.version), f"[{style}]{escape(v.approval)}[/]", escape(v.status),
+                      v.created.strftime("%Y-%m-%d %H:%M") if v.created else "", escape(v.description))
+    console().print(table)
+
+
+@models_app.command("approve")
+def models_approve(
+    name: str = typer.Argument(..., help="Workspace name."),
+    version: int = typer.Argument(..., help="Version number (see `provision models list NAME`).", min=1),
+    note: str = typer.Option("", "--note", help="Approval description recorded in the registry."),
+    engine: Optional[str] = _engine_option,
+    output: OutputFormat = _output_option,
+) -> None:
+    """Approve a model version (the registry capability alerts the workspace's topic)."""
+    from provisioner.ds.registry import approve
+
+    _, facts, sagemaker = _registry(name, engine)
+    result, changed = approve(sagemaker, facts, version, note=note)
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "changed": changed, "model": result.to_dict()})
+        return
+    if changed:
+        console().print(f"[green]approved[/] version {version} of {escape(facts.model_package_group)}", markup=True)
+    else:
+        console().print(f"version {version} of {escape(facts.model_package_group)} was already approved; "
+                        "nothing changed")
+    console().print(f"  {escape(result.arn)}")
+
+
+# -- endpoint weights -------------------------------------------------------------------------------
+
+endpoint_app = typer.Typer(help="The workspace's endpoint, changed through its spec.", no_args_is_help=True)
+
+
+@endpoint_app.command("weights")
+def endpoint_weights(
+    name: str = typer.Argument(..., help="Workspace name."),
+    weights: list[str] = typer.Argument(..., help="VARIANT=WEIGHT pairs, e.g. champion=80 challenger=20."),
+    output: OutputFormat = _output_option,
+) -> None:
+    """Change variant weights in workspaces/NAME.yaml (validated; comments kept); then plan, review, apply."""
+    from provisioner.ds.weights import change_weights, parse_assignments, traffic_shares
+
+    wanted = parse_assignments(weights)
+    s = session()
+    path, changes, final = change_weights(s.org, s.catalog, name, wanted)
+    shares = traffic_shares(final)
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "spec": str(path), "changed": [c.to_dict() for c in changes],
+                    "weights": final, "traffic_percent": shares, "next": f"provision plan {name}"})
+        return
+    if not changes:
+        console().print(f"{_rel(path)}: the weights are already {', '.join(f'{k}={v:g}' for k, v in final.items())}; "
+                        "nothing changed")
+        return
+    changed = {c.variant: c for c in changes}
+    console().print(f"updated {escape(_rel(path))}:")
+    for variant, weight in final.items():
+        before = f"{changed[variant].old:g} -> " if variant in changed else ""
+        console().print(f"  {escape(variant)}: weight {before}{weight:g} ({shares[variant]:.1f}% of traffic)")
+    console().print("the endpoint changes only when this goes through review and apply")
+    console().print(f"next: provision plan {name}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("env")(env)
+    app.command("train")(train)
+    app.add_typer(models_app, name="models")
+    app.add_typer(endpoint_app, name="endpoint")

@@ -1,0 +1,109 @@
+"""Fixtures for the data scientist's commands: the example org in moto's account, an "applied" workspace.
+
+moto's account id is 123456789012; `org` moves the example org's `dev` and
+`sandbox` environments into it (prod stays in 222222222222, which these
+credentials are not). `applied_churn` creates in moto what applying
+churn-model would have created and what a training job needs: the execution
+role (moto checks that it exists), the data and artifacts buckets and the
+model package group, all with the names the stack uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from provisioner.cli.main import cli
+
+MOTO_ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("error:")]
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example org with dev and sandbox in moto's account, selected through PROVISION_ORG."""
+    config = acme / "provision.yaml"
+    config.write_text(config.read_text().replace('"111111111111"', f'"{MOTO_ACCOUNT}"'))
+    monkeypatch.setenv("PROVISION_ORG", str(acme))
+    monkeypatch.chdir(acme)
+    monkeypatch.delenv("SAGEMAKER_USER_CONFIG_OVERRIDE", raising=False)
+    monkeypatch.delenv("SAGEMAKER_ADMIN_CONFIG_OVERRIDE", raising=False)
+    return acme
+
+
+@pytest.fixture
+def run(org: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    """Runs `provision ARGS` in-process in the org."""
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = cli(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return invoke
+
+
+def client(service: str) -> Any:
+    import boto3
+
+    return boto3.session.Session(region_name=REGION).client(service)
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying a workspace created, by the names the stack uses."""
+
+    names: Any  # infra.resource_names.WorkspaceNames
+
+    @property
+    def image(self) -> str:
+        return f"{MOTO_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/{self.names.image_repository}:1"
+
+    @property
+    def data(self) -> str:
+        return f"s3://{self.names.data_bucket}/train/"
+
+
+def apply_in_moto(org: Path, name: str) -> Applied:
+    from provisioner.catalog import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.workspaces import load_named
+
+    from infra.resource_names import WorkspaceNames
+
+    loaded = load_org(str(org))
+    names = WorkspaceNames.of(load_named(loaded, Catalog.for_org(loaded), name))
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
+    client("iam").create_role(RoleName=names.execution_role, AssumeRolePolicyDocument=json.dumps(trust))
+    s3 = client("s3")
+    for bucket in (names.data_bucket, names.artifacts_bucket):
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client("sagemaker").create_model_package_group(ModelPackageGroupName=names.model_package_group)
+    return Applied(names)
+
+
+@pytest.fixture
+def applied_churn(org: Path, aws: Any) -> Applied:
+    """churn-model (gpu-training: training + registry) as if applied, in a clean moto."""
+    return apply_in_moto(org, "churn-model")
