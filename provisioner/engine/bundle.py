@@ -1,0 +1,215 @@
+"""Saved plans: `.provision/plans/NAME/`, and the checks that keep an old plan from being applied.
+
+A bundle holds:
+  plan.tfplan   Terraform's saved plan (binary; it embeds state values, so mode 0600)
+  plan.json     `show -json` of it with sensitive values masked (for people and policy tools)
+  bundle.json   metadata: what the plan was made from, by which engine, against which state
+
+`apply` takes a bundle only while everything it was made from is unchanged:
+the spec file, the blueprint (version and file), the synthesized config, the
+engine's version, and the state (serial and lineage). Terraform's own check
+("Saved plan is stale") stays as the last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provisioner.engine.summary import PlanSummary
+from provisioner.errors import OperationFailed
+
+PLAN_FILE = "plan.tfplan"
+PLAN_JSON = "plan.json"
+META_FILE = "bundle.json"
+FORMAT = 1
+
+
+def sha256_file(path: Path | None) -> str:
+    if path is None or not Path(path).is_file():
+        return ""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a plan was made from, hashed."""
+
+    spec_hash: str
+    blueprint_ref: str
+    blueprint_hash: str
+    config_hash: str
+
+    @classmethod
+    def from_files(cls, *, spec: Path | None, blueprint_ref: str, blueprint: Path | None, config: Path) -> "PlanInputs":
+        return cls(sha256_file(spec), blueprint_ref, sha256_file(blueprint), sha256_file(config))
+
+
+def state_of_plan(plan_file: Path) -> dict[str, Any]:
+    """Serial and lineage of the state a saved plan was made against (read from the plan file)."""
+    try:
+        with zipfile.ZipFile(plan_file) as archive:
+            state = json.loads(archive.read("tfstate"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return {"serial": None, "lineage": None}
+    return {"serial": int(state.get("serial", 0)), "lineage": str(state.get("lineage", ""))}
+
+
+@dataclass
+class PlanBundle:
+    folder: Path
+    workspace: str
+    environment: str
+    kind: str  # "apply" or "destroy"
+    inputs: PlanInputs
+    engine: dict[str, str]
+    state: dict[str, Any]
+    created: str
+    plan_sha256: str
+    summary: dict[str, Any]
+    applied: str | None = None
+    format: int = FORMAT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def plan_file(self) -> Path:
+        return self.folder / PLAN_FILE
+
+    @property
+    def plan_json(self) -> Path:
+        return self.folder / PLAN_JSON
+
+    @property
+    def plan_summary(self) -> PlanSummary:
+        return PlanSummary.from_dict(self.summary)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("folder")
+        return data
+
+    def save(self) -> None:
+        _write_private(self.folder / META_FILE, json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, folder: Path) -> "PlanBundle":
+        data = json.loads((folder / META_FILE).read_text())
+        if data.get("format") != FORMAT:
+            raise ValueError(f"unknown bundle format {data.get('format')!r}")
+        data["inputs"] = PlanInputs(**data["inputs"])
+        return cls(folder=folder, **data)
+
+    def mark_applied(self) -> None:
+        self.applied = now()
+        self.save()
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+class PlanStore:
+    """The saved plans of an org: one current bundle per workspace."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def folder(self, workspace: str) -> Path:
+        return self.root / workspace
+
+    def staging(self, workspace: str) -> Path:
+        """A fresh private folder to plan into; `commit()` moves it into place."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{workspace}-", dir=self.root))
+
+    def commit(self, staged: Path, bundle: PlanBundle, plan: dict[str, Any], key: str | None = None) -> PlanBundle:
+        """Write plan.json and bundle.json into `staged`, then swap it in as the bundle for `key`."""
+        from provisioner.engine.summary import redact
+
+        key = key or bundle.workspace
+        os.chmod(staged / PLAN_FILE, 0o600)
+        _write_private(staged / PLAN_JSON, json.dumps(redact(plan), indent=1, sort_keys=True) + "\n")
+        bundle.folder = staged
+        bundle.save()
+        final = self.folder(key)
+        old = None
+        if final.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{key}-old-", dir=self.root))
+            os.replace(final, old / "bundle")
+        os.replace(staged, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        bundle.folder = final
+        return bundle
+
+    def discard(self, staged: Path) -> None:
+        shutil.rmtree(staged, ignore_errors=True)
+
+    def load(self, workspace: str) -> PlanBundle:
+        folder = self.folder(workspace)
+        if not (folder / META_FILE).is_file() or not (folder / PLAN_FILE).is_file():
+            raise OperationFailed(f"workspace {workspace} has no saved plan (looked in {folder})",
+                                  f"run `provision plan {workspace}` first, review it, then apply it")
+        try:
+            return PlanBundle.load(folder)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise OperationFailed(f"the saved plan in {folder} cannot be read ({exc})",
+                                  f"run `provision plan {workspace}` again") from None
+
+
+class PlanOutdated(OperationFailed):
+    """The saved plan no longer matches what it was made from."""
+
+
+def check_current(bundle: PlanBundle, *, inputs: PlanInputs, engine: dict[str, str],
+                  state: dict[str, Any] | None = None, spec_file: str = "the workspace spec",
+                  config: bool = True) -> None:
+    """Refuse a bundle whose inputs, engine or (when given) state moved since it was planned.
+
+    `config=False` skips the synthesized config, for a check made before synth runs.
+    """
+    name = bundle.workspace
+    again = f"run `provision {'destroy' if bundle.kind == 'destroy' else 'plan'} {name}` again and review the new plan"
+    if bundle.applied:
+        raise PlanOutdated(f"the saved plan for {name} was already applied ({bundle.applied})", again)
+    if bundle.inputs.spec_hash != inputs.spec_hash:
+        raise PlanOutdated(f"{spec_file} changed after the plan was made ({bundle.created}); refusing to apply an outdated plan", again)
+    if bundle.inputs.blueprint_ref != inputs.blueprint_ref or bundle.inputs.blueprint_hash != inputs.blueprint_hash:
+        was, now_ = bundle.inputs.blueprint_ref, inputs.blueprint_ref
+        what = f"{was} -> {now_}" if was != now_ else f"{now_}, its file was edited"
+        raise PlanOutdated(f"the blueprint of {name} changed after the plan was made ({what}); refusing to apply", again)
+    if config and bundle.inputs.config_hash != inputs.config_hash:
+        raise PlanOutdated(f"the synthesized Terraform config of {name} changed after the plan was made "
+                           "(the CDK code or a dependency changed); refusing to apply", again)
+    if (bundle.engine.get("kind"), bundle.engine.get("version")) != (engine.get("kind"), engine.get("version")):
+        raise PlanOutdated(
+            f"the plan for {name} was made with {bundle.engine.get('kind')} {bundle.engine.get('version')}, "
+            f"but this run uses {engine.get('kind')} {engine.get('version')} (a saved plan only applies with the same engine)",
+            f"use --engine {bundle.engine.get('kind')}, or {again}")
+    planned = bundle.state
+    if state is not None and planned.get("serial") is not None and (planned.get("serial"), planned.get("lineage")) != (
+            state.get("serial"), state.get("lineage")):
+        raise PlanOutdated(
+            f"the state of {name} changed after the plan was made (serial {planned.get('serial')} -> "
+            f"{state.get('serial')}{', new lineage' if planned.get('lineage') != state.get('lineage') else ''}); "
+            "the plan is stale", again)

@@ -1,0 +1,127 @@
+"""The CLI config and environment every engine process gets.
+
+- `CHECKPOINT_DISABLE=1`: no update check against HashiCorp's servers.
+- `TF_IN_AUTOMATION=1`, `TF_INPUT=0`: no prompts; provision asks its own questions.
+- Providers come from `registry.terraform.io`, cached in a plugin cache shared by
+  every workspace (`TF_PLUGIN_CACHE_DIR`, default `~/.cache/provision/terraform-plugins`),
+  or, with `PROVISION_PROVIDER_MIRROR=DIR`, from a filesystem mirror for the
+  providers it holds (air-gapped machines, tests).
+- A CLI config of the user's own (`TF_CLI_CONFIG_FILE` or `~/.terraformrc`) is
+  respected when it exists and no mirror is asked for; otherwise provision
+  writes its own (some machines preset `TF_CLI_CONFIG_FILE` to a missing file,
+  which makes every Terraform command warn).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MIRROR_ENV = "PROVISION_PROVIDER_MIRROR"
+PLUGIN_CACHE_ENV = "TF_PLUGIN_CACHE_DIR"
+
+
+def default_plugin_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "provision" / "terraform-plugins"
+
+
+def mirror_providers(mirror: Path) -> list[str]:
+    """Provider source addresses (`host/namespace/type`) a filesystem mirror holds (either layout)."""
+    found = set()
+    for host in sorted(p for p in mirror.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for namespace in sorted(p for p in host.iterdir() if p.is_dir()):
+            for kind in sorted(p for p in namespace.iterdir() if p.is_dir() or p.name.endswith(".json")):
+                name = kind.name[:-5] if kind.name.endswith(".json") else kind.name
+                found.add(f"{host.name}/{namespace.name}/{name}")
+    return sorted(found)
+
+
+def _hcl_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def render_cli_config(plugin_cache: Path, mirror: Path | None) -> str:
+    lines = [
+        "# Written by provision: the CLI config its engine processes use.",
+        f"plugin_cache_dir = {json.dumps(str(plugin_cache))}",
+    ]
+    if mirror is not None:
+        providers = mirror_providers(mirror)
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f"    path    = {json.dumps(str(mirror))}",
+            f"    include = {_hcl_list(providers)}",
+            "  }",
+            "  direct {",
+            f"    exclude = {_hcl_list(providers)}",
+            "  }",
+            "}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def user_cli_config() -> Path | None:
+    preset = os.environ.get("TF_CLI_CONFIG_FILE")
+    if preset:
+        return Path(preset) if Path(preset).is_file() else None
+    home = Path.home() / ".terraformrc"
+    return home if home.is_file() else None
+
+
+@dataclass(frozen=True)
+class CliConfig:
+    """What the engine processes are told: a CLI config file and where providers come from."""
+
+    path: Path
+    plugin_cache: Path
+    mirror: Path | None
+    own: bool  # True when provision wrote the file
+
+    @property
+    def providers_from(self) -> str:
+        if self.mirror is not None:
+            return f"filesystem mirror {self.mirror} (for {', '.join(mirror_providers(self.mirror)) or 'nothing'}), else the registry"
+        return f"the registry, cached in {self.plugin_cache}" + ("" if self.own else f" (your CLI config {self.path})")
+
+    def env(self) -> dict[str, str]:
+        values = {
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "TF_CLI_CONFIG_FILE": str(self.path),
+            "TOFU_CLI_CONFIG_FILE": str(self.path),
+        }
+        if not self.own:
+            values[PLUGIN_CACHE_ENV] = str(self.plugin_cache)
+        return values
+
+
+def prepare(work_dir: Path) -> CliConfig:
+    """Choose and, if needed, write the CLI config under `work_dir`."""
+    cache = Path(os.environ.get(PLUGIN_CACHE_ENV) or default_plugin_cache()).expanduser().resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    mirror_env = os.environ.get(MIRROR_ENV)
+    mirror = Path(mirror_env).expanduser().resolve() if mirror_env else None
+    if mirror is not None and not mirror.is_dir():
+        from provisioner.errors import OperationFailed
+
+        raise OperationFailed(f"{MIRROR_ENV}={mirror_env} is not a folder",
+                              "point it at a Terraform filesystem mirror (host/namespace/type/version/os_arch/...), or unset it")
+    if mirror is None:
+        existing = user_cli_config()
+        if existing is not None:
+            return CliConfig(existing, cache, None, own=False)
+    text = render_cli_config(cache, mirror)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    path = work_dir / f"terraform-{digest}.tfrc"
+    if not path.is_file():
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return CliConfig(path, cache, mirror, own=True)

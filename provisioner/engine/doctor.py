@@ -1,0 +1,168 @@
+"""`provision doctor`: is this machine ready to plan and apply? One line per check, pass or fail, with the fix.
+
+Checks: the engine and its version (and where providers come from), Node.js
+for the CDK layer, AWS credentials and the account they belong to versus each
+environment's `account_id`, and whether each environment's state backend can
+be reached. A check that cannot apply here is `skip`, never a silent pass.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from provisioner.errors import ProvisionError
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    id: str
+    title: str
+    status: str  # pass | fail | skip
+    detail: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "status": self.status, "detail": self.detail, "fix": self.fix}
+
+
+def check_engine(choice: str, work_dir: Path) -> list[DoctorCheck]:
+    from provisioner.engine.cliconfig import prepare
+    from provisioner.engine.discovery import resolve_engine
+
+    try:
+        engine = resolve_engine(choice)
+    except ProvisionError as exc:
+        return [DoctorCheck("engine", "engine", "fail", exc.message, exc.hint)]
+    why = f"--engine {choice}" if choice != "auto" else "auto: a terraform/tofu 1.10+ on PATH, else embedded"
+    notes = f"; {'; '.join(engine.notes)}" if engine.notes else ""
+    checks = [DoctorCheck("engine", "engine", "pass", f"{engine.label} ({why}){notes}")]
+    try:
+        config = prepare(work_dir)
+    except ProvisionError as exc:
+        checks.append(DoctorCheck("providers", "providers", "fail", exc.message, exc.hint))
+    else:
+        checks.append(DoctorCheck("providers", "providers", "pass", f"from {config.providers_from}"))
+    return checks
+
+
+def check_node() -> DoctorCheck:
+    from provisioner.node import find_node
+
+    try:
+        path, version = find_node()
+    except ProvisionError as exc:
+        return DoctorCheck("node", "node (CDK layer)", "fail", exc.message, exc.hint)
+    return DoctorCheck("node", "node (CDK layer)", "pass", f"{version} ({path})")
+
+
+def _explain(exc: BaseException, doing: str) -> tuple[str, str]:
+    try:
+        from provisioner.cloud.aws import explain
+
+        explained = explain(exc, doing)
+    except ImportError:
+        explained = None
+    return explained or (f"{doing} failed: {type(exc).__name__}: {exc}", "rerun with PROVISION_DEBUG=1 for details")
+
+
+def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[DoctorCheck], str | None]:
+    """Credentials, then their account against each environment's. Returns (checks, account or None)."""
+    import boto3
+
+    envs = {name: org.config.environments[name] for name in environments}
+    region = next(iter(envs.values())).region if envs else "us-east-1"
+    try:
+        reply = boto3.session.Session().client("sts", region_name=region).get_caller_identity()
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a failed check with its fix
+        message, fix = _explain(exc, "reading the caller identity (sts:GetCallerIdentity)")
+        return [DoctorCheck("aws-credentials", "AWS credentials", "fail", message, fix)], None
+    account, arn = reply["Account"], reply["Arn"]
+    checks = [DoctorCheck("aws-credentials", "AWS credentials", "pass", f"{arn} (account {account})")]
+    matching = [name for name, env in envs.items() if env.account_id == account]
+    for name, env in envs.items():
+        if env.account_id == account:
+            checks.append(DoctorCheck(f"account:{name}", f"account for {name}", "pass",
+                                      f"environment {name} is account {env.account_id}: matches"))
+        elif strict or not matching:
+            checks.append(DoctorCheck(
+                f"account:{name}", f"account for {name}", "fail",
+                f"credentials are for account {account}, environment {name} is account {env.account_id}",
+                f"use credentials for account {env.account_id} (for example AWS_PROFILE=<its profile>), or fix "
+                f"environments.{name}.account_id in provision.yaml"))
+        else:
+            checks.append(DoctorCheck(
+                f"account:{name}", f"account for {name}", "skip",
+                f"environment {name} is account {env.account_id}; these credentials are for {account}",
+                f"check it with credentials for {env.account_id}: provision doctor --env {name}"))
+    return checks, account
+
+
+def check_backend(name: str, env: Any, state_root: Path, account: str | None) -> DoctorCheck:
+    title = f"state backend for {name}"
+    state = env.state
+    if state.backend == "local":
+        try:
+            state_root.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=state_root, prefix=".doctor-"):
+                pass
+        except OSError as exc:
+            return DoctorCheck(f"backend:{name}", title, "fail", f"local state folder {state_root} is not writable ({exc})",
+                               "fix its permissions, or run from a folder you own")
+        return DoctorCheck(f"backend:{name}", title, "pass",
+                           f"local state under {state_root} (trials only: nobody else can see or lock it)")
+    if state.backend != "s3":
+        return DoctorCheck(f"backend:{name}", title, "skip", f"{state.backend} backend: not checked by provision",
+                           "run `provision plan` to let Terraform check it")
+    if account is None:
+        return DoctorCheck(f"backend:{name}", title, "skip", f"s3://{state.bucket}: needs working AWS credentials",
+                           "fix the AWS credentials check above first")
+    if account != env.account_id and not state.endpoint:
+        return DoctorCheck(f"backend:{name}", title, "skip",
+                           f"s3://{state.bucket} is in account {env.account_id}; these credentials are for {account}",
+                           f"check it with credentials for {env.account_id}: provision doctor --env {name}")
+    import boto3
+    from botocore.config import Config
+
+    region = state.region or env.region
+    options: dict[str, Any] = {"region_name": region, "config": Config(retries={"max_attempts": 2}, connect_timeout=5,
+                                                                        read_timeout=10,
+                                                                        s3={"addressing_style": "path"} if state.endpoint else {})}
+    if state.endpoint:
+        options["endpoint_url"] = state.endpoint
+    client = boto3.session.Session().client("s3", **options)
+    try:
+        client.head_bucket(Bucket=state.bucket)
+        versioning = client.get_bucket_versioning(Bucket=state.bucket).get("Status", "Disabled")
+    except Exception as exc:  # noqa: BLE001
+        code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return DoctorCheck(f"backend:{name}", title, "fail", f"state bucket s3://{state.bucket} does not exist",
+                               f"create it with `provision bootstrap {name}`")
+        message, fix = _explain(exc, f"reaching the state bucket s3://{state.bucket}")
+        return DoctorCheck(f"backend:{name}", title, "fail", message, fix)
+    where = f" via {state.endpoint}" if state.endpoint else ""
+    if versioning != "Enabled":
+        return DoctorCheck(f"backend:{name}", title, "fail",
+                           f"s3://{state.bucket} is reachable{where} but versioning is {versioning.lower()}: "
+                           "a broken state could not be rolled back",
+                           f"run `provision bootstrap {name}` (turns versioning on)")
+    return DoctorCheck(f"backend:{name}", title, "pass",
+                       f"s3://{state.bucket} in {region}{where}: reachable, versioned; locking with use_lockfile")
+
+
+def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
+               strict_account: bool) -> list[DoctorCheck]:
+    checks = check_engine(engine_choice, org.root / ".provision" / "engine")
+    checks.append(check_node())
+    aws_checks, account = check_aws(org, environments, strict=strict_account)
+    checks += aws_checks
+    for name in environments:
+        checks.append(check_backend(name, org.config.environments[name], state_root, account))
+    if os.environ.get("TF_CLI_CONFIG_FILE") and not Path(os.environ["TF_CLI_CONFIG_FILE"]).is_file():
+        checks.append(DoctorCheck("cli-config", "TF_CLI_CONFIG_FILE", "pass",
+                                  f"{os.environ['TF_CLI_CONFIG_FILE']} does not exist; provision uses its own CLI config"))
+    return checks

