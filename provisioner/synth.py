@@ -138,8 +138,10 @@ def _synthesize_fresh(plans: list[tuple[WorkspaceContext, str, str | None]], out
             (produced / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
             final = stack_dir(out_dir, ctx.name)
             final.parent.mkdir(parents=True, exist_ok=True)
-            # Keep Terraform's working files (.terraform, lock file) across synths.
-            for keep in (".terraform", ".terraform.lock.hcl"):
+            # Keep Terraform's working files (.terraform, lock file) and any state Terraform could not
+            # save (errored.tfstate) across synths: losing them loses state.
+            for keep in (".terraform", ".terraform.lock.hcl", "errored.tfstate", "terraform.tfstate",
+                         "terraform.tfstate.backup"):
                 if (final / keep).exists():
                     shutil.move(str(final / keep), str(produced / keep))
             if final.exists():

@@ -121,6 +121,10 @@ def _synth(s: Session, ctx: "WorkspaceContext", *, quiet: bool = False) -> "Stac
         raise OperationFailed(
             f"workspace {ctx.name}: a previous apply could not save its state and left it in {_rel(folder / 'errored.tfstate')}",
             f"push it first: cd {_rel(folder)} && terraform state push errored.tfstate (then remove the file)")
+    from provisioner.model_sources import resolve_all
+
+    # Resolve `latest-approved` the same way `provision synth` does, so plan and apply see one config.
+    ctx = resolve_all([ctx])[0]
     result = synthesize([ctx], (s.root / DEFAULT_OUT).resolve(), state_root=s.state_root, org_file=s.org.path)[0]
     if not quiet:
         how = "unchanged, reused" if result.reused else "synthesized"
@@ -382,17 +386,24 @@ def apply(
             on_event=_ApplyProgress(_steps(summary)) if output == OutputFormat.text else None,
         )
         entry.result = {"applied": "ok", "nothing": "no-changes"}.get(outcome.status, outcome.status)
+        if outcome.status in ("applied", "nothing"):
+            from provisioner.audit.runner import record_applied
+
+            # The audit's "what changes" compares the next config with this applied one.
+            record_applied(s.provision_dir, name, stack.config_path)
         entry.detail["applied"] = len(outcome.done)
         entry.detail["not_applied"] = len(outcome.not_applied)
         _report_outcome(outcome, output, verb="apply")
 
 
-def _gates(skip_preflight: bool) -> list | None:
-    """The pre-apply gates (provisioner.engine.gates.PRE_APPLY_GATES), minus the skipped ones."""
+def _gates(skip_preflight: bool) -> list:
+    """The pre-apply gates (provisioner.engine.gates.PRE_APPLY_GATES), minus the skipped ones.
+
+    The engine itself runs no gate unless given some: the CLI decides what guards an apply."""
     from provisioner.engine.gates import PRE_APPLY_GATES
 
     if not skip_preflight:
-        return None
+        return list(PRE_APPLY_GATES)
     return [g for g in PRE_APPLY_GATES if "preflight" not in (g if isinstance(g, str) else g.__module__)]
 
 
@@ -404,6 +415,7 @@ def destroy(
         False, "--include-protected",
         help="Also delete protected stateful resources (buckets, keys, registry): their data is lost."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask to type the workspace name."),
+    skip_preflight: bool = typer.Option(False, "--skip-preflight", help="Skip the cloud preflight gate."),
     engine: Optional[str] = _engine_option,
     output: OutputFormat = _output_option,
 ) -> None:
@@ -430,7 +442,7 @@ def destroy(
             return
         entry.plan_hash = dplan.bundle.plan_sha256
         outcome = life.apply_destroy(
-            stack, dplan, context=ctx, gates=None,
+            stack, dplan, context=ctx, gates=_gates(skip_preflight),
             confirm=_confirm_destroy(name, ctx.environment, dplan, yes, output),
             on_event=_ApplyProgress(_steps(dplan.bundle.plan_summary), quiet_targeting=True)
             if output == OutputFormat.text else None,

@@ -27,8 +27,12 @@ from typing import Any
 
 from provisioner.engine.summary import PlanSummary
 
-# Dotted paths "module:function" of the gates to run, in order.
-PRE_APPLY_GATES: list[str] = []
+# Dotted paths "module:function" of the gates to run, in order: policy first (exit 3), then the
+# cloud preflight (credentials, account, region, state bucket, GPU quotas; exit 1).
+PRE_APPLY_GATES: list[str] = [
+    "provisioner.audit.gate:check_plan",
+    "provisioner.cloud.preflight:gate",
+]
 
 
 @dataclass(frozen=True)

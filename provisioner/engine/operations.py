@@ -178,7 +178,7 @@ class Lifecycle:
         if not summary.has_changes:
             return ApplyOutcome(bundle, "nothing", state=state)
         run_pre_apply_gates(GateRequest(stack.name, stack.environment, bundle.kind, stack.stack_dir,
-                                        bundle.plan_file, bundle.plan_json, summary, context), gates)
+                                        bundle.plan_file, bundle.plan_json, summary, context), gates or [])
         if confirm is not None and not confirm(bundle):
             raise Cancelled(f"{bundle.kind} of {stack.name} cancelled; nothing was changed")
         result = work.apply(bundle.plan_file, on_event=on_event, on_start=on_start)

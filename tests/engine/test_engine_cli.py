@@ -44,7 +44,7 @@ def test_plan_apply_replan_and_destroy_through_the_cli(null_org: Path, run_cli):
     assert SECRET not in as_json.out
 
     # WHEN the saved plan is applied without a prompt
-    applied = run_cli("apply", "lab", "--yes")
+    applied = run_cli("apply", "lab", "--skip-preflight", "--yes")
     # THEN progress is streamed per resource and the result is summarized
     assert applied.code == 0, applied.err
     assert "[3/3]" in applied.err and "apply complete for lab: 3 created" in applied.out
@@ -56,8 +56,8 @@ def test_plan_apply_replan_and_destroy_through_the_cli(null_org: Path, run_cli):
     assert replan.code == 0 and "No changes" in replan.out
 
     # WHEN it is destroyed (plain), then with --include-protected
-    plain = run_cli("destroy", "lab", "--yes")
-    full = run_cli("destroy", "lab", "--yes", "--include-protected")
+    plain = run_cli("destroy", "lab", "--skip-preflight", "--yes")
+    full = run_cli("destroy", "lab", "--skip-preflight", "--yes", "--include-protected")
     # THEN the protected resource survives the plain destroy, and the second run says it removed it
     assert plain.code == 0, plain.err
     assert "removed 2 resource(s)" in plain.out
@@ -83,7 +83,7 @@ def test_fails_when_the_spec_changed_after_the_plan(null_org: Path, run_cli):
     # WHEN the spec is edited and the old plan applied
     spec = null_org / "workspaces" / "lab.yaml"
     spec.write_text(spec.read_text().replace("max_instances: 2", "max_instances: 3"))
-    result = run_cli("apply", "lab", "--yes")
+    result = run_cli("apply", "lab", "--skip-preflight", "--yes")
     # THEN the apply is refused with one line naming the file, and nothing was created
     assert result.code == 1
     assert result.error_lines == ["error: workspaces/lab.yaml changed after the plan was made "
@@ -95,7 +95,7 @@ def test_fails_when_the_spec_changed_after_the_plan(null_org: Path, run_cli):
 
 
 def test_fails_when_there_is_no_saved_plan(null_org: Path, run_cli):
-    result = run_cli("apply", "lab", "--yes")
+    result = run_cli("apply", "lab", "--skip-preflight", "--yes")
     assert result.code == 1
     assert result.error_lines == ["error: workspace lab has no saved plan (looked in "
                                   f"{null_org / '.provision' / 'plans' / 'lab'})"]
@@ -107,7 +107,7 @@ def test_apply_asks_and_changes_nothing_when_declined(null_org: Path, run_cli, m
     assert run_cli("plan", "lab").code == 0
     # WHEN apply runs without --yes and the user answers no
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
-    result = run_cli("apply", "lab")
+    result = run_cli("apply", "lab", "--skip-preflight")
     # THEN the summary and the question were shown, and nothing was applied
     assert result.code == 1
     assert "3 to create" in result.out and "Apply this plan to lab (sandbox)?" in result.err
@@ -117,17 +117,17 @@ def test_apply_asks_and_changes_nothing_when_declined(null_org: Path, run_cli, m
 
 def test_destroy_requires_typing_the_workspace_name(null_org: Path, run_cli, monkeypatch: pytest.MonkeyPatch):
     # GIVEN an applied workspace
-    assert run_cli("plan", "lab").code == 0 and run_cli("apply", "lab", "--yes").code == 0
+    assert run_cli("plan", "lab").code == 0 and run_cli("apply", "lab", "--skip-preflight", "--yes").code == 0
     # WHEN destroy runs and the user types something else than its name
     monkeypatch.setattr("sys.stdin", io.StringIO("lap\n"))
-    result = run_cli("destroy", "lab")
+    result = run_cli("destroy", "lab", "--skip-preflight")
     # THEN nothing is destroyed
     assert result.code == 1 and "Type the workspace name (lab)" in result.err
     assert "destroy of lab cancelled" in result.err
     assert len(_state(null_org)["resources"]) == 3
     # WHEN the name is typed correctly
     monkeypatch.setattr("sys.stdin", io.StringIO("lab\n"))
-    result = run_cli("destroy", "lab")
+    result = run_cli("destroy", "lab", "--skip-preflight")
     # THEN the unprotected resources are gone
     assert result.code == 0, result.err
     assert [r["name"] for r in _state(null_org)["resources"]] == ["artifacts"]
@@ -192,3 +192,14 @@ def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, m
     # AND the text output gives one line per check with its status, and the fix under a failure
     text = run_cli("doctor", "--env", "sandbox")
     assert "pass  engine:" in text.out and "state backend for sandbox: local state" in text.out
+
+
+def test_fails_when_the_preflight_gate_fails_and_nothing_is_applied(null_org: Path, run_cli):
+    # GIVEN a saved plan and no AWS credentials at all (tests/conftest.py clears them)
+    assert run_cli("plan", "lab").code == 0
+    # WHEN it is applied without --skip-preflight
+    result = run_cli("apply", "lab", "--yes")
+    # THEN the cloud preflight gate stops it (exit 1) with one clear line, before anything is created
+    assert result.code == 1
+    assert any("AWS credentials" in line for line in result.error_lines), result.err
+    assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
