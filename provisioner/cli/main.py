@@ -26,6 +26,11 @@ COMMAND_MODULES = [
     "provisioner.cli.workspaces",
     "provisioner.cli.synth",
     "provisioner.cli.fleet",
+    "provisioner.cli.cloud",
+    "provisioner.cli.lifecycle",
+    "provisioner.cli.notebooks",
+    "provisioner.cli.audit",
+    "provisioner.cli.ds",
 ]
 
 
