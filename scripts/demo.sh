@@ -3,6 +3,7 @@
 # so that the repository stays clean. Every step is a real `provision` command.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export AWS_EC2_METADATA_DISABLED=true  # no instance metadata service here: do not wait for one
 ROOT=$PWD
 DEMO=$ROOT/.build/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cp -r examples/acme "$DEMO/acme"
@@ -38,4 +39,23 @@ for stack in cdktf.out/stacks/*/; do
   count=$("$ROOT/.venv/bin/python" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(sum(len(v) for v in c.get("resource",{}).values()))' "$stack/cdk.tf.json")
   printf '  %-16s %3s resources  %s\n' "$name" "$count" "${stack#$DEMO/}cdk.tf.json"
 done
-if [ -f "$ROOT/scripts/demo_more.sh" ]; then source "$ROOT/scripts/demo_more.sh"; fi
+
+step "audit churn-model --format md --out review.md"
+provision audit churn-model --format md --out review.md && echo "(review.md: $(wc -c < review.md) characters, fits a PR comment)"
+
+step "audit recsys-ab   (the A/B endpoint workspace: findings, IAM, cost)"
+provision audit recsys-ab | sed -n '1,12p'
+
+step "env churn-model   (the data scientist's SageMaker SDK defaults)"
+provision env churn-model | sed -n '1,14p'
+
+step "endpoint weights recsys-ab champion=50 challenger=50   (an A/B shift goes through review)"
+provision endpoint weights recsys-ab champion=50 challenger=50
+
+step doctor
+provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials)"
+
+step "plan sandbox-trial   (local state, so Terraform gets as far as the AWS provider)"
+provision plan sandbox-trial || echo "(plan needs the AWS provider; this machine cannot download it, so it stopped after synth)"
+echo
+echo "Demo done. Scratch org: ${DEMO#$ROOT/}/acme"

@@ -160,15 +160,31 @@ def diff(
 
 
 def upgrade(
-    name: str = typer.Argument(..., help="Workspace."),
-    to: str = typer.Option(..., "--to", help="Target blueprint, BLUEPRINT@VERSION."),
+    name: Optional[str] = typer.Argument(None, help="Workspace (or use --blueprint with --wave for a rollout)."),
+    to: str = typer.Option(..., "--to", help="Target: BLUEPRINT@VERSION, or VERSION with --blueprint."),
+    blueprint: Optional[str] = typer.Option(None, "--blueprint", help="Roll this blueprint out across its workspaces."),
+    wave: str = typer.Option("canary", "--wave", help="With --blueprint: canary, N% or all."),
     accept_replacements: bool = typer.Option(
         False, "--accept-replacements", help="Upgrade even though stateful resources would be replaced or removed."),
 ) -> None:
-    """Move a workspace to another blueprint version: validate, show the impact, rewrite the spec."""
+    """Move a workspace (or a wave of a blueprint's workspaces) to another blueprint version: validate,
+    show the impact, rewrite the spec. A stateful replacement or a policy error stops it (exit 3)."""
+    if bool(name) == bool(blueprint):
+        raise InvalidInput.single(ARGS, "NAME", "give a workspace name, or --blueprint for a rollout, not both",
+                                  "for example: provision upgrade --blueprint gpu-training --to 1.1.0 --wave canary")
+    s = session()
+    if blueprint:
+        _upgrade_wave(s, blueprint, to, wave, accept_replacements)
+        return
+    assert name is not None
+    _upgrade_one(s, name, to, accept_replacements)
+    sys.stdout.write(f"Next: `provision plan {name}` for Terraform's verdict, then `provision apply {name}`.\n")
+
+
+def _upgrade_one(s, name: str, to: str, accept_replacements: bool) -> None:
+    """Preview and, when safe (or accepted), rewrite one workspace's spec; raise PolicyBlocked otherwise."""
     from provisioner.audit.upgrade import render_upgrade, rewrite_blueprint
 
-    s = session()
     view, spec, path = _upgrade_view(s, name, to)
     sys.stdout.write(render_upgrade(view, "text"))
     if view.diff.stateful and not accept_replacements:
@@ -184,8 +200,50 @@ def upgrade(
             "fix the blueprint version, or add suppressions with reasons; `provision diff` lists them",
         )
     rewrite_blueprint(path, spec.blueprint, to, validate=lambda: _target_context(s, name, to))
-    sys.stdout.write(f"\n{path.relative_to(s.root)}: blueprint {spec.blueprint} -> {to}. "
-                     f"Next: `provision plan {name}` for Terraform's verdict, then `provision apply {name}`.\n")
+    sys.stdout.write(f"\n{path.relative_to(s.root)}: blueprint {spec.blueprint} -> {to}.\n")
+
+
+def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacements: bool) -> None:
+    """One wave of a rollout; stops at the first workspace whose preview is unsafe. Recorded in the audit log."""
+    from provisioner.engine.audit_log import audited
+    from provisioner.waves import Wave, plan_wave
+    from provisioner.workspaces import load_all
+
+    wave = Wave.parse(wave_text)
+    version = to.split("@", 1)[1] if "@" in to else to
+    if "@" in to and to.split("@", 1)[0] != blueprint:
+        raise InvalidInput.single(ARGS, "--to", f"{to!r} is another blueprint than --blueprint {blueprint}",
+                                  f"use --to {version}")
+    target_ref = s.catalog.resolve(f"{blueprint}@{version}", file=ARGS, field="--to").blueprint.ref
+    plan = plan_wave(load_all(s.org, s.catalog), blueprint, version, Wave.parse(wave_text),
+                     list(s.org.config.environments))
+    with audited(s.provision_dir, "upgrade-wave", "*") as entry:
+        entry.detail.update({"blueprint": blueprint, "to": target_ref, "wave": wave.describe(),
+                             "selected": [c.name for c in plan.selected], "upgraded": []})
+        if not plan.selected:
+            entry.result = "no-changes"
+            sys.stdout.write(f"Wave {wave.describe()} of {target_ref}: nothing to upgrade "
+                             f"({len(plan.on_target)} already on it, {len(plan.remaining)} waiting).\n")
+            return
+        sys.stdout.write(f"Wave {wave.describe()} of {target_ref}: {', '.join(c.name for c in plan.selected)} "
+                         f"({len(plan.on_target)} already on it).\n")
+        for ctx in plan.selected:
+            sys.stdout.write(f"\n== {ctx.name} ({ctx.environment}) ==\n")
+            try:
+                _upgrade_one(s, ctx.name, target_ref, accept_replacements)
+            except PolicyBlocked as exc:
+                entry.detail["stopped_at"] = ctx.name
+                left = [c.name for c in plan.selected if c.name not in entry.detail["upgraded"] and c.name != ctx.name]
+                raise PolicyBlocked(
+                    f"wave stopped at {ctx.name}: {exc.message}",
+                    f"upgraded before the stop: {', '.join(entry.detail['upgraded']) or 'none'}; "
+                    f"not attempted: {', '.join(left) or 'none'}. {exc.hint}",
+                ) from None
+            entry.detail["upgraded"].append(ctx.name)
+        entry.result = "ok"
+    waiting = f"; still on older versions: {', '.join(plan.remaining)}" if plan.remaining else ""
+    sys.stdout.write(f"\nWave {wave.describe()} done: {', '.join(entry.detail['upgraded'])} now on {target_ref}{waiting}.\n"
+                     f"Next: `provision plan --all --changed-since HEAD`, review, apply; then the next wave.\n")
 
 
 def register(app: typer.Typer) -> None:

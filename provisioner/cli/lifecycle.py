@@ -113,23 +113,31 @@ def _unsynthesized(s: Session, ctx: "WorkspaceContext") -> "Stack":
 
 def _synth(s: Session, ctx: "WorkspaceContext", *, quiet: bool = False) -> "Stack":
     """Synthesize the workspace (reused when nothing that feeds it changed) and describe the result."""
+    return _synth_many(s, [ctx], quiet=quiet)[0]
+
+
+def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool = False) -> list["Stack"]:
+    """Synthesize workspaces in one CDK app (one jsii start), reusing unchanged ones."""
     from provisioner.cli.synth import DEFAULT_OUT
+    from provisioner.model_sources import resolve_all
     from provisioner.synth import synthesize
 
-    folder = _stack_folder(s, ctx.name)
-    if (folder / "errored.tfstate").is_file():  # a synth would replace the folder: stop before it can
-        raise OperationFailed(
-            f"workspace {ctx.name}: a previous apply could not save its state and left it in {_rel(folder / 'errored.tfstate')}",
-            f"push it first: cd {_rel(folder)} && terraform state push errored.tfstate (then remove the file)")
-    from provisioner.model_sources import resolve_all
-
+    for ctx in contexts:
+        folder = _stack_folder(s, ctx.name)
+        if (folder / "errored.tfstate").is_file():  # a synth would replace the folder: stop before it can
+            raise OperationFailed(
+                f"workspace {ctx.name}: a previous apply could not save its state and left it in {_rel(folder / 'errored.tfstate')}",
+                f"push it first: cd {_rel(folder)} && terraform state push errored.tfstate (then remove the file)")
     # Resolve `latest-approved` the same way `provision synth` does, so plan and apply see one config.
-    ctx = resolve_all([ctx])[0]
-    result = synthesize([ctx], (s.root / DEFAULT_OUT).resolve(), state_root=s.state_root, org_file=s.org.path)[0]
-    if not quiet:
-        how = "unchanged, reused" if result.reused else "synthesized"
-        err_console().print(f"synth: {ctx.name}: {result.resources} resources, {how} -> {escape(_rel(result.config_path))}")
-    return _stack(s, ctx, result.stack_dir)
+    contexts = resolve_all(contexts)
+    results = synthesize(contexts, (s.root / DEFAULT_OUT).resolve(), state_root=s.state_root, org_file=s.org.path)
+    stacks = []
+    for ctx, result in zip(contexts, results):
+        if not quiet:
+            how = "unchanged, reused" if result.reused else "synthesized"
+            err_console().print(f"synth: {ctx.name}: {result.resources} resources, {how} -> {escape(_rel(result.config_path))}")
+        stacks.append(_stack(s, ctx, result.stack_dir))
+    return stacks
 
 
 def _load(s: Session, name: str) -> "WorkspaceContext":
@@ -259,14 +267,26 @@ def _describe(engine: "Engine") -> str:
 # -- plan -------------------------------------------------------------------------------------------
 
 def plan(
-    name: str = typer.Argument(..., help="Workspace to plan."),
+    name: Optional[str] = typer.Argument(None, help="Workspace to plan."),
+    all_: bool = typer.Option(False, "--all", help="Plan every workspace (one synth for all, then Terraform in parallel)."),
+    changed_since: Optional[str] = typer.Option(
+        None, "--changed-since", help="With --all: only workspaces whose spec, blueprint, org config or infra/ changed since this git ref."),
+    jobs: int = typer.Option(2, "--jobs", "-j", min=1, max=32, help="With --all: Terraform plans run at once."),
     engine: Optional[str] = _engine_option,
     output: OutputFormat = _output_option,
 ) -> None:
     """Plan a workspace and save the plan under .provision/plans/NAME/ (apply it with `provision apply`)."""
-    from provisioner.engine.diagnostics import ProviderUnavailable
-
+    if bool(name) == all_:
+        raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --all, not both or neither",
+                                  "for example: provision plan churn-model")
+    if changed_since and not all_:
+        raise InvalidInput.single(ARGS, "--changed-since", "only works with --all",
+                                  "for example: provision plan --all --changed-since origin/main")
     s = session()
+    if all_:
+        _plan_all(s, changed_since, jobs, engine, output)
+        return
+    assert name is not None
     with _audit(s, "plan", name) as entry:
         ctx = _load(s, name)
         entry.environment = ctx.environment
@@ -275,12 +295,7 @@ def plan(
         life = _lifecycle(s, chosen)
         stack = _synth(s, ctx)
         with err_console().status(f"terraform plan {name} ({chosen.label})..."):
-            try:
-                bundle = life.plan(stack, on_event=_PlanProgress())
-            except ProviderUnavailable as exc:
-                raise OperationFailed(
-                    f"{name}: synthesized {_rel(stack.config_path)}, but cannot plan it on this machine: "
-                    + exc.message.split(": ", 1)[-1], exc.hint) from None
+            bundle = _plan_stack(life, stack, on_event=_PlanProgress())
         entry.plan_hash = bundle.plan_sha256
         summary = bundle.plan_summary
         entry.result = "ok" if summary.has_changes else "no-changes"
@@ -291,6 +306,71 @@ def plan(
     render_summary(summary, title=f"Plan for {name} ({ctx.environment}, {chosen.label}):")
     if summary.has_changes:
         console().print(f"Saved plan: {_rel(bundle.folder)}  ->  review, then `provision apply {name}`")
+
+
+def _plan_stack(life, stack: "Stack", on_event=None) -> "PlanBundle":
+    from provisioner.engine.diagnostics import ProviderUnavailable
+
+    try:
+        return life.plan(stack, on_event=on_event)
+    except ProviderUnavailable as exc:
+        raise OperationFailed(
+            f"{stack.name}: synthesized {_rel(stack.config_path)}, but cannot plan it on this machine: "
+            + exc.message.split(": ", 1)[-1], exc.hint) from None
+
+
+def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optional[str], output: OutputFormat) -> None:
+    """Fleet plan: one synth for every workspace, then `jobs` Terraform plans at a time; failures are
+    collected and reported together (exit 1 when any failed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from provisioner.errors import ProvisionError
+    from provisioner.workspaces import load_all
+
+    contexts = load_all(s.org, s.catalog)
+    if changed_since:
+        from provisioner.fleet import select_changed
+
+        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
+    if not contexts:
+        console().print("no workspace to plan")
+        return
+    chosen = _engine(s, engine)
+    life = _lifecycle(s, chosen)
+    stacks = _synth_many(s, contexts, quiet=output == OutputFormat.json)
+
+    def one(stack: "Stack") -> dict[str, Any]:
+        with _audit(s, "plan", stack.name) as entry:
+            entry.environment = stack.environment
+            entry.engine = _describe(chosen)
+            try:
+                bundle = _plan_stack(life, stack)
+            except ProvisionError as exc:
+                entry.result = "failed"
+                return {"workspace": stack.name, "ok": False, "error": exc.message, "hint": exc.hint}
+            entry.plan_hash = bundle.plan_sha256
+            entry.result = "ok" if bundle.plan_summary.has_changes else "no-changes"
+            return {"workspace": stack.name, "ok": True, "counts": bundle.plan_summary.counts,
+                    "bundle": str(bundle.folder), "plan_hash": bundle.plan_sha256}
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        rows = list(pool.map(one, stacks))
+    if output == OutputFormat.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            if row["ok"]:
+                c = row["counts"]
+                console().print(f"[green]planned[/] {row['workspace']}: {c.get('create', 0)} to create, "
+                                f"{c.get('update', 0)} to update, {c.get('replace', 0)} to replace, "
+                                f"{c.get('delete', 0)} to delete", markup=True)
+            else:
+                console().print(f"[red]failed[/]  {row['workspace']}: {escape(row['error'])}", markup=True)
+    failed = [r for r in rows if not r["ok"]]
+    if failed:
+        hints = sorted({r["hint"] for r in failed if r.get("hint")})
+        raise OperationFailed(f"{len(failed)} of {len(rows)} workspace plan(s) failed: "
+                              + ", ".join(r["workspace"] for r in failed), "; ".join(hints))
 
 
 # -- apply ------------------------------------------------------------------------------------------

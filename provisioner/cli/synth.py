@@ -23,6 +23,7 @@ def synth(
         None, "--changed-since", help="With --all: only workspaces whose spec, blueprint, org config or infra/ changed since this git ref."
     ),
     force: bool = typer.Option(False, "--force", help="Synthesize even when nothing that feeds it changed."),
+    notes: bool = typer.Option(False, "--notes", help="With --all: print every workspace's synth notes."),
     offline: bool = typer.Option(False, "--offline", help="Do not ask SageMaker which model package is latest-approved."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
@@ -57,8 +58,11 @@ def synth(
     for r in results:
         how = "unchanged, reused" if r.reused else "synthesized"
         console().print(f"{r.name}: {r.resources} resources, {how} -> {os.path.relpath(r.config_path)}")
-        for note in r.notes:
-            console().print(f"  note: {note}")
+        if len(results) == 1 or notes:
+            for note in r.notes:
+                console().print(f"  note: {note}")
+        elif r.notes:
+            console().print(f"  {len(r.notes)} note(s): see them with `provision synth {r.name}` or --notes")
 
 
 def register(app: typer.Typer) -> None:

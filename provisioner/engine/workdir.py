@@ -7,6 +7,8 @@ output in `<log_dir>/<step>.log` for the error message to point at.
 
 from __future__ import annotations
 
+import threading
+
 import hashlib
 import json
 import os
@@ -16,6 +18,8 @@ from typing import Any
 from provisioner.engine.diagnostics import diagnostics_text, translate
 from provisioner.engine.runner import EventCallback, RunResult, Runner
 from provisioner.errors import OperationFailed
+
+_INIT_LOCK = threading.Lock()
 
 INIT_MARKER = "provision-init.sha256"
 # Terraform's ways of saying the working folder needs `init` first.
@@ -103,7 +107,9 @@ class Workdir:
             self._init_skipped = True
             return None
         marker.unlink(missing_ok=True)
-        result = self.run("init", ["init", "-input=false", "-no-color"])
+        # Terraform's plugin cache is not safe for concurrent inits: fleet plans (`--jobs`) init one at a time.
+        with _INIT_LOCK:
+            result = self.run("init", ["init", "-input=false", "-no-color"])
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(self._init_key() + "\n")  # the lock file may have been written by this init
         return result

@@ -203,3 +203,26 @@ def test_fails_when_the_preflight_gate_fails_and_nothing_is_applied(null_org: Pa
     assert result.code == 1
     assert any("AWS credentials" in line for line in result.error_lines), result.err
     assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
+
+
+def test_plan_all_plans_every_selected_workspace_in_parallel(null_org: Path, run_cli):
+    # GIVEN only sandbox workspaces (the AWS ones cannot be planned on this machine) — two of them
+    for spec in (null_org / "workspaces").glob("*.yaml"):
+        if spec.name != "lab.yaml":
+            spec.unlink()
+    lab = (null_org / "workspaces" / "lab.yaml").read_text()
+    (null_org / "workspaces" / "lab2.yaml").write_text(lab.replace("name: lab", "name: lab2"))
+    # WHEN the fleet is planned with two Terraform processes at once
+    result = run_cli("plan", "--all", "--jobs", "2", "--output", "json")
+    # THEN both are planned, each with its own saved plan and audit-log line
+    assert result.code == 0, result.err
+    rows = {r["workspace"]: r for r in json.loads(result.out)}
+    assert set(rows) == {"lab", "lab2"} and all(r["ok"] for r in rows.values())
+    assert rows["lab"]["counts"]["create"] == 3
+    assert (null_org / ".provision" / "plans" / "lab2" / "bundle.json").is_file()
+    assert sorted(e["workspace"] for e in read_audit(null_org / ".provision") if e["action"] == "plan") == ["lab", "lab2"]
+
+
+def test_fails_when_plan_gets_both_a_name_and_all(null_org: Path, run_cli):
+    assert run_cli("plan", "lab", "--all").code == 2
+    assert run_cli("plan", "lab", "--changed-since", "HEAD").code == 2
