@@ -24,6 +24,14 @@ for _key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 os.environ.__setitem__("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-tests/credentials")
 os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
 
+# jsii starts node once per process: make sure it is a supported one (22+), whoever imports cdktn first.
+try:
+    from provisioner.node import ensure_node
+
+    ensure_node()
+except Exception as exc:  # noqa: BLE001 - tests that need the CDK layer will report it
+    print(f"conftest: {exc}", file=sys.stderr)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 

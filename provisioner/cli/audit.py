@@ -48,29 +48,89 @@ def _warn(message: str) -> None:
 
 
 def _synth(s, contexts, out_dir: Path):
+    from provisioner.model_sources import resolve_all
     from provisioner.synth import synthesize
 
-    return synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path)
+    # `latest-approved` resolves as in `provision synth` and `plan`, so the audit sees what will be planned.
+    return synthesize(resolve_all(contexts), out_dir, state_root=s.state_root, org_file=s.org.path)
 
 
 def audit(
-    name: str = typer.Argument(..., help="Workspace to audit."),
+    name: Optional[str] = typer.Argument(None, help="Workspace to audit."),
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report format."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file instead of stdout."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Also run checkov (when installed)."),
+    all_: bool = typer.Option(False, "--all", help="Audit every workspace (one synth for all); reports go to .provision/audit/NAME/."),
+    changed_since: Optional[str] = typer.Option(
+        None, "--changed-since", help="With --all: only workspaces whose spec, blueprint, org config or infra/ changed since this git ref."),
+    jobs: int = typer.Option(2, "--jobs", "-j", min=1, max=32, help="With --all: audits (checkov runs) at once."),
 ) -> None:
     """Audit a workspace's synthesized config (and its saved plan, if any): policy, IAM, cost, changes."""
+    import os
+
+    from provisioner.workspaces import load_all, load_named
+
+    if bool(name) == all_:
+        raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --all, not both or neither",
+                                  "for example: provision audit churn-model")
+    if all_ and out is not None:
+        raise InvalidInput.single(ARGS, "--out", "--all writes one report per workspace under .provision/audit/",
+                                  "drop --out")
+    if changed_since and not all_:
+        raise InvalidInput.single(ARGS, "--changed-since", "only works with --all", "add --all")
+    s = session()
+    if not all_:
+        ctx = load_named(s.org, s.catalog, name)
+        [synth] = _synth(s, [ctx], (s.root / DEFAULT_OUT).resolve())
+        text, blocking = _audit_one(s, ctx, synth.config_path, format, checkov, out)
+        _emit(text, out)
+        if blocking:
+            raise PolicyBlocked(
+                f"{os.path.relpath(ctx.spec_path, s.root)}: suppressions: {blocking} unsuppressed policy error(s) "
+                f"in workspace {name}",
+                "fix them as the report says, or add a suppression (rule, resource, reason) to the spec if accepted on purpose",
+            )
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    from provisioner.cli._output import console
+
+    contexts = load_all(s.org, s.catalog)
+    if changed_since:
+        from provisioner.fleet import select_changed
+
+        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
+    synths = _synth(s, contexts, (s.root / DEFAULT_OUT).resolve())
+    suffix = {"text": "txt", "md": "md", "html": "html", "json": "json", "sarif": "sarif"}[format.value]
+
+    def one(pair):
+        ctx, synth = pair
+        target = s.provision_dir / "audit" / ctx.name / f"report.{suffix}"
+        text, blocking = _audit_one(s, ctx, synth.config_path, format, checkov, target)
+        _emit(text, target)
+        return ctx.name, blocking, target
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        rows = list(pool.map(one, zip(contexts, synths)))
+    for workspace, blocking, target in rows:
+        verdict = f"[red]{blocking} blocking error(s)[/]" if blocking else "[green]passed[/]"
+        console().print(f"{workspace}: {verdict} -> {os.path.relpath(target)}", markup=True)
+    blocked = [w for w, b, _ in rows if b]
+    if blocked:
+        raise PolicyBlocked(f"{len(blocked)} of {len(rows)} workspace(s) have unsuppressed policy errors: "
+                            + ", ".join(blocked), "see each report, fix or suppress with a reason")
+
+
+def _audit_one(s, ctx, config_path: Path, format: ReportFormat, checkov: bool, out: Optional[Path]) -> tuple[str, int]:
+    """Audit one synthesized workspace: (the rendered report, number of blocking findings)."""
     from provisioner.audit.render import render
     from provisioner.audit.report import build_report
     from provisioner.audit.runner import applied_config_path, run_audit
-    from provisioner.workspaces import load_named
 
-    s = session()
-    ctx = load_named(s.org, s.catalog, name)
-    [synth] = _synth(s, [ctx], (s.root / DEFAULT_OUT).resolve())
+    name = ctx.name
     plan = s.provision_dir / "plans" / name / "plan.json"
     audit_dir = s.provision_dir / "audit" / name
-    result = run_audit(synth.config_path, ctx=ctx, plan_path=plan if plan.is_file() else None,
+    result = run_audit(config_path, ctx=ctx, plan_path=plan if plan.is_file() else None,
                        previous_config_path=applied_config_path(s.provision_dir, name), checkov=checkov,
                        cache_dir=audit_dir, prices_path=s.provision_dir / "prices.json")
     report = build_report(result, base_dir=s.root)
@@ -83,16 +143,11 @@ def audit(
         from provisioner.audit.secrets import Masker
 
         svg = Masker(result.workspace.canaries if result.workspace else ()).text(render_svg(result.config))
-    _emit(render(report, format.value, svg=svg, full_report=str(full.relative_to(s.root))), out)
+    text = render(report, format.value, svg=svg, full_report=str(full.relative_to(s.root)))
     for run in result.checkov:
         if run.status in ("missing", "failed"):
-            _warn(f"{run.message}; the built-in rule pack ran" + ("" if run.status == "failed" else ""))
-    if result.blocking:
-        count = len(result.blocking)
-        raise PolicyBlocked(
-            f"{ctx.spec_path}: suppressions: {count} unsuppressed policy error(s) in workspace {name}",
-            "fix them as the report says, or add a suppression (rule, resource, reason) to the spec if accepted on purpose",
-        )
+            _warn(f"{run.message}; the built-in rule pack ran")
+    return text, len(result.blocking)
 
 
 prices_app = typer.Typer(help="The price table used by cost estimates.", no_args_is_help=True)

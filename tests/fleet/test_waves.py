@@ -84,3 +84,12 @@ def test_wave_stops_at_a_stateful_removal_and_changes_nothing(rollout_org: Path,
     log = [json.loads(line) for line in (rollout_org / ".provision" / "audit.log").read_text().splitlines()]
     wave = [e for e in log if e["action"] == "upgrade-wave"][-1]
     assert wave["result"] == "blocked" and wave["detail"]["stopped_at"] == "churn-model"
+
+
+def test_audit_all_writes_one_report_per_workspace(rollout_org: Path, capsys):
+    # WHEN every workspace is audited (built-in rules only)
+    code = cli(["audit", "--all", "--no-checkov", "--format", "md"])
+    # THEN each gets its report and the run passes
+    assert code == 0, capsys.readouterr().err
+    for name in USERS:
+        assert (rollout_org / ".provision" / "audit" / name / "report.md").is_file()
