@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 import os
 import shutil
 import tempfile
@@ -38,7 +39,9 @@ class SynthResult:
         return self.stack_dir / "cdk.tf.json"
 
 
+@lru_cache(maxsize=1)
 def _tool_fingerprint() -> str:
+    """The CDK layer's own code and the versions of the tool and its CDK packages."""
     digest = hashlib.sha256()
     for path in sorted(INFRA_DIR.rglob("*.py")):
         digest.update(path.relative_to(INFRA_DIR).as_posix().encode())
@@ -53,16 +56,24 @@ def _tool_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def inputs_hash(ctx: WorkspaceContext, org_file: Path | None, local_state: str | None) -> str:
-    """Everything that feeds a workspace's synthesized config, hashed."""
+def _context_fingerprint(ctx: WorkspaceContext) -> str:
+    """What the CDK layer reads from a resolved workspace (not where its files live)."""
+    data = {
+        "org": ctx.org, "name": ctx.name, "environment": ctx.environment, "env": ctx.env.model_dump(mode="json"),
+        "blueprint": ctx.blueprint.model_dump(mode="json"), "owner": ctx.owner, "team": ctx.team, "tags": ctx.tags,
+        "parameters": ctx.parameters, "guardrails": ctx.guardrails.model_dump(mode="json"),
+        "members": list(ctx.members), "expires": str(ctx.expires),
+    }
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+def inputs_hash(ctx: WorkspaceContext, local_state: str | None) -> str:
+    """Everything that feeds a workspace's synthesized config, hashed: the spec, its blueprint version and
+    the org config (as resolved), where local state lives, and the tool itself. Nothing else."""
     digest = hashlib.sha256()
-    for path in (ctx.spec_path, ctx.blueprint_path, org_file):
-        digest.update(b"|")
-        if path is not None and Path(path).is_file():
-            digest.update(Path(path).read_bytes())
-    digest.update(repr(sorted(ctx.parameters.items())).encode())
-    digest.update((local_state or "").encode())
-    digest.update(_tool_fingerprint().encode())
+    digest.update(_context_fingerprint(ctx).encode())
+    digest.update(b"|" + (local_state or "").encode())
+    digest.update(b"|" + _tool_fingerprint().encode())
     return digest.hexdigest()
 
 
@@ -92,7 +103,6 @@ def synthesize(
     out_dir: Path,
     *,
     state_root: Path,
-    org_file: Path | None = None,
     force: bool = False,
 ) -> list[SynthResult]:
     """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`."""
@@ -101,7 +111,7 @@ def synthesize(
     results: dict[str, SynthResult] = {}
     for ctx in contexts:
         local = local_state_path(state_root, out_dir, ctx.name) if ctx.env.state.backend == "local" else None
-        digest = inputs_hash(ctx, org_file, local)
+        digest = inputs_hash(ctx, local)
         folder = stack_dir(out_dir, ctx.name)
         meta = _read_meta(folder)
         if not force and meta.get("inputs_hash") == digest and (folder / "cdk.tf.json").is_file():

@@ -52,7 +52,7 @@ def _synth(s, contexts, out_dir: Path):
     from provisioner.synth import synthesize
 
     # `latest-approved` resolves as in `provision synth` and `plan`, so the audit sees what will be planned.
-    return synthesize(resolve_all(contexts), out_dir, state_root=s.state_root, org_file=s.org.path)
+    return synthesize(resolve_all(contexts), out_dir, state_root=s.state_root)
 
 
 def audit(

@@ -130,7 +130,7 @@ def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool =
                 f"push it first: cd {_rel(folder)} && terraform state push errored.tfstate (then remove the file)")
     # Resolve `latest-approved` the same way `provision synth` does, so plan and apply see one config.
     contexts = resolve_all(contexts)
-    results = synthesize(contexts, (s.root / DEFAULT_OUT).resolve(), state_root=s.state_root, org_file=s.org.path)
+    results = synthesize(contexts, (s.root / DEFAULT_OUT).resolve(), state_root=s.state_root)
     stacks = []
     for ctx, result in zip(contexts, results):
         if not quiet:

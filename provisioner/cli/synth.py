@@ -50,7 +50,7 @@ def synth(
 
     contexts = resolve_all(contexts, offline=offline)
     out_dir = (out or s.root / DEFAULT_OUT).resolve()
-    results = synthesize(contexts, out_dir, state_root=s.state_root, org_file=s.org.path, force=force)
+    results = synthesize(contexts, out_dir, state_root=s.state_root, force=force)
     if output == OutputFormat.json:
         print_json([{"workspace": r.name, "config": str(r.config_path), "resources": r.resources,
                      "reused": r.reused, "notes": list(r.notes)} for r in results])

@@ -45,7 +45,7 @@ def example(tmp_path_factory: pytest.TempPathFactory):
     contexts = load_all(org, catalog)
     contexts += [_deployed(ctx) for ctx in contexts if ctx.has("serving")]
     base = tmp_path_factory.mktemp("blueprint-audit")
-    results = synthesize(contexts, base / "cdktf.out", state_root=base / "state", org_file=org.path)
+    results = synthesize(contexts, base / "cdktf.out", state_root=base / "state")
     return catalog, {ctx.name: (ctx, r.config_path) for ctx, r in zip(contexts, results)}
 
 

@@ -41,7 +41,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     org = load_org(str(EXAMPLE_ORG))
     contexts = {c.name: c for c in load_all(org, Catalog.for_org(org)) if c.name in ("churn-model", "fraud-detector")}
     base = tmp_path_factory.mktemp("ds-synth")
-    results = synthesize(list(contexts.values()), base / "cdktf.out", state_root=base / "state", org_file=org.path)
+    results = synthesize(list(contexts.values()), base / "cdktf.out", state_root=base / "state")
     policies = {}
     for result in results:
         config = json.loads(result.config_path.read_text())

@@ -98,7 +98,7 @@ def make_lifecycle(provision_dir: Path, engine: Any):
                      logs_dir=provision_dir / "logs", rescue_dir=provision_dir / "rescue")
 
 
-def null_synthesize(contexts: list, out_dir: Path, *, state_root: Path, org_file: Path | None = None,
+def null_synthesize(contexts: list, out_dir: Path, *, state_root: Path,
                     force: bool = False) -> list:
     """Stands in for provisioner.synth.synthesize: the same contract, a null-provider stack per workspace.
 

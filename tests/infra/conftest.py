@@ -58,8 +58,7 @@ def synthesized(example_org: ExampleOrg, tmp_path_factory: pytest.TempPathFactor
 
     base = tmp_path_factory.mktemp("infra-synth")
     out_dir, state_root = base / "cdktf.out", base / "state"
-    results = synthesize(list(example_org.buildable.values()), out_dir, state_root=state_root,
-                         org_file=example_org.org.path, force=True)
+    results = synthesize(list(example_org.buildable.values()), out_dir, state_root=state_root, force=True)
     raw = {r.name: json.loads(r.config_path.read_text()) for r in results}
     return Synthesized(out_dir.resolve(), state_root.resolve(), {r.name: r for r in results},
                        {name: strip_metadata(config) for name, config in raw.items()}, raw)

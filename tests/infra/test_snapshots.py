@@ -67,8 +67,7 @@ def test_synth_output_is_deterministic(synthesized, example_org, tmp_path):
     first = {name: render(config) for name, config in synthesized.configs.items()}
     # WHEN synthesized again into another folder with the same layout
     out_dir, state_root = tmp_path / "cdktf.out", tmp_path / "state"
-    results = synthesize(list(example_org.buildable.values()), out_dir, state_root=state_root,
-                         org_file=example_org.org.path, force=True)
+    results = synthesize(list(example_org.buildable.values()), out_dir, state_root=state_root, force=True)
     from infra_helpers import strip_metadata
 
     again = {r.name: render(strip_metadata(json.loads(r.config_path.read_text()))) for r in results}

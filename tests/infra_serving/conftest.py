@@ -76,8 +76,7 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
     resolved = resolve_all(_load(org_root, ["recsys-ab", "forecasting", "search-shadow"]), lookup=fixed_lookup)
     pending = resolve_all(_load(org_root, ["recsys-pending"]), offline=True)
     contexts = {ctx.name: ctx for ctx in [*resolved, *pending]}
-    results = synthesize(list(contexts.values()), base / "out", state_root=base / "state",
-                         org_file=org_root / "provision.yaml", force=True)
+    results = synthesize(list(contexts.values()), base / "out", state_root=base / "state", force=True)
     timings["app1"] = time.perf_counter() - started
 
     # The same workspace, its spec changed only in the weights.
@@ -90,8 +89,7 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
     spec.write_text(text)
     started = time.perf_counter()
     [reweighted_ctx] = resolve_all(_load(second, ["recsys-ab"]), lookup=fixed_lookup)
-    [reweighted] = synthesize([reweighted_ctx], base / "out-reweighted", state_root=base / "state",
-                              org_file=second / "provision.yaml", force=True)
+    [reweighted] = synthesize([reweighted_ctx], base / "out-reweighted", state_root=base / "state", force=True)
     timings["app2"] = time.perf_counter() - started
 
     configs = {r.name: strip_metadata(json.loads(r.config_path.read_text())) for r in results}

@@ -58,8 +58,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     worst = load_org(worst_case_org(tmp_path_factory.mktemp("nb-worst")) / "provision.yaml")
     contexts[WORST] = load_named(worst, Catalog.for_org(worst), WORST)
     started = time.perf_counter()
-    results = synthesize(list(contexts.values()), org_dir / "out", state_root=org_dir / ".provision" / "state",
-                         org_file=org.path)
+    results = synthesize(list(contexts.values()), org_dir / "out", state_root=org_dir / ".provision" / "state")
     seconds = time.perf_counter() - started
     configs = {r.name: json.loads(r.config_path.read_text()) for r in results}
     return Synth(org_dir, configs, contexts, seconds)
