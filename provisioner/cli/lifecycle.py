@@ -490,7 +490,9 @@ def _gates(skip_preflight: bool) -> list:
 # -- destroy ----------------------------------------------------------------------------------------
 
 def destroy(
-    name: str = typer.Argument(..., help="Workspace to destroy."),
+    name: Optional[str] = typer.Argument(None, help="Workspace to destroy."),
+    expired: bool = typer.Option(False, "--expired", help="Destroy every workspace past its `expires` date, one by one."),
+    today: Optional[str] = typer.Option(None, "--today", help="With --expired: pretend today is this date (YYYY-MM-DD)."),
     include_protected: bool = typer.Option(
         False, "--include-protected",
         help="Also delete protected stateful resources (buckets, keys, registry): their data is lost."),
@@ -503,7 +505,30 @@ def destroy(
     if output == OutputFormat.json and not yes:
         raise InvalidInput.single(ARGS, "--output", "json output cannot ask for confirmation",
                                   "add --yes to destroy without asking")
+    if bool(name) == expired:
+        raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --expired, not both or neither",
+                                  "for example: provision destroy churn-model")
     s = session()
+    if not expired:
+        assert name is not None
+        _destroy_one(s, name, include_protected, yes, skip_preflight, engine, output)
+        return
+    from provisioner.cli.fleet import parse_today
+    from provisioner.fleet import expiring
+    from provisioner.workspaces import load_all
+
+    due = [e for e in expiring(load_all(s.org, s.catalog), parse_today(today)) if e.expired]
+    if not due:
+        console().print("no expired workspaces")
+        return
+    console().print(f"expired: {', '.join(f'{e.name} (since {e.expires.isoformat()})' for e in due)}")
+    # Each one goes through the usual destroy: its own plan, summary, typed confirmation and protections.
+    for e in due:
+        _destroy_one(s, e.name, include_protected, yes, skip_preflight, engine, output)
+
+
+def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip_preflight: bool,
+                 engine: Optional[str], output: OutputFormat) -> None:
     with _audit(s, "destroy", name) as entry:
         ctx = _load(s, name)
         entry.environment = ctx.environment

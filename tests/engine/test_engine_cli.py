@@ -226,3 +226,29 @@ def test_plan_all_plans_every_selected_workspace_in_parallel(null_org: Path, run
 def test_fails_when_plan_gets_both_a_name_and_all(null_org: Path, run_cli):
     assert run_cli("plan", "lab", "--all").code == 2
     assert run_cli("plan", "lab", "--changed-since", "HEAD").code == 2
+
+
+def test_destroy_expired_destroys_only_workspaces_past_their_date(null_org: Path, run_cli):
+    # GIVEN two applied sandbox workspaces, one expired yesterday, one expiring today
+    for spec in (null_org / "workspaces").glob("*.yaml"):
+        if spec.name != "lab.yaml":
+            spec.unlink()
+    lab = (null_org / "workspaces" / "lab.yaml").read_text()
+    (null_org / "workspaces" / "lab.yaml").write_text(lab + "expires: 2027-01-01\n")
+    (null_org / "workspaces" / "lab2.yaml").write_text(lab.replace("name: lab", "name: lab2") + "expires: 2027-01-02\n")
+    for name in ("lab", "lab2"):
+        assert run_cli("plan", name).code == 0 and run_cli("apply", name, "--skip-preflight", "--yes").code == 0
+    # WHEN expired workspaces are destroyed on 2027-01-02
+    result = run_cli("destroy", "--expired", "--today", "2027-01-02", "--yes", "--skip-preflight")
+    # THEN only lab is destroyed (protected resources kept, as in any plain destroy); lab2 is untouched
+    assert result.code == 0, result.err
+    destroyed = [e["workspace"] for e in read_audit(null_org / ".provision") if e["action"] == "destroy"]
+    assert destroyed == ["lab"]
+    left = json.loads((null_org / ".provision" / "state" / "lab" / "terraform.tfstate").read_text())["resources"]
+    assert len(left) < 3
+    state = json.loads((null_org / ".provision" / "state" / "lab2" / "terraform.tfstate").read_text())
+    assert len(state["resources"]) == 3
+
+
+def test_fails_when_destroy_gets_a_name_and_expired(null_org: Path, run_cli):
+    assert run_cli("destroy", "lab", "--expired", "--yes").code == 2
