@@ -99,3 +99,50 @@ class Catalog:
 
     def all(self) -> list[CatalogEntry]:
         return [entry for name in self.names() for entry in self.versions(name)]
+
+
+# --- released versions are immutable --------------------------------------------------------------
+
+RELEASED_LOCK = "RELEASED.sha256"
+
+
+def checksum(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_lock(folder: Path) -> dict[str, str]:
+    """`name@version` -> sha256 of each released blueprint file, as recorded when it was released."""
+    lock = folder / RELEASED_LOCK
+    if not lock.is_file():
+        return {}
+    entries = {}
+    for line in lock.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, ref = line.split()
+            entries[ref] = digest
+    return entries
+
+
+def write_lock(folder: Path) -> None:
+    """Record every release (not pre-release) in `folder`; existing entries are never rewritten."""
+    entries = read_lock(folder)
+    for entry in Catalog([folder]).all():
+        if "-" not in entry.blueprint.version:
+            entries.setdefault(entry.blueprint.ref, checksum(entry.path))
+    lines = ["# Released blueprint versions and their sha256: a released version is never edited in place.",
+             "# Publish a change as a new version; `python -m provisioner.catalog --lock` records new releases."]
+    lines += [f"{digest}  {ref}" for ref, digest in sorted(entries.items())]
+    (folder / RELEASED_LOCK).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--lock"]:
+        write_lock(shipped_blueprints_dir())
+        print(f"recorded releases in {shipped_blueprints_dir() / RELEASED_LOCK}", file=sys.stderr)
+    else:
+        print("usage: python -m provisioner.catalog --lock", file=sys.stderr)
+        sys.exit(2)
