@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from infra.naming import physical_name
-from infra.resource_names import partition_for
+from infra.resource_names import WorkspaceNames
 
 if TYPE_CHECKING:
     from provisioner.models.resolved import WorkspaceContext
@@ -29,23 +28,12 @@ CONFIG_PREFIX_MAX = 63 - 26
 
 
 @dataclass(frozen=True)
-class ServingNames:
-    org: str
-    workspace: str
-    environment: str
-    account_id: str
-    region: str
+class ServingNames(WorkspaceNames):
+    """The serving, monitoring and experiments names, on top of the foundation's (same fields, same namer)."""
 
     @classmethod
     def of(cls, ctx: "WorkspaceContext") -> "ServingNames":
         return cls(ctx.org, ctx.name, ctx.environment, ctx.account_id, ctx.region)
-
-    def _name(self, component: str, service: str) -> str:
-        return physical_name(self.org, self.workspace, self.environment, component, service)
-
-    @property
-    def partition(self) -> str:
-        return partition_for(self.region)
 
     # --- serving ------------------------------------------------------------------
     @property

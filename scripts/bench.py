@@ -106,7 +106,7 @@ def main() -> None:
     parser.add_argument("--fleet", type=int, default=200)
     parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/performance.md")
     args = parser.parse_args()
-    env = dict(os.environ)
+
     rows: list[tuple[str, str, float, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="provision-bench-") as tmp:
         org = Path(tmp) / "acme"

@@ -36,6 +36,40 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 
 
+class CliResult:
+    """What one in-process `provision` run returned and printed."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    @property
+    def error_lines(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("error:")]
+
+
+@pytest.fixture
+def run(acme: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    """Runs `provision ARGS` in-process inside the private copy of the example org (`acme`)."""
+    from provisioner.cli.main import cli
+
+    monkeypatch.chdir(acme)
+    monkeypatch.delenv("PROVISION_ORG", raising=False)
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = cli(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def run_cli(run):
+    """The same as `run`, under the name the engine tests use."""
+    return run
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT

@@ -112,7 +112,7 @@ def _search(namespace_dims: str, metric: str, term: str, stat: str, id: str, per
 
 
 def _training_rows(parts: WorkspaceParts) -> list[list[dict[str, Any]]]:
-    ctx, prefix, region = parts.ctx, parts.names.training_job_prefix, parts.ctx.region
+    prefix, region = parts.names.training_job_prefix, parts.ctx.region
     dims = "/aws/sagemaker/TrainingJobs,Host"
     jobs = {
         "type": "log",

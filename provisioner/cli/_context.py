@@ -26,6 +26,17 @@ class Session:
     def provision_dir(self) -> Path:
         return self.org.root / ".provision"
 
+    def workspaces(self, changed_since: str | None = None) -> list:
+        """Every workspace (all validated, all problems reported at once), or only those changed since a git ref."""
+        from provisioner.workspaces import load_all
+
+        contexts = load_all(self.org, self.catalog)
+        if changed_since:
+            from provisioner.fleet import select_changed
+
+            contexts = select_changed(contexts, changed_since, self.root, self.org.path)
+        return contexts
+
 
 _ORG_OPTION: dict[str, str | None] = {"path": None}
 

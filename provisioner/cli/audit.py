@@ -68,7 +68,7 @@ def audit(
     """Audit a workspace's synthesized config (and its saved plan, if any): policy, IAM, cost, changes."""
     import os
 
-    from provisioner.workspaces import load_all, load_named
+    from provisioner.workspaces import load_named
 
     if bool(name) == all_:
         raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --all, not both or neither",
@@ -95,11 +95,7 @@ def audit(
 
     from provisioner.cli._output import console
 
-    contexts = load_all(s.org, s.catalog)
-    if changed_since:
-        from provisioner.fleet import select_changed
-
-        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
+    contexts = s.workspaces(changed_since)
     synths = _synth(s, contexts, (s.root / DEFAULT_OUT).resolve())
     suffix = {"text": "txt", "md": "md", "html": "html", "json": "json", "sarif": "sarif"}[format.value]
 
@@ -262,7 +258,6 @@ def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacement
     """One wave of a rollout; stops at the first workspace whose preview is unsafe. Recorded in the audit log."""
     from provisioner.engine.audit_log import audited
     from provisioner.waves import Wave, plan_wave
-    from provisioner.workspaces import load_all
 
     wave = Wave.parse(wave_text)
     version = to.split("@", 1)[1] if "@" in to else to
@@ -270,7 +265,7 @@ def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacement
         raise InvalidInput.single(ARGS, "--to", f"{to!r} is another blueprint than --blueprint {blueprint}",
                                   f"use --to {version}")
     target_ref = s.catalog.resolve(f"{blueprint}@{version}", file=ARGS, field="--to").blueprint.ref
-    plan = plan_wave(load_all(s.org, s.catalog), blueprint, version, Wave.parse(wave_text),
+    plan = plan_wave(s.workspaces(), blueprint, version, Wave.parse(wave_text),
                      list(s.org.config.environments))
     with audited(s.provision_dir, "upgrade-wave", "*") as entry:
         entry.detail.update({"blueprint": blueprint, "to": target_ref, "wave": wave.describe(),

@@ -28,10 +28,9 @@ def expired(
 ) -> None:
     """List workspaces past their `expires` date (and, with --within N, those expiring soon)."""
     from provisioner.fleet import expiring
-    from provisioner.workspaces import load_all
 
     s = session()
-    found = expiring(load_all(s.org, s.catalog), parse_today(today), within)
+    found = expiring(s.workspaces(), parse_today(today), within)
     if output == OutputFormat.json:
         print_json([{"workspace": e.name, "expires": e.expires.isoformat(), "days_left": e.days_left,
                      "expired": e.expired} for e in found])
@@ -52,11 +51,7 @@ def changed(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """List workspaces whose spec, blueprint version, org config or infra/ changed since a git ref."""
-    from provisioner.fleet import select_changed
-    from provisioner.workspaces import load_all
-
-    s = session()
-    names = [c.name for c in select_changed(load_all(s.org, s.catalog), since, s.root, s.org.path)]
+    names = [c.name for c in session().workspaces(since)]
     if output == OutputFormat.json:
         import json
 

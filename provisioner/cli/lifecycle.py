@@ -325,13 +325,8 @@ def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optio
     from concurrent.futures import ThreadPoolExecutor
 
     from provisioner.errors import ProvisionError
-    from provisioner.workspaces import load_all
 
-    contexts = load_all(s.org, s.catalog)
-    if changed_since:
-        from provisioner.fleet import select_changed
-
-        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
+    contexts = s.workspaces(changed_since)
     if not contexts:
         console().print("no workspace to plan")
         return
@@ -515,9 +510,8 @@ def destroy(
         return
     from provisioner.cli.fleet import parse_today
     from provisioner.fleet import expiring
-    from provisioner.workspaces import load_all
 
-    due = [e for e in expiring(load_all(s.org, s.catalog), parse_today(today)) if e.expired]
+    due = [e for e in expiring(s.workspaces(), parse_today(today)) if e.expired]
     if not due:
         console().print("no expired workspaces")
         return

@@ -29,7 +29,7 @@ def synth(
 ) -> None:
     """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
     from provisioner.synth import synthesize
-    from provisioner.workspaces import load_all, load_named
+    from provisioner.workspaces import load_named
 
     if bool(name) == all_:
         raise InvalidInput.single("<command line>", "NAME", "give a workspace name or --all, not both or neither",
@@ -38,11 +38,8 @@ def synth(
         raise InvalidInput.single("<command line>", "--changed-since", "only works with --all",
                                   "for example: provision synth --all --changed-since origin/main")
     s = session()
-    contexts = load_all(s.org, s.catalog) if all_ else [load_named(s.org, s.catalog, name)]
+    contexts = s.workspaces(changed_since) if all_ else [load_named(s.org, s.catalog, name)]
     if changed_since:
-        from provisioner.fleet import select_changed
-
-        contexts = select_changed(contexts, changed_since, s.root, s.org.path)
         if not contexts:
             console().print(f"no workspace changed since {changed_since}")
             return

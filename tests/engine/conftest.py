@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine_support import SANDBOX_SPEC, ensure_provider_mirror, make_lifecycle, null_synthesize  # noqa: E402
 
-from provisioner.cli.main import cli  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -55,44 +54,6 @@ def embedded():
 def lifecycle(tmp_path: Path, embedded):
     """The engine operations of a private org folder (tmp_path/.provision)."""
     return make_lifecycle(tmp_path / ".provision", embedded)
-
-
-class CliResult:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("error:")]
-
-
-
-
-@pytest.fixture
-def null_org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example org plus a sandbox workspace `lab` (local state), synthesized as a null-provider stack.
-
-    The CDK layer's AWS stack cannot be planned here (no AWS provider binary can be downloaded), so
-    provisioner.synth.synthesize is replaced by engine_support.null_synthesize: same contract, null resources.
-    """
-    (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
-    monkeypatch.setattr("provisioner.synth.synthesize", null_synthesize)
-    return acme
-
-
-@pytest.fixture
-def run_cli(acme: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    """Runs `provision ARGS` in-process inside the private org copy."""
-    monkeypatch.chdir(acme)
-    monkeypatch.delenv("PROVISION_ORG", raising=False)
-
-    def invoke(*args: str) -> CliResult:
-        capsys.readouterr()
-        code = cli(list(args))
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return invoke
 
 
 @pytest.fixture
@@ -133,3 +94,15 @@ def moto_stack_env(aws) -> Iterator[dict[str, str]]:
     boto3.client("s3", region_name="eu-west-1").create_bucket(
         Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     yield {"endpoint": aws.endpoint, "bucket": bucket}
+
+
+@pytest.fixture
+def null_org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The example org plus a sandbox workspace `lab` (local state), synthesized as a null-provider stack.
+
+    The CDK layer's AWS stack cannot be planned here (no AWS provider binary can be downloaded), so
+    provisioner.synth.synthesize is replaced by engine_support.null_synthesize: same contract, null resources.
+    """
+    (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
+    monkeypatch.setattr("provisioner.synth.synthesize", null_synthesize)
+    return acme

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,35 +61,3 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     seconds = time.perf_counter() - started
     configs = {r.name: json.loads(r.config_path.read_text()) for r in results}
     return Synth(org_dir, configs, contexts, seconds)
-
-
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("error:")]
-
-
-@pytest.fixture
-def acme(tmp_path: Path) -> Path:
-    """A private copy of the example org, safe to write into."""
-    return copy_org(tmp_path / "acme")
-
-
-@pytest.fixture
-def run(acme: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
-    """Runs `provision ARGS` in-process inside the private copy of the example org."""
-    from provisioner.cli.main import cli
-
-    monkeypatch.chdir(acme)
-    monkeypatch.delenv("PROVISION_ORG", raising=False)
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        code = cli(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
