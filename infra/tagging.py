@@ -1,8 +1,14 @@
-"""One aspect stamps the workspace's tags on every taggable resource.
+"""One pass stamps the workspace's tags on every taggable resource.
 
 A resource is taggable when its cdktn binding has a `tags` input. The tags are
 written into each resource's own `tags` (not only the provider's
 `default_tags`), so the audit and checkov see them in cdk.tf.json.
+
+`stamp_tags(stack, tags)` walks the finished construct tree once from Python
+(one jsii call for the tree, then a read and a write per taggable resource).
+`WorkspaceTags` is the same rule as a cdktn aspect, for stacks still being
+built when synth runs; it costs node-to-Python callbacks for every construct
+(about 40% of a workspace's jsii traffic), so workspace stacks use the pass.
 
 Merge order, last wins: the spec's extra tags, then tags a construct set
 itself, then the standard `provision:*`/owner/team tags, so nothing can
@@ -39,3 +45,14 @@ class WorkspaceTags:
         own = dict(node.tags_input or {})  # type: ignore[attr-defined]
         merged = {**self.extra, **own, **self.standard}
         node.tags = dict(sorted(merged.items()))  # type: ignore[attr-defined]
+
+
+def stamp_tags(scope: IConstruct, tags: Mapping[str, str]) -> int:
+    """Stamp `tags` on every taggable resource below `scope` now; returns how many were tagged."""
+    rule = WorkspaceTags(tags)
+    count = 0
+    for node in scope.node.find_all():
+        if is_taggable(node):
+            rule.visit(node)
+            count += 1
+    return count

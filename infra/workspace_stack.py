@@ -7,7 +7,6 @@ The stack id is the workspace name, so its output lands in
 from __future__ import annotations
 
 from cdktn import (
-    Aspects,
     CloudBackend,
     LocalBackend,
     NamedCloudWorkspace,
@@ -20,7 +19,7 @@ from constructs import Construct
 
 from infra.capabilities import WorkspaceParts, build_capabilities
 from infra.resource_names import WorkspaceNames
-from infra.tagging import WorkspaceTags
+from infra.tagging import stamp_tags
 from provisioner.models.resolved import WorkspaceContext
 
 
@@ -49,7 +48,8 @@ class WorkspaceStack(TerraformStack):
         self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)
         build_capabilities(self.parts)
         self._access_policy_outputs()
-        Aspects.of(self).add(WorkspaceTags(ctx.tags))
+        # Last, so that every resource every capability added is tagged.
+        stamp_tags(self, ctx.tags)
 
     def _access_policy_outputs(self) -> None:
         """Every part of the access policy, known only once all capabilities added their statements."""
