@@ -39,6 +39,9 @@ class SynthResult:
         return self.stack_dir / "cdk.tf.json"
 
 
+Plan = tuple[WorkspaceContext, str, "str | None"]  # (workspace, inputs hash, local state path)
+
+
 @lru_cache(maxsize=1)
 def _tool_fingerprint() -> str:
     """The CDK layer's own code and the versions of the tool and its CDK packages."""
@@ -107,7 +110,7 @@ def synthesize(
 ) -> list[SynthResult]:
     """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`."""
     out_dir = out_dir.resolve()
-    plans: list[tuple[WorkspaceContext, str, str | None]] = []
+    plans: list[Plan] = []
     results: dict[str, SynthResult] = {}
     for ctx in contexts:
         local = local_state_path(state_root, out_dir, ctx.name) if ctx.env.state.backend == "local" else None
@@ -123,7 +126,46 @@ def synthesize(
     return [results[ctx.name] for ctx in contexts]
 
 
-def _synthesize_fresh(plans: list[tuple[WorkspaceContext, str, str | None]], out_dir: Path) -> dict[str, SynthResult]:
+
+# Below this many workspaces one process is fastest: every extra worker pays the ~5 s jsii start.
+PARALLEL_MIN = 24
+
+
+def synth_workers(count: int) -> int:
+    """How many processes synthesize `count` workspaces (PROVISION_SYNTH_WORKERS overrides)."""
+    configured = os.environ.get("PROVISION_SYNTH_WORKERS")
+    if configured and configured.isdigit() and int(configured) >= 1:
+        return min(int(configured), count)
+    if count < PARALLEL_MIN:
+        return 1
+    # One per core, at most two: each worker holds its own ~1 GiB jsii runtime.
+    return max(1, min(os.cpu_count() or 1, 2))
+
+
+def _synthesize_fresh(plans: list[Plan], out_dir: Path) -> dict[str, SynthResult]:
+    """Synthesize into a temporary folder (in one process, or split over worker processes), then move
+    each workspace into place only once every workspace synthesized: a failure leaves the old output."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    workers = synth_workers(len(plans))
+    with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as tmp:
+        if workers == 1:
+            produced = produce(plans, Path(tmp) / "0")
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            chunks = [plans[index::workers] for index in range(workers)]
+            produced = {}
+            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited jsii state
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [pool.submit(produce, chunk, Path(tmp) / str(index)) for index, chunk in enumerate(chunks)]
+                for future in futures:
+                    produced.update(future.result())
+        return {name: _move_into_place(folder, out_dir, name, meta) for name, (folder, meta) in produced.items()}
+
+
+def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
+    """Build every workspace's stack in one cdktn App and synthesize it into `tmp` (runs in a worker too)."""
     from provisioner.node import ensure_node
 
     ensure_node()
@@ -132,33 +174,34 @@ def _synthesize_fresh(plans: list[tuple[WorkspaceContext, str, str | None]], out
     from infra.sdk_defaults import sdk_defaults
     from infra.workspace_stack import WorkspaceStack
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    results: dict[str, SynthResult] = {}
-    with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as tmp:
-        app = App(outdir=tmp, context={"targetVersions": TARGET_VERSIONS})
-        stacks = {ctx.name: WorkspaceStack(app, ctx, local_state_path=local) for ctx, _, local in plans}
-        app.synth()
-        for ctx, digest, _ in plans:
-            produced = stack_dir(Path(tmp), ctx.name)
-            config = json.loads((produced / "cdk.tf.json").read_text())
-            notes = tuple(stacks[ctx.name].notes)
-            (produced / "sagemaker-defaults.yaml").write_text(_dump_yaml(sdk_defaults(ctx)))
-            meta = {"inputs_hash": digest, "resources": count_resources(config), "notes": list(notes),
-                    "blueprint": ctx.blueprint.ref}
-            (produced / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-            final = stack_dir(out_dir, ctx.name)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            # Keep Terraform's working files (.terraform, lock file) and any state Terraform could not
-            # save (errored.tfstate) across synths: losing them loses state.
-            for keep in (".terraform", ".terraform.lock.hcl", "errored.tfstate", "terraform.tfstate",
-                         "terraform.tfstate.backup"):
-                if (final / keep).exists():
-                    shutil.move(str(final / keep), str(produced / keep))
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(produced, final)
-            results[ctx.name] = SynthResult(ctx.name, final, meta["resources"], False, notes)
-    return results
+    app = App(outdir=str(tmp), context={"targetVersions": TARGET_VERSIONS})
+    stacks = {ctx.name: WorkspaceStack(app, ctx, local_state_path=local) for ctx, _, local in plans}
+    app.synth()
+    produced = {}
+    for ctx, digest, _ in plans:
+        folder = stack_dir(tmp, ctx.name)
+        config = json.loads((folder / "cdk.tf.json").read_text())
+        (folder / "sagemaker-defaults.yaml").write_text(_dump_yaml(sdk_defaults(ctx)))
+        meta = {"inputs_hash": digest, "resources": count_resources(config), "notes": list(stacks[ctx.name].notes),
+                "blueprint": ctx.blueprint.ref}
+        (folder / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        produced[ctx.name] = (folder, meta)
+    return produced
+
+
+def _move_into_place(produced: Path, out_dir: Path, name: str, meta: dict) -> SynthResult:
+    final = stack_dir(out_dir, name)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # Keep Terraform's working files (.terraform, lock file) and any state Terraform could not
+    # save (errored.tfstate) across synths: losing them loses state.
+    for keep in (".terraform", ".terraform.lock.hcl", "errored.tfstate", "terraform.tfstate",
+                 "terraform.tfstate.backup"):
+        if (final / keep).exists():
+            shutil.move(str(final / keep), str(produced / keep))
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(produced, final)
+    return SynthResult(name, final, meta["resources"], False, tuple(meta["notes"]))
 
 
 def _dump_yaml(data: dict) -> str:

@@ -3,7 +3,7 @@
 B1 light commands (and proof they import no cdktn/jsii/boto3/sagemaker), B2 synth of one full-mlops
 workspace beside the floor (cdktn + AWS provider + an empty stack), B3 synth --all of 200 generated
 workspaces, B4 synth again with nothing changed, B5 audit of one workspace with a cached synth.
-Peak memory is the sum of the RSS of the whole process tree (python + node), sampled every 20 ms.
+Peak memory is the sum of the PSS of the whole process tree (python + node), sampled every 20 ms.
 Writes nothing to the repository except when --write-docs is given (docs/performance.md).
 """
 
@@ -38,13 +38,15 @@ HEAVY = ("jsii", "cdktn", "boto3", "botocore", "sagemaker")
 
 
 def _tree_rss_kib(pid: int) -> int:
+    """Memory of the process tree: the sum of each process's PSS (its private pages plus its share of
+    pages it shares with others), so the node binary and libraries two workers share count once."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
+            with open(f"/proc/{current}/smaps_rollup") as handle:
                 for line in handle:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
             with open(f"/proc/{current}/task/{current}/children") as handle:
                 stack.extend(int(x) for x in handle.read().split())
