@@ -46,13 +46,13 @@ def test_standard_tags_win_over_tags_a_construct_sets(example_org, synth_stack):
     # (synth_stack is requested so that jsii is running)
     from cdktn import App, Testing
 
-    from infra.tagging import stamp_tags
+    from infra.tagging import own_tags, stamp_tags
     from infra.workspace_stack import WorkspaceStack
     from provisioner.synth import TARGET_VERSIONS
 
     ctx = example_org.contexts["churn-model"]
     stack = WorkspaceStack(App(context={"targetVersions": TARGET_VERSIONS}), ctx)
-    stack.parts.data.resource.tags = {"team": "someone-else", "purpose": "training data"}
+    own_tags(stack.parts.data.resource, {"team": "someone-else", "purpose": "training data"})
     # WHEN the tags are stamped (the stack's last construction step) and it is synthesized
     assert stamp_tags(stack, ctx.tags) >= 10
     bucket = json.loads(Testing.synth(stack))["resource"]["aws_s3_bucket"]["data"]
