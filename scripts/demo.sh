@@ -55,7 +55,7 @@ provision endpoint weights recsys-ab champion=50 challenger=50
 step doctor
 provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials)"
 
-step "plan sandbox-trial   (local state, so Terraform gets as far as the AWS provider)"
-provision plan sandbox-trial || echo "(plan needs the AWS provider; this machine cannot download it, so it stopped after synth)"
+step "plan sandbox-trial   (local state; PROVISION_OFFLINE=1: this machine cannot download the AWS provider)"
+PROVISION_OFFLINE=1 provision plan sandbox-trial || echo "(plan needs the AWS provider, so it stopped after synth; with network access it goes on)"
 echo
 echo "Demo done. Scratch org: ${DEMO#$ROOT/}/acme"

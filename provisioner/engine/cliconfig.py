@@ -6,6 +6,8 @@
   every workspace (`TF_PLUGIN_CACHE_DIR`, default `~/.cache/provision/terraform-plugins`),
   or, with `PROVISION_PROVIDER_MIRROR=DIR`, from a filesystem mirror for the
   providers it holds (air-gapped machines, tests).
+- With `PROVISION_OFFLINE=1`, providers come only from the mirror (or nowhere): Terraform makes no
+  network request at all, and a missing provider fails at once, locally (offline machines, demos).
 - A CLI config of the user's own (`TF_CLI_CONFIG_FILE` or `~/.terraformrc`) is
   respected when it exists and no mirror is asked for; otherwise provision
   writes its own (some machines preset `TF_CLI_CONFIG_FILE` to a missing file,
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIRROR_ENV = "PROVISION_PROVIDER_MIRROR"
+OFFLINE_ENV = "PROVISION_OFFLINE"
 PLUGIN_CACHE_ENV = "TF_PLUGIN_CACHE_DIR"
 
 
@@ -44,12 +47,23 @@ def _hcl_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def render_cli_config(plugin_cache: Path, mirror: Path | None) -> str:
+def render_cli_config(plugin_cache: Path, mirror: Path | None, *, offline: bool = False) -> str:
     lines = [
         "# Written by provision: the CLI config its engine processes use.",
         f"plugin_cache_dir = {json.dumps(str(plugin_cache))}",
     ]
-    if mirror is not None:
+    if offline:
+        # No `direct` block: Terraform never asks a registry; an empty mirror folder when none is given.
+        source = mirror if mirror is not None else plugin_cache / "offline-mirror"
+        source.mkdir(parents=True, exist_ok=True)
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f"    path = {json.dumps(str(source))}",
+            "  }",
+            "}",
+        ]
+    elif mirror is not None:
         providers = mirror_providers(mirror)
         lines += [
             "provider_installation {",
@@ -84,6 +98,8 @@ class CliConfig:
 
     @property
     def providers_from(self) -> str:
+        if os.environ.get(OFFLINE_ENV) == "1":
+            return f"offline ({OFFLINE_ENV}=1): only the filesystem mirror {self.mirror or '(none)'}, never the registry"
         if self.mirror is not None:
             return f"filesystem mirror {self.mirror} (for {', '.join(mirror_providers(self.mirror)) or 'nothing'}), else the registry"
         return f"the registry, cached in {self.plugin_cache}" + ("" if self.own else f" (your CLI config {self.path})")
@@ -112,11 +128,12 @@ def prepare(work_dir: Path) -> CliConfig:
 
         raise OperationFailed(f"{MIRROR_ENV}={mirror_env} is not a folder",
                               "point it at a Terraform filesystem mirror (host/namespace/type/version/os_arch/...), or unset it")
-    if mirror is None:
+    offline = os.environ.get(OFFLINE_ENV) == "1"
+    if mirror is None and not offline:
         existing = user_cli_config()
         if existing is not None:
             return CliConfig(existing, cache, None, own=False)
-    text = render_cli_config(cache, mirror)
+    text = render_cli_config(cache, mirror, offline=offline)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / f"terraform-{digest}.tfrc"

@@ -127,6 +127,15 @@ def translate(result: RunResult, *, workspace: str, step: str, stack_dir: Path, 
     if step == "init":
         providers = sorted(set(_PROVIDER.findall(flat)))
         lowered = flat.lower()
+        if "was not found in any of the search locations" in flat or "not available in the mirror" in lowered:
+            names = ", ".join(sorted({p.removeprefix("registry.terraform.io/") for p in providers})) or "its providers"
+            return ProviderUnavailable(
+                f"workspace {workspace}: Terraform cannot install the provider {names}: offline, and no "
+                "filesystem mirror holds it",
+                f"run `provision plan {workspace}` on a machine with network access (without PROVISION_OFFLINE=1), "
+                f"or set PROVISION_PROVIDER_MIRROR to a filesystem mirror that holds {names}",
+                providers,
+            )
         if ("provider" in lowered and any(marker in lowered for marker in _NETWORK)
                 and ("Failed to query available provider packages" in flat or "Failed to install provider" in flat)):
             hosts = sorted(set(re.findall(r"connect to ([\w.-]+\.[a-z]{2,})", flat))) or ["registry.terraform.io"]

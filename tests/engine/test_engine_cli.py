@@ -133,11 +133,14 @@ def test_destroy_requires_typing_the_workspace_name(null_org: Path, run_cli, mon
     assert [r["name"] for r in _state(null_org)["resources"]] == ["artifacts"]
 
 
-def test_plan_stops_after_synth_when_the_aws_provider_cannot_be_downloaded(acme: Path, run_cli):
-    """Real synth (cdktn, jsii) of an AWS workspace; this machine cannot reach registry.terraform.io."""
+def test_plan_stops_after_synth_when_the_aws_provider_cannot_be_downloaded(acme: Path, run_cli, monkeypatch):
+    """Real synth (cdktn, jsii) of an AWS workspace. PROVISION_OFFLINE=1 keeps Terraform off the network
+    entirely (no registry request at all), as on an offline machine."""
     # GIVEN a sandbox workspace (local state) of the example org, synthesized by the real CDK layer
     (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
-    # WHEN it is planned on a machine without access to the Terraform registry
+    monkeypatch.setenv("PROVISION_OFFLINE", "1")
+    monkeypatch.delenv("PROVISION_PROVIDER_MIRROR", raising=False)
+    # WHEN it is planned on a machine that cannot download the AWS provider
     result = run_cli("plan", "lab")
     # THEN synth ran, and plan stops with one clear line that says why and how to run it with network access
     assert result.code == 1, result.err
@@ -145,8 +148,8 @@ def test_plan_stops_after_synth_when_the_aws_provider_cannot_be_downloaded(acme:
     assert len(result.error_lines) == 1
     line = result.error_lines[0]
     assert line.startswith("error: lab: synthesized cdktf.out/stacks/lab/cdk.tf.json, but cannot plan it on this machine")
-    assert "hashicorp/aws" in line and "registry.terraform.io" in line
-    assert "on a machine that can reach registry.terraform.io" in result.err
+    assert "hashicorp/aws" in line and "offline" in line
+    assert "on a machine with network access" in result.err
     assert not (acme / ".provision" / "plans" / "lab").exists()
 
 
