@@ -46,6 +46,11 @@ class CliResult:
     def error_lines(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.startswith("error:")]
 
+    def json(self):
+        import json
+
+        return json.loads(self.out)
+
 
 @pytest.fixture
 def run(acme: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):

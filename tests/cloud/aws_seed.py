@@ -10,15 +10,6 @@ ROLE = f"arn:aws:iam::{MOTO_ACCOUNT}:role/provision-test"
 IMAGE = f"{MOTO_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/train:1"
 
 
-class Result:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("error:")]
-
-
 def client(service: str, region: str = REGION) -> Any:
     """A plain boto3 client for seeding moto (AWS_ENDPOINT_URL points it at the moto server)."""
     import boto3

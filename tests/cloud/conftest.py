@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from provisioner.cli.main import cli
 
-from .aws_seed import MOTO_ACCOUNT, REGION, Result
+from .aws_seed import MOTO_ACCOUNT, REGION
 
 @pytest.fixture
 def org(acme: Path, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -30,16 +29,9 @@ def org(acme: Path, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def run(org: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """Runs `provision ARGS` in-process against the moto server."""
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        code = cli(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+def run(org: Path, run):
+    """`provision ARGS` in-process (tests/conftest.py), in the org whose account is moto's."""
+    return run
 
 
 @pytest.fixture

@@ -11,31 +11,15 @@ model package group, all with the names the stack uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from provisioner.cli.main import cli
 
 MOTO_ACCOUNT = "123456789012"
 REGION = "eu-west-1"
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("error:")]
-
-    def json(self) -> Any:
-        return json.loads(self.out)
 
 
 @pytest.fixture
@@ -51,16 +35,9 @@ def org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def run(org: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    """Runs `provision ARGS` in-process in the org."""
-
-    def invoke(*args: str) -> Result:
-        capsys.readouterr()
-        code = cli(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+def run(org: Path, run):
+    """`provision ARGS` in-process (tests/conftest.py), in the org whose account is moto's."""
+    return run
 
 
 def client(service: str) -> Any:
