@@ -428,6 +428,12 @@ def _report_outcome(outcome: "ApplyOutcome", output: OutputFormat, *, verb: str)
         raise outcome_error(outcome)
 
 
+def _json_needs_yes(output: OutputFormat, yes: bool, verb: str) -> None:
+    if output == OutputFormat.json and not yes:
+        raise InvalidInput.single(ARGS, "--output", "json output cannot ask for confirmation",
+                                  f"add --yes to {verb} without asking")
+
+
 def apply(
     name: str = typer.Argument(..., help="Workspace whose saved plan to apply."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
@@ -436,9 +442,7 @@ def apply(
     output: OutputFormat = _output_option,
 ) -> None:
     """Apply the saved plan of a workspace (made by `provision plan`), and only that plan."""
-    if output == OutputFormat.json and not yes:
-        raise InvalidInput.single(ARGS, "--output", "json output cannot ask for confirmation",
-                                  "add --yes to apply without asking")
+    _json_needs_yes(output, yes, "apply")
     s = session()
     with _audit(s, "apply", name) as entry:
         ctx = _load(s, name)
@@ -497,9 +501,7 @@ def destroy(
     output: OutputFormat = _output_option,
 ) -> None:
     """Destroy a workspace's resources; protected stateful ones survive unless --include-protected."""
-    if output == OutputFormat.json and not yes:
-        raise InvalidInput.single(ARGS, "--output", "json output cannot ask for confirmation",
-                                  "add --yes to destroy without asking")
+    _json_needs_yes(output, yes, "destroy")
     if bool(name) == expired:
         raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --expired, not both or neither",
                                   "for example: provision destroy churn-model")
