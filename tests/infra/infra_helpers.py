@@ -7,23 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tf_json import resources, strip_metadata  # noqa: F401 (re-exported to the tests)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG_FILE = PROJECT_ROOT / "examples" / "acme" / "provision.yaml"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
 UPDATE_SNAPSHOTS_ENV = "PROVISION_UPDATE_SNAPSHOTS"
-
-
-def strip_metadata(value: Any) -> Any:
-    """Drop cdktn's `//` metadata keys (paths, versions) at every level."""
-    if isinstance(value, dict):
-        return {k: strip_metadata(v) for k, v in value.items() if k != "//"}
-    if isinstance(value, list):
-        return [strip_metadata(v) for v in value]
-    return value
-
-
-def resources(config: dict, resource_type: str) -> dict[str, dict]:
-    return config.get("resource", {}).get(resource_type, {})
 
 
 def policy(config: dict, resource_type: str, name: str, attribute: str = "policy") -> dict:

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from tf_json import resources, strip_metadata  # noqa: F401 (re-exported to the tests)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
@@ -40,19 +42,6 @@ parameters:
 def copy_org(target: Path) -> Path:
     shutil.copytree(EXAMPLE_ORG, target, ignore=shutil.ignore_patterns(".provision", "cdktf.out"))
     return target
-
-
-def strip_metadata(value: Any) -> Any:
-    """Drop cdktn's `//` metadata keys (construct paths) at every level."""
-    if isinstance(value, dict):
-        return {k: strip_metadata(v) for k, v in value.items() if k != "//"}
-    if isinstance(value, list):
-        return [strip_metadata(v) for v in value]
-    return value
-
-
-def resources(config: dict, resource_type: str) -> dict[str, dict]:
-    return config.get("resource", {}).get(resource_type, {})
 
 
 def differences(a: Any, b: Any, path: str = "") -> list[str]:
