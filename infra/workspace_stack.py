@@ -19,7 +19,8 @@ from constructs import Construct
 
 from infra.capabilities import WorkspaceParts, build_capabilities
 from infra.resource_names import WorkspaceNames
-from infra.tagging import stamp_tags
+from infra.stack_build import StackBuild, finish
+from infra.tagging import TagRule
 from provisioner.models.resolved import WorkspaceContext
 
 
@@ -43,21 +44,21 @@ class WorkspaceStack(TerraformStack):
         self.ctx = ctx
         self.names = WorkspaceNames.of(ctx)
         self.notes: list[str] = []
+        StackBuild.of(self).tags = TagRule(ctx.tags)  # every taggable resource is created with them
         AwsProvider(self, "aws", region=ctx.region, allowed_account_ids=[ctx.account_id])
         self._backend(local_state_path)
         self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)
         build_capabilities(self.parts)
         self._access_policy_outputs()
-        # Last, so that every resource every capability added is tagged.
-        stamp_tags(self, ctx.tags)
+        finish(self)  # policy documents and outputs are written once, now that every grant has arrived
 
     def _access_policy_outputs(self) -> None:
         """Every part of the access policy, known only once all capabilities added their statements."""
-        access = self.parts.access
-        self.parts.output("access_policy_arns", access.arns,
+        arns = self.parts.access.arns
+        self.parts.output("access_policy_arns", arns,
                           "Every managed policy of the workspace access policy; attach all of them")
-        if len(access.parts) > 1:
-            self.parts.note(f"the workspace access policy is split into {len(access.parts)} managed policies "
+        if len(arns) > 1:
+            self.parts.note(f"the workspace access policy is split into {len(arns)} managed policies "
                             "(IAM limits one to 6,144 characters): attach every ARN in access_policy_arns")
 
     def _backend(self, local_state_path: str | None) -> None:

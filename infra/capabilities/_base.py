@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cdktn import TerraformOutput
-from constructs import Construct
+from cdktn import TerraformStack
 
 from infra.resource_names import WorkspaceNames
+from infra.stack_build import output
 
 if TYPE_CHECKING:
     from infra.constructs.alert_topic import AlertTopic
@@ -33,7 +33,7 @@ class WorkspaceParts:
     Capabilities append human notes for the synth summary to `notes`.
     """
 
-    scope: Construct
+    scope: TerraformStack
     ctx: "WorkspaceContext"
     names: WorkspaceNames
     notes: list[str] = field(default_factory=list)
@@ -51,9 +51,9 @@ class WorkspaceParts:
     model_group: "ModelPackageGroup | None" = None
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def output(self, id: str, value: Any, description: str) -> TerraformOutput:
+    def output(self, id: str, value: Any, description: str) -> None:
         """A stack output. Output ids are an API (scripts read them): never rename one. No secrets."""
-        return TerraformOutput(self.scope, id, value=value, description=description)
+        output(self.scope, id, value, description)
 
     def note(self, text: str) -> None:
         if text not in self.notes:

@@ -22,6 +22,7 @@ from infra.constructs.log_group import LogGroup
 from infra.constructs.managed_policy import ManagedPolicy
 from infra.constructs.resource_group import ResourceGroup
 from infra.constructs.secure_bucket import SecureBucket
+from infra.stack_build import ref
 
 ACCESS_LOG_DAYS = 365  # S3 server access logs are kept a year, then expire
 DEFAULT_NONCURRENT_DAYS = 90
@@ -112,7 +113,7 @@ def build(parts: WorkspaceParts) -> None:
     parts.output("data_bucket", data.name, "S3 bucket for the workspace's data")
     parts.output("artifacts_bucket", artifacts.name, "S3 bucket for code, checkpoints and model artifacts")
     parts.output("access_logs_bucket", access_logs.name, "S3 bucket receiving the buckets' access logs")
-    parts.output("execution_role_arn", role.resource.arn, "Role SageMaker assumes for the workspace's jobs")
+    parts.output("execution_role_arn", ref(role.resource, "arn"), "Role SageMaker assumes for the workspace's jobs")
     parts.output("access_policy_arn", access.arn, "Managed policy to attach to the workspace's people and CI "
                  "(with any further parts in access_policy_arns)")
     parts.output("image_repository_url", images.url, "ECR repository for the workspace's images")

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from cdktn_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 
 from infra.capabilities._base import WorkspaceParts, capability
-from infra.constructs._base import address, statement
+from infra.constructs._base import statement
 from infra.constructs.managed_policy import ManagedPolicy
 from infra.constructs.studio import (
     SPACE_APP_TYPES,
@@ -56,6 +56,7 @@ from infra.constructs.studio import (
     sagemaker_arn,
 )
 from infra.naming import physical_name
+from infra.stack_build import add_resource, ref
 from infra.studio_names import (
     image_name,
     member_component,
@@ -205,8 +206,8 @@ def build(parts: WorkspaceParts) -> None:
         image.grant_use(policy)
     for index, part_arn in enumerate(policy.arns, start=1):
         logical = "studio_policy" if index == 1 else f"studio_policy_{index}"
-        address(IamRolePolicyAttachment(scope, f"{logical}_attachment", role=parts.role.resource.name,
-                                        policy_arn=part_arn), logical)
+        add_resource(scope, IamRolePolicyAttachment, logical, role=ref(parts.role.resource, "name"),
+                     policy_arn=part_arn)
 
     # People and CI of the workspace open Studio as the workspace's profiles, and only those.
     tagged = {f"aws:ResourceTag/{key}": ctx.tags[key] for key in TAG_KEYS}

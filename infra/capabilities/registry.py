@@ -10,6 +10,7 @@ from __future__ import annotations
 from infra.capabilities._base import WorkspaceParts, capability
 from infra.constructs.event_alert import EventAlert
 from infra.constructs.model_package_group import ModelPackageGroup
+from infra.stack_build import ref
 
 APPROVAL_STATUSES = ["Approved", "Rejected", "PendingManualApproval"]
 
@@ -43,4 +44,4 @@ def build(parts: WorkspaceParts) -> None:
     )
 
     parts.output("model_package_group_name", group.name, "SageMaker model package group (model registry)")
-    parts.output("model_package_group_arn", group.resource.arn, "ARN of the model package group")
+    parts.output("model_package_group_arn", ref(group.resource, "arn"), "ARN of the model package group")

@@ -1,4 +1,4 @@
-"""Helpers shared by the L2 constructs: IAM statements, growing policy documents, addresses."""
+"""What the L2 constructs share: their base class, IAM statements, policy documents written once."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from cdktn import TerraformResource, TerraformResourceLifecycle
+from cdktn import TerraformResourceLifecycle
+
+from infra.stack_build import StackBuild, stack_of
 
 Statement = dict[str, Any]
 POLICY_VERSION = "2012-10-17"
@@ -53,9 +55,25 @@ class Grantee(Protocol):
     def add_to_policy(self, *statements: Statement) -> None: ...
 
 
-class PolicyDocument:
-    """Statements that grow as grants arrive; each change calls `on_change(statements)`.
+class L2:
+    """Base of the L2 constructs: resources with safe defaults, grants and glue, built in Python.
 
+    Not a jsii Construct (see `infra.stack_build`): `scope` is the stack, or
+    another L2 construct (its stack is used). Resources are created with
+    `add_resource(self.stack, ...)` and get readable Terraform addresses; `id`
+    is the logical id of the construct's main resource.
+    """
+
+    def __init__(self, scope: Any, id: str) -> None:
+        self.stack = stack_of(scope)
+        self.id = id
+
+
+class PolicyDocument:
+    """Statements that grow as grants arrive, written once: `write(statements)` runs at `flush()`.
+
+    With `scope`, the stack's `finish` flushes the document (so a policy is
+    written once, not on every grant: each write is a jsii round trip).
     Adding a statement whose Sid already exists:
     - identical statement: nothing happens (two buckets granting the same key);
     - same effect, actions, principal and conditions: the resources are merged
@@ -64,10 +82,13 @@ class PolicyDocument:
     - anything else: ValueError (two grants disagree about one Sid).
     """
 
-    def __init__(self, on_change: Callable[[list[Statement]], None], statements: Iterable[Statement] = ()) -> None:
-        self._on_change = on_change
+    def __init__(self, write: Callable[[list[Statement]], None], statements: Iterable[Statement] = (), *,
+                 scope: Any = None) -> None:
+        self._write = write
         self._statements: dict[str, Statement] = {}
         self.add(*statements)
+        if scope is not None:
+            StackBuild.of(scope).at_finish(self.flush)
 
     def add(self, *statements: Statement) -> None:
         for item in statements:
@@ -77,8 +98,11 @@ class PolicyDocument:
                 self._statements[sid] = dict(item)
             elif existing != item:
                 self._statements[sid] = _merge_resources(existing, item)
+
+    def flush(self) -> None:
+        """Write the statements (IAM rejects an empty policy, so an empty document writes nothing)."""
         if self._statements:
-            self._on_change(self.statements)
+            self._write(self.statements)
 
     @property
     def statements(self) -> list[Statement]:
@@ -98,12 +122,6 @@ def _merge_resources(existing: Statement, item: Statement) -> Statement:
 
 def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
-
-
-def address(resource: TerraformResource, logical_id: str) -> TerraformResource:
-    """Give a resource a stable, readable Terraform address (`aws_s3_bucket.<logical_id>`)."""
-    resource.override_logical_id(logical_id)
-    return resource
 
 
 def protect() -> TerraformResourceLifecycle:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cdktn_provider_aws.sns_topic import SnsTopic
 from cdktn_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktn_provider_aws.sns_topic_subscription import SnsTopicSubscription
-from constructs import Construct
 
-from infra.constructs._base import PolicyDocument, Statement, address, policy_json, source_account, statement
+from infra.constructs._base import L2, PolicyDocument, Statement, policy_json, source_account, statement
 from infra.constructs.customer_key import PUBLISH_TO_ENCRYPTED_TOPIC, CustomerKey
+from infra.stack_build import add_resource, ref
 
 DEFAULT_PUBLISHERS = ("events.amazonaws.com", "budgets.amazonaws.com", "cloudwatch.amazonaws.com")
 
@@ -19,7 +20,7 @@ def _sid(service: str) -> str:
     return "".join(part.capitalize() for part in service.split(".")[0].split("-"))
 
 
-class AlertTopic(Construct):
+class AlertTopic(L2):
     """An SNS topic for workspace alerts.
 
     The topic is encrypted with the workspace key. Its policy lets each
@@ -38,18 +39,17 @@ class AlertTopic(Construct):
         AWS Budgets and CloudWatch alarms.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, arn: str, key: CustomerKey, account_id: str,
+    def __init__(self, scope: Any, id: str, *, name: str, arn: str, key: CustomerKey, account_id: str,
                  emails: Sequence[str] = (), publishers: Sequence[str] = DEFAULT_PUBLISHERS) -> None:
         super().__init__(scope, id)
         self.name, self.static_arn = name, arn
-        self.resource = address(SnsTopic(self, "topic", name=name, kms_master_key_id=key.arn), id)
-        self.arn: str = self.resource.arn
-        policy = address(SnsTopicPolicy(self, "policy", arn=self.arn, policy="{}"), id)
+        self.resource = add_resource(self.stack, SnsTopic, id, name=name, kms_master_key_id=key.arn)
+        self.arn: str = ref(self.resource, "arn")
 
         def write(statements: list[Statement]) -> None:
-            policy.policy = policy_json(statements)
+            add_resource(self.stack, SnsTopicPolicy, id, arn=self.arn, policy=policy_json(statements))
 
-        self.policy = PolicyDocument(write)
+        self.policy = PolicyDocument(write, scope=self.stack)
         for service in publishers:
             self.policy.add(statement(f"{_sid(service)}Publishes", "sns:Publish", arn,
                                       principal={"Service": service}, conditions=source_account(account_id)))
@@ -58,5 +58,5 @@ class AlertTopic(Construct):
                                   conditions={"Bool": {"aws:SecureTransport": "false"}}))
         for index, email in enumerate(emails):
             suffix = "" if index == 0 else f"_{index + 1}"
-            address(SnsTopicSubscription(self, f"email{suffix}", topic_arn=self.arn, protocol="email",
-                                         endpoint=email), f"{id}_email{suffix}")
+            add_resource(self.stack, SnsTopicSubscription, f"{id}_email{suffix}", topic_arn=self.arn,
+                         protocol="email", endpoint=email)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from cdktn_provider_aws.budgets_budget import BudgetsBudget, BudgetsBudgetCostFilter, BudgetsBudgetNotification
-from constructs import Construct
 
-from infra.constructs._base import address
+from infra.constructs._base import L2
 from infra.constructs.alert_topic import AlertTopic
+from infra.stack_build import add_resource
 
 
 def tag_filter_value(key: str, value: str) -> str:
@@ -16,7 +17,7 @@ def tag_filter_value(key: str, value: str) -> str:
     return f"user:{key}${value}"
 
 
-class Budget(Construct):
+class Budget(L2):
     """A monthly COST budget filtered by a cost allocation tag, notifying people and a topic.
 
     The tag must be activated as a cost allocation tag in the Billing console,
@@ -33,7 +34,7 @@ class Budget(Construct):
       forecast_percent: notify when forecast cost passes this share; default 100.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, account_id: str, monthly_usd: float, tag_key: str,
+    def __init__(self, scope: Any, id: str, *, name: str, account_id: str, monthly_usd: float, tag_key: str,
                  tag_value: str, emails: Sequence[str] = (), topic: AlertTopic | None = None,
                  actual_percent: float = 80, forecast_percent: float = 100) -> None:
         super().__init__(scope, id)
@@ -48,8 +49,8 @@ class Budget(Construct):
                 subscriber_sns_topic_arns=topics,
             )
 
-        self.resource = address(BudgetsBudget(
-            self, "budget",
+        self.resource = add_resource(
+            self.stack, BudgetsBudget, id,
             name=name,
             account_id=account_id,
             budget_type="COST",
@@ -58,4 +59,4 @@ class Budget(Construct):
             limit_unit="USD",
             cost_filter=[BudgetsBudgetCostFilter(name="TagKeyValue", values=[tag_filter_value(tag_key, tag_value)])],
             notification=[notify("ACTUAL", actual_percent), notify("FORECASTED", forecast_percent)],
-        ), id)
+        )

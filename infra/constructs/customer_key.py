@@ -7,18 +7,18 @@ from typing import Any
 
 from cdktn_provider_aws.kms_alias import KmsAlias
 from cdktn_provider_aws.kms_key import KmsKey
-from constructs import Construct
 
 from infra.constructs._base import (
+    L2,
     Grantee,
     PolicyDocument,
     Statement,
-    address,
     policy_json,
     protect,
     source_account,
     statement,
 )
+from infra.stack_build import add_resource, ref
 
 ENCRYPT_DECRYPT = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
 DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
@@ -26,7 +26,7 @@ DECRYPT = ("kms:Decrypt", "kms:DescribeKey")
 PUBLISH_TO_ENCRYPTED_TOPIC = ("kms:GenerateDataKey*", "kms:Decrypt")
 
 
-class CustomerKey(Construct):
+class CustomerKey(L2):
     """A symmetric KMS key for one workspace.
 
     Key policy: the account root administers the key (so IAM policies, such as
@@ -45,7 +45,7 @@ class CustomerKey(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Any,
         id: str,
         *,
         alias: str,
@@ -58,27 +58,24 @@ class CustomerKey(Construct):
     ) -> None:
         super().__init__(scope, id)
         self.account_id, self.region, self.partition = account_id, region, partition
-        self.resource = address(
-            KmsKey(
-                self, "key",
-                description=description,
-                enable_key_rotation=True,
-                rotation_period_in_days=rotation_days,
-                deletion_window_in_days=deletion_window_days,
-                key_usage="ENCRYPT_DECRYPT",
-                customer_master_key_spec="SYMMETRIC_DEFAULT",
-                lifecycle=protect(),
-            ),
-            id,
+        administer = [statement("AccountAdministersKey", "kms:*", "*",
+                                principal={"AWS": f"arn:{partition}:iam::{account_id}:root"})]
+        self.resource = add_resource(
+            self.stack, KmsKey, id,
+            description=description,
+            enable_key_rotation=True,
+            rotation_period_in_days=rotation_days,
+            deletion_window_in_days=deletion_window_days,
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            policy=policy_json(administer),
+            lifecycle=protect(),
         )
-        self.policy = PolicyDocument(
-            self._write_policy,
-            [statement("AccountAdministersKey", "kms:*", "*",
-                       principal={"AWS": f"arn:{partition}:iam::{account_id}:root"})],
-        )
+        # Services' statements arrive as capabilities are built; the full policy is written once at the end.
+        self.policy = PolicyDocument(self._write_policy, administer, scope=self.stack)
         self.alias_name = alias
-        self.alias = address(KmsAlias(self, "alias", name=alias, target_key_id=self.resource.key_id), id)
-        self.arn: str = self.resource.arn
+        self.alias = add_resource(self.stack, KmsAlias, id, name=alias, target_key_id=ref(self.resource, "key_id"))
+        self.arn: str = ref(self.resource, "arn")
         self.alias_arn = f"arn:{partition}:kms:{region}:{account_id}:{alias}"
 
     def _write_policy(self, statements: list[Statement]) -> None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.appautoscaling_policy import (
@@ -55,11 +56,11 @@ from cdktn_provider_aws.sagemaker_endpoint_configuration import (
     SagemakerEndpointConfigurationShadowProductionVariants,
 )
 from cdktn_provider_aws.sagemaker_model import SagemakerModel, SagemakerModelPrimaryContainer, SagemakerModelVpcConfig
-from constructs import Construct
 
-from infra.constructs._base import address
+from infra.constructs._base import L2
 from infra.constructs.customer_key import CustomerKey
 from infra.constructs.execution_role import ExecutionRole
+from infra.stack_build import add_resource, ref
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 INVOCATIONS_PER_INSTANCE = "SageMakerVariantInvocationsPerInstance"
@@ -100,7 +101,7 @@ def _tf_id(text: str) -> str:
     return text.replace(".", "_")
 
 
-class RealtimeEndpoint(Construct):
+class RealtimeEndpoint(L2):
     """A real-time SageMaker endpoint with production variants, an optional shadow variant and autoscaling.
 
     Always: every model runs with network isolation under the workspace
@@ -130,7 +131,7 @@ class RealtimeEndpoint(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Any,
         id: str,
         *,
         endpoint_name: str,
@@ -157,7 +158,7 @@ class RealtimeEndpoint(Construct):
             if subnets else None
 
         # The endpoint pulls images and model data with the role's permissions: wait for its policy too.
-        role_ready = [role.resource, *([role._inline] if role._inline is not None else [])]
+        role_ready = role.ready
         self.models: dict[str, SagemakerModel] = {}
         for variant in [*variants, *([shadow] if shadow else [])]:
             container = SagemakerModelPrimaryContainer(
@@ -165,26 +166,26 @@ class RealtimeEndpoint(Construct):
                 image=variant.model.image_uri or None,
                 model_data_url=variant.model.model_data_url or None,
             )
-            self.models[variant.name] = address(SagemakerModel(
-                self, f"model_{variant.name}",
+            self.models[variant.name] = add_resource(
+                self.stack, SagemakerModel, f"{id}_model_{_tf_id(variant.name)}",
                 name=variant.model.name,
                 execution_role_arn=role.arn,
                 enable_network_isolation=True,
                 primary_container=container,
                 vpc_config=vpc,
                 depends_on=role_ready,
-            ), f"{id}_model_{_tf_id(variant.name)}")
+            )
 
         def production(v: VariantSpec) -> SagemakerEndpointConfigurationProductionVariants:
             return SagemakerEndpointConfigurationProductionVariants(
-                variant_name=v.name, model_name=self.models[v.name].name, instance_type=v.instance_type,
+                variant_name=v.name, model_name=ref(self.models[v.name], "name"), instance_type=v.instance_type,
                 initial_instance_count=v.initial_instance_count, initial_variant_weight=v.weight,
             )
 
         shadows = None
         if shadow is not None:
             shadows = [SagemakerEndpointConfigurationShadowProductionVariants(
-                variant_name=shadow.name, model_name=self.models[shadow.name].name,
+                variant_name=shadow.name, model_name=ref(self.models[shadow.name], "name"),
                 instance_type=shadow.instance_type, initial_instance_count=shadow.initial_instance_count,
                 initial_variant_weight=shadow.weight,
             )]
@@ -198,39 +199,40 @@ class RealtimeEndpoint(Construct):
                 capture_options=[SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=mode)
                                  for mode in ("Input", "Output")],
             )
-        self.config = address(SagemakerEndpointConfiguration(
-            self, "config",
+        self.config = add_resource(
+            self.stack, SagemakerEndpointConfiguration, id,
             name_prefix=config_name_prefix,
             production_variants=[production(v) for v in variants],
             shadow_production_variants=shadows,
             data_capture_config=capture_config,
             kms_key_arn=key.arn if key is not None else None,
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-        ), id)
-        self.endpoint = address(SagemakerEndpoint(
-            self, "endpoint", name=endpoint_name, endpoint_config_name=self.config.name), id)
-        self.arn: str = self.endpoint.arn
+        )
+        self.endpoint = add_resource(self.stack, SagemakerEndpoint, id, name=endpoint_name,
+                                     endpoint_config_name=ref(self.config, "name"))
+        self.arn: str = ref(self.endpoint, "arn")
 
         self.scaling: dict[str, tuple[AppautoscalingTarget, AppautoscalingPolicy]] = {}
         for variant in variants:
             if variant.min_instances is None or variant.max_instances is None:
                 continue
-            target = address(AppautoscalingTarget(
-                self, f"scaling_{variant.name}",
+            scaling_id = f"{id}_scaling_{_tf_id(variant.name)}"
+            target = add_resource(
+                self.stack, AppautoscalingTarget, scaling_id,
                 service_namespace="sagemaker",
                 scalable_dimension=SCALABLE_DIMENSION,
                 # The endpoint's *name attribute* makes the target wait for the endpoint.
-                resource_id=f"endpoint/{self.endpoint.name}/variant/{variant.name}",
+                resource_id=f"endpoint/{ref(self.endpoint, 'name')}/variant/{variant.name}",
                 min_capacity=variant.min_instances,
                 max_capacity=variant.max_instances,
-            ), f"{id}_scaling_{_tf_id(variant.name)}")
-            policy = address(AppautoscalingPolicy(
-                self, f"scaling_policy_{variant.name}",
+            )
+            policy = add_resource(
+                self.stack, AppautoscalingPolicy, scaling_id,
                 name=scaling_policy_name(variant.name),
                 policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
+                service_namespace=ref(target, "service_namespace"),
+                scalable_dimension=ref(target, "scalable_dimension"),
+                resource_id=ref(target, "resource_id"),
                 target_tracking_scaling_policy_configuration=(
                     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
                         target_value=target_invocations_per_instance,
@@ -240,5 +242,5 @@ class RealtimeEndpoint(Construct):
                         scale_in_cooldown=scale_in_cooldown,
                         scale_out_cooldown=scale_out_cooldown,
                     )),
-            ), f"{id}_scaling_{_tf_id(variant.name)}")
+            )
             self.scaling[variant.name] = (target, policy)

@@ -8,13 +8,13 @@ from typing import Any
 
 from cdktn_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktn_provider_aws.cloudwatch_event_target import CloudwatchEventTarget, CloudwatchEventTargetInputTransformer
-from constructs import Construct
 
-from infra.constructs._base import address
+from infra.constructs._base import L2
 from infra.constructs.alert_topic import AlertTopic
+from infra.stack_build import add_resource, ref
 
 
-class EventAlert(Construct):
+class EventAlert(L2):
     """A rule on the default event bus with the alert topic as its target.
 
     Props:
@@ -28,17 +28,14 @@ class EventAlert(Construct):
       fields: placeholder -> JSON path into the event, used by `message`.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, description: str, pattern: Mapping[str, Any],
+    def __init__(self, scope: Any, id: str, *, name: str, description: str, pattern: Mapping[str, Any],
                  topic: AlertTopic, message: str | None = None, fields: Mapping[str, str] | None = None) -> None:
         super().__init__(scope, id)
-        self.rule = address(CloudwatchEventRule(
-            self, "rule", name=name, description=description, event_pattern=json.dumps(pattern), state="ENABLED",
-        ), id)
+        self.rule = add_resource(self.stack, CloudwatchEventRule, id, name=name, description=description,
+                                 event_pattern=json.dumps(pattern), state="ENABLED")
         transformer = None
         if message is not None:
             transformer = CloudwatchEventTargetInputTransformer(
                 input_paths=dict(fields or {}), input_template=json.dumps(message))
-        address(CloudwatchEventTarget(
-            self, "target", rule=self.rule.name, arn=topic.arn, target_id="alert-topic",
-            input_transformer=transformer,
-        ), id)
+        add_resource(self.stack, CloudwatchEventTarget, id, rule=ref(self.rule, "name"), arn=topic.arn,
+                     target_id="alert-topic", input_transformer=transformer)

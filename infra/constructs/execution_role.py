@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from cdktn_provider_aws.iam_role import IamRole
-from cdktn_provider_aws.iam_role_policy import IamRolePolicy
-from constructs import Construct
+from typing import Any
 
-from infra.constructs._base import PolicyDocument, Statement, address, policy_json, statement
+from cdktn_provider_aws.iam_role_policy import IamRolePolicy
+
+from infra.constructs._base import L2, PolicyDocument, Statement, policy_json, statement
+from infra.stack_build import add_resource, ref
 
 SAGEMAKER = "sagemaker.amazonaws.com"
 
@@ -19,14 +21,16 @@ def trust_policy(account_id: str) -> str:
     )])
 
 
-class ExecutionRole(Construct):
+class ExecutionRole(L2):
     """A SageMaker execution role with one inline least-privilege policy and no managed policies.
 
     Permissions arrive through grants (`bucket.grant_read(role)`, `key.grant_...`)
     or `add_to_policy`; each is scoped to the workspace's own resources. The
-    inline policy is created with the first statement, so a role nobody
-    granted anything has no permissions at all. AWS-managed policies (such as
-    AmazonSageMakerFullAccess) are never attached.
+    inline policy is created with the first statement (so a role nobody
+    granted anything has no permissions at all, and resources created later
+    can depend on `ready`) and holds every statement once the stack is
+    finished. AWS-managed policies (such as AmazonSageMakerFullAccess) are
+    never attached.
 
     Props:
       name: the role's physical name.
@@ -37,25 +41,32 @@ class ExecutionRole(Construct):
         training job refreshes its credentials, so this is not a runtime cap).
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, policy_name: str, account_id: str,
+    def __init__(self, scope: Any, id: str, *, name: str, policy_name: str, account_id: str,
                  partition: str = "aws", description: str, max_session_hours: int = 12) -> None:
         super().__init__(scope, id)
         self.name, self._policy_name = name, policy_name
-        self.resource = address(IamRole(
-            self, "role", name=name, description=description, assume_role_policy=trust_policy(account_id),
+        self.resource = add_resource(
+            self.stack, IamRole, id, name=name, description=description, assume_role_policy=trust_policy(account_id),
             max_session_duration=max_session_hours * 3600,
-        ), id)
+        )
         self.arn = f"arn:{partition}:iam::{account_id}:role/{name}"
         self._inline: IamRolePolicy | None = None
-        self.policy = PolicyDocument(self._write_policy)
+        self._written: list[Statement] = []
+        self.policy = PolicyDocument(self._write_policy, scope=self.stack)
+
+    @property
+    def ready(self) -> list:
+        """What a resource using the role's permissions must wait for: the role and its inline policy."""
+        return [self.resource, *([self._inline] if self._inline is not None else [])]
 
     def _write_policy(self, statements: list[Statement]) -> None:
-        document = policy_json(statements)
-        if self._inline is None:
-            self._inline = address(IamRolePolicy(
-                self, "policy", name=self._policy_name, role=self.resource.name, policy=document), self.node.id)
-        else:
-            self._inline.policy = document
+        if statements != self._written:
+            assert self._inline is not None  # add_to_policy created it with the first statement
+            self._inline.policy = policy_json(statements)
 
     def add_to_policy(self, *statements: Statement) -> None:
         self.policy.add(*statements)
+        if self._inline is None and len(self.policy):
+            self._written = self.policy.statements
+            self._inline = add_resource(self.stack, IamRolePolicy, self.id, name=self._policy_name,
+                                        role=ref(self.resource, "name"), policy=policy_json(self._written))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from cdktn_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
 from cdktn_provider_aws.ecr_repository import (
@@ -10,10 +11,10 @@ from cdktn_provider_aws.ecr_repository import (
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
-from constructs import Construct
 
-from infra.constructs._base import Grantee, address, protect, statement
+from infra.constructs._base import L2, Grantee, protect, statement
 from infra.constructs.customer_key import CustomerKey
+from infra.stack_build import add_resource, ref
 
 PULL = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
 PUSH = ("ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage")
@@ -33,7 +34,7 @@ def lifecycle_policy(untagged_days: int, keep_images: int) -> str:
     ]})
 
 
-class ImageRepository(Construct):
+class ImageRepository(L2):
     """An ECR repository: KMS-encrypted, scanned on push, immutable tags, pruned by a lifecycle policy.
 
     Props:
@@ -45,22 +46,22 @@ class ImageRepository(Construct):
     The repository is `prevent_destroy` and never force-deleted with images in it.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, arn: str, key: CustomerKey,
+    def __init__(self, scope: Any, id: str, *, name: str, arn: str, key: CustomerKey,
                  untagged_days: int = 14, keep_images: int = 100) -> None:
         super().__init__(scope, id)
         self.name, self.arn, self.key = name, arn, key
-        self.resource = address(EcrRepository(
-            self, "repository",
+        self.resource = add_resource(
+            self.stack, EcrRepository, id,
             name=name,
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=key.arn)],
             force_delete=False,
             lifecycle=protect(),
-        ), id)
-        address(EcrLifecyclePolicy(self, "lifecycle", repository=self.resource.name,
-                                   policy=lifecycle_policy(untagged_days, keep_images)), id)
-        self.url: str = self.resource.repository_url
+        )
+        add_resource(self.stack, EcrLifecyclePolicy, id, repository=ref(self.resource, "name"),
+                     policy=lifecycle_policy(untagged_days, keep_images))
+        self.url: str = ref(self.resource, "repository_url")
 
     def grant_pull(self, grantee: Grantee) -> None:
         grantee.add_to_policy(

@@ -6,10 +6,12 @@ import json
 import re
 from collections.abc import Callable
 
-from cdktn_provider_aws.iam_policy import IamPolicy
-from constructs import Construct
+from typing import Any
 
-from infra.constructs._base import POLICY_VERSION, PolicyDocument, Statement, address, policy_json
+from cdktn_provider_aws.iam_policy import IamPolicy
+
+from infra.constructs._base import L2, POLICY_VERSION, PolicyDocument, Statement, policy_json
+from infra.stack_build import add_resource, reference
 
 # IAM's limit for a managed policy document, counted without whitespace.
 MAX_POLICY_CHARS = 6144
@@ -26,14 +28,15 @@ def estimated_size(statements: list[Statement]) -> int:
     return len(_TOKEN.sub("x" * TOKEN_ESTIMATE, text))
 
 
-class ManagedPolicy(Construct):
+class ManagedPolicy(L2):
     """A customer-managed policy, attached to nothing here: the platform team
     attaches it to the people's or CI's roles (or a permission set), or a
     capability attaches it to a role.
 
     Statements arrive through grants (`bucket.grant_read_write(policy)`) or
     `add_to_policy`; statements sharing a Sid merge their resources. The policy
-    must receive at least one statement (IAM rejects an empty one).
+    must receive at least one statement (IAM rejects an empty one). The
+    policies are created when the stack is finished, with every statement.
 
     Props:
       name: the physical name of the (first) policy.
@@ -42,36 +45,42 @@ class ManagedPolicy(Construct):
         Default `None`: one policy only, and synthesis fails with a clear error
         when it would exceed IAM's 6,144 characters. With it, statements spill
         over, in order, into as many policies as needed (at most 10), all in
-        `arns`; attach all of them.
+        `arns`; attach all of them. Read `arns` once every statement is added:
+        adding statements that need another policy after that is an error
+        (the new policy would be attached nowhere).
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, description: str,
+    def __init__(self, scope: Any, id: str, *, name: str, description: str,
                  part_name: Callable[[int], str] | None = None) -> None:
         super().__init__(scope, id)
-        self.name, self._id, self._description, self._part_name = name, id, description, part_name
-        self.resource = self._new_part(1, name)
-        self.parts: list[IamPolicy] = [self.resource]
-        self.arn: str = self.resource.arn
-        self.policy = PolicyDocument(self._write_policy)
+        self.name, self._description, self._part_name = name, description, part_name
+        self.arn: str = reference(IamPolicy, id, "arn")
+        self.parts: list[IamPolicy] = []
+        self._promised = 0  # how many parts `arns` handed out
+        self.policy = PolicyDocument(self._write_policy, scope=self.stack)
 
     @property
     def arns(self) -> list[str]:
-        return [part.arn for part in self.parts]
+        count = len(self._split(self.policy.statements)) if len(self.policy) else 1
+        self._promised = max(self._promised, count)
+        return [reference(IamPolicy, self._logical_id(index), "arn") for index in range(1, count + 1)]
 
-    def _new_part(self, index: int, name: str) -> IamPolicy:
-        logical = self._id if index == 1 else f"{self._id}_{index}"
-        description = self._description if index == 1 else f"{self._description} (part {index})"
-        return address(IamPolicy(self, "policy" if index == 1 else f"policy_{index}", name=name,
-                                 description=description, policy="{}"), logical)
+    def _logical_id(self, index: int) -> str:
+        return self.id if index == 1 else f"{self.id}_{index}"
 
     def _write_policy(self, statements: list[Statement]) -> None:
         chunks = self._split(statements)
-        while len(self.parts) < len(chunks):
-            index = len(self.parts) + 1
-            assert self._part_name is not None
-            self.parts.append(self._new_part(index, self._part_name(index)))
-        for part, chunk in zip(self.parts, chunks, strict=False):
-            part.policy = policy_json(chunk)
+        if self._promised and len(chunks) > self._promised:
+            raise ValueError(f"policy {self.name}: statements were added after its ARNs were read and need "
+                             f"{len(chunks)} managed policies instead of {self._promised}; add every statement first")
+        for index, chunk in enumerate(chunks, start=1):
+            assert index == 1 or self._part_name is not None  # _split refuses more parts without part_name
+            self.parts.append(add_resource(
+                self.stack, IamPolicy, self._logical_id(index),
+                name=self.name if index == 1 else self._part_name(index),  # type: ignore[misc]
+                description=self._description if index == 1 else f"{self._description} (part {index})",
+                policy=policy_json(chunk),
+            ))
 
     def _split(self, statements: list[Statement]) -> list[list[Statement]]:
         """Next-fit packing in statement order: adding or growing statements never lowers the count."""

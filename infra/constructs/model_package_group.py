@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn_provider_aws.sagemaker_model_package_group import SagemakerModelPackageGroup
-from constructs import Construct
 
-from infra.constructs._base import Grantee, address, protect, statement
+from infra.constructs._base import L2, Grantee, protect, statement
+from infra.stack_build import add_resource
 
 
-class ModelPackageGroup(Construct):
+class ModelPackageGroup(L2):
     """A model package group; `prevent_destroy`, since it holds the model history and approvals.
 
     Props:
@@ -17,14 +19,14 @@ class ModelPackageGroup(Construct):
       description: shown in SageMaker Studio; default empty.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, arn: str, description: str = "") -> None:
+    def __init__(self, scope: Any, id: str, *, name: str, arn: str, description: str = "") -> None:
         super().__init__(scope, id)
         self.name, self.arn = name, arn
         self.packages_arn = arn.replace(":model-package-group/", ":model-package/", 1) + "/*"
-        self.resource = address(SagemakerModelPackageGroup(
-            self, "group", model_package_group_name=name,
+        self.resource = add_resource(
+            self.stack, SagemakerModelPackageGroup, id, model_package_group_name=name,
             model_package_group_description=description or None, lifecycle=protect(),
-        ), id)
+        )
 
     def grant_read(self, grantee: Grantee) -> None:
         grantee.add_to_policy(

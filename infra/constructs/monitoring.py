@@ -35,12 +35,12 @@ from cdktn_provider_aws.sagemaker_monitoring_schedule import (
     SagemakerMonitoringScheduleMonitoringScheduleConfig,
     SagemakerMonitoringScheduleMonitoringScheduleConfigScheduleConfig,
 )
-from constructs import Construct
 
-from infra.constructs._base import address
+from infra.constructs._base import L2
 from infra.constructs.alert_topic import AlertTopic
 from infra.constructs.customer_key import CustomerKey
 from infra.constructs.execution_role import ExecutionRole
+from infra.stack_build import add_resource, ref
 
 NAMESPACE = "AWS/SageMaker"
 
@@ -49,7 +49,7 @@ def _tf_id(text: str) -> str:
     return text.replace(".", "_")
 
 
-class VariantAlarms(Construct):
+class VariantAlarms(L2):
     """CloudWatch alarms on one production variant of an endpoint, sent to the alert topic.
 
     - `5xx`: the share of invocations answered with a 5XX error, in percent,
@@ -72,7 +72,7 @@ class VariantAlarms(Construct):
       expect_traffic: whether the variant should always see traffic (weight > 0); default True.
     """
 
-    def __init__(self, scope: Construct, id: str, *, endpoint_name: str, variant: str, topic: AlertTopic,
+    def __init__(self, scope: Any, id: str, *, endpoint_name: str, variant: str, topic: AlertTopic,
                  alarm_name: Callable[[str], str], error_rate_percent: float, latency_p99_ms: float,
                  expect_traffic: bool = True) -> None:
         super().__init__(scope, id)
@@ -85,8 +85,8 @@ class VariantAlarms(Construct):
             return CloudwatchMetricAlarmMetricQueryMetric(
                 namespace=NAMESPACE, metric_name=name, dimensions=dimensions, period=300, stat=stat)
 
-        self.alarms["5xx"] = address(CloudwatchMetricAlarm(
-            self, "errors",
+        self.alarms["5xx"] = add_resource(
+            self.stack, CloudwatchMetricAlarm, f"{id}_5xx_rate",
             alarm_name=alarm_name("5xx-rate"),
             alarm_description=f"Share of 5XX responses of variant {variant} above {error_rate_percent:g}%",
             comparison_operator="GreaterThanThreshold",
@@ -103,10 +103,10 @@ class VariantAlarms(Construct):
                                                  label="5XX rate (%)", return_data=True),
             ],
             alarm_actions=actions, ok_actions=actions,
-        ), f"{id}_5xx_rate")
+        )
         self.names["5xx"] = alarm_name("5xx-rate")
-        self.alarms["latency"] = address(CloudwatchMetricAlarm(
-            self, "latency",
+        self.alarms["latency"] = add_resource(
+            self.stack, CloudwatchMetricAlarm, f"{id}_latency_p99",
             alarm_name=alarm_name("latency-p99"),
             alarm_description=f"ModelLatency p99 of variant {variant} above {latency_p99_ms:g} ms",
             namespace=NAMESPACE, metric_name="ModelLatency", dimensions=dimensions,
@@ -117,11 +117,11 @@ class VariantAlarms(Construct):
             datapoints_to_alarm=2,
             treat_missing_data="notBreaching",
             alarm_actions=actions, ok_actions=actions,
-        ), f"{id}_latency_p99")
+        )
         self.names["latency"] = alarm_name("latency-p99")
         if expect_traffic:
-            self.alarms["no_invocations"] = address(CloudwatchMetricAlarm(
-                self, "no_invocations",
+            self.alarms["no_invocations"] = add_resource(
+                self.stack, CloudwatchMetricAlarm, f"{id}_no_invocations",
                 alarm_name=alarm_name("no-invocations"),
                 alarm_description=f"Variant {variant} received no invocations for 30 minutes",
                 namespace=NAMESPACE, metric_name="Invocations", dimensions=dimensions,
@@ -131,11 +131,11 @@ class VariantAlarms(Construct):
                 evaluation_periods=6,
                 treat_missing_data="breaching",
                 alarm_actions=actions, ok_actions=actions,
-            ), f"{id}_no_invocations")
+            )
             self.names["no_invocations"] = alarm_name("no-invocations")
 
 
-class Dashboard(Construct):
+class Dashboard(L2):
     """A CloudWatch dashboard laid out from rows of widgets.
 
     Props:
@@ -145,7 +145,7 @@ class Dashboard(Construct):
       row_height: height of a row; default 6.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, rows: Sequence[Sequence[Mapping[str, Any]]],
+    def __init__(self, scope: Any, id: str, *, name: str, rows: Sequence[Sequence[Mapping[str, Any]]],
                  row_height: int = 6) -> None:
         super().__init__(scope, id)
         self.name = name
@@ -155,8 +155,8 @@ class Dashboard(Construct):
             for x, widget in enumerate(row):
                 widgets.append({**widget, "x": x * width, "y": y * row_height, "width": width, "height": row_height})
         self.body = {"widgets": widgets}
-        self.resource = address(CloudwatchDashboard(
-            self, "dashboard", dashboard_name=name, dashboard_body=json.dumps(self.body, sort_keys=True)), id)
+        self.resource = add_resource(self.stack, CloudwatchDashboard, id, dashboard_name=name,
+                                     dashboard_body=json.dumps(self.body, sort_keys=True))
 
 
 def metric_widget(title: str, region: str, metrics: list[list[Any]], *, stat: str = "Sum", period: int = 300,
@@ -172,7 +172,7 @@ def text_widget(markdown: str) -> dict[str, Any]:
     return {"type": "text", "properties": {"markdown": markdown}}
 
 
-class DataQualityMonitor(Construct):
+class DataQualityMonitor(L2):
     """Scheduled SageMaker Model Monitor data quality checks of an endpoint's captured data.
 
     Always: the job's volume and its output are encrypted with the workspace
@@ -203,15 +203,15 @@ class DataQualityMonitor(Construct):
       subnets, security_group_ids: VPC placement; default none.
     """
 
-    def __init__(self, scope: Construct, id: str, *, definition_name: str, schedule_name: str, endpoint_name: str,
+    def __init__(self, scope: Any, id: str, *, definition_name: str, schedule_name: str, endpoint_name: str,
                  image_uri: str, role: ExecutionRole, key: CustomerKey, baseline_uri: str, output_uri: str,
                  schedule_expression: str, max_runtime_seconds: int, instance_type: str = "ml.m5.xlarge",
                  volume_size_gb: int = 20, subnets: Sequence[str] = (), security_group_ids: Sequence[str] = ()) -> None:
         super().__init__(scope, id)
         vpc = SagemakerDataQualityJobDefinitionNetworkConfigVpcConfig(
             subnets=list(subnets), security_group_ids=list(security_group_ids)) if subnets else None
-        self.definition = address(SagemakerDataQualityJobDefinition(
-            self, "definition",
+        self.definition = add_resource(
+            self.stack, SagemakerDataQualityJobDefinition, f"{id}_data_quality",
             name=definition_name,
             role_arn=role.arn,
             data_quality_app_specification=SagemakerDataQualityJobDefinitionDataQualityAppSpecification(
@@ -240,15 +240,15 @@ class DataQualityMonitor(Construct):
             stopping_condition=SagemakerDataQualityJobDefinitionStoppingCondition(
                 max_runtime_in_seconds=max_runtime_seconds),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[role.resource, *([role._inline] if role._inline is not None else [])],
-        ), f"{id}_data_quality")
-        self.schedule = address(SagemakerMonitoringSchedule(
-            self, "schedule",
+            depends_on=role.ready,
+        )
+        self.schedule = add_resource(
+            self.stack, SagemakerMonitoringSchedule, f"{id}_data_quality",
             name=schedule_name,
             monitoring_schedule_config=SagemakerMonitoringScheduleMonitoringScheduleConfig(
-                monitoring_job_definition_name=self.definition.name,
+                monitoring_job_definition_name=ref(self.definition, "name"),
                 monitoring_type="DataQuality",
                 schedule_config=SagemakerMonitoringScheduleMonitoringScheduleConfigScheduleConfig(
                     schedule_expression=schedule_expression),
             ),
-        ), f"{id}_data_quality")
+        )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from cdktn_provider_aws.resourcegroups_group import ResourcegroupsGroup, ResourcegroupsGroupResourceQuery
-from constructs import Construct
 
-from infra.constructs._base import address
+from infra.constructs._base import L2
+from infra.stack_build import add_resource
 
 
 def tag_query(tags: Mapping[str, str]) -> str:
@@ -18,7 +19,7 @@ def tag_query(tags: Mapping[str, str]) -> str:
     })
 
 
-class ResourceGroup(Construct):
+class ResourceGroup(L2):
     """A tag-query resource group (all supported resource types carrying every given tag).
 
     Props:
@@ -27,11 +28,11 @@ class ResourceGroup(Construct):
       description: shown in the console; default empty.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, tags: Mapping[str, str], description: str = "") -> None:
+    def __init__(self, scope: Any, id: str, *, name: str, tags: Mapping[str, str], description: str = "") -> None:
         super().__init__(scope, id)
         if not tags:
             raise ValueError("a tag-query resource group needs at least one tag")
-        self.resource = address(ResourcegroupsGroup(
-            self, "group", name=name, description=description or None,
+        self.resource = add_resource(
+            self.stack, ResourcegroupsGroup, id, name=name, description=description or None,
             resource_query=ResourcegroupsGroupResourceQuery(query=tag_query(tags), type="TAG_FILTERS_1_0"),
-        ), id)
+        )

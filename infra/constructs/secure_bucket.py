@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cdktn_provider_aws.s3_bucket import S3Bucket
 from cdktn_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -21,10 +23,9 @@ from cdktn_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
 from cdktn_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
-from constructs import Construct
-
-from infra.constructs._base import Grantee, PolicyDocument, Statement, address, policy_json, protect, statement
+from infra.constructs._base import L2, Grantee, PolicyDocument, Statement, policy_json, protect, statement
 from infra.constructs.customer_key import CustomerKey
+from infra.stack_build import add_resource, ref
 
 READ_OBJECT = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectTagging")
 WRITE_OBJECT = ("s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:AbortMultipartUpload",
@@ -37,7 +38,7 @@ def _sid_part(name: str) -> str:
     return "".join(part.capitalize() for part in name.replace("_", "-").split("-") if part)
 
 
-class SecureBucket(Construct):
+class SecureBucket(L2):
     """A private S3 bucket with safe defaults, and grants that include its key.
 
     Always: all four public access blocks; object ownership `BucketOwnerEnforced`
@@ -64,7 +65,7 @@ class SecureBucket(Construct):
 
     def __init__(
         self,
-        scope: Construct,
+        scope: Any,
         id: str,
         *,
         name: str,
@@ -80,17 +81,15 @@ class SecureBucket(Construct):
         self.name, self.key, self.account_id = name, key, account_id
         self.arn = f"arn:{partition}:s3:::{name}"
         self._sid = _sid_part(id)
-        self.resource = address(S3Bucket(self, "bucket", bucket=name, force_destroy=False, lifecycle=protect()), id)
-        bucket_id = self.resource.id
+        self.resource = add_resource(self.stack, S3Bucket, id, bucket=name, force_destroy=False, lifecycle=protect())
+        bucket_id = ref(self.resource, "id")
 
-        self.public_access_block = address(S3BucketPublicAccessBlock(
-            self, "public_access_block", bucket=bucket_id,
+        self.public_access_block = add_resource(
+            self.stack, S3BucketPublicAccessBlock, id, bucket=bucket_id,
             block_public_acls=True, block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True,
-        ), id)
-        address(S3BucketOwnershipControls(
-            self, "ownership", bucket=bucket_id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        ), id)
+        )
+        add_resource(self.stack, S3BucketOwnershipControls, id, bucket=bucket_id,
+                     rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
         if key is not None:
             by_default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
                 sse_algorithm="aws:kms", kms_master_key_id=key.arn)
@@ -101,11 +100,11 @@ class SecureBucket(Construct):
                 apply_server_side_encryption_by_default=(
                     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(sse_algorithm="AES256")
                 ))
-        address(S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=bucket_id, rule=[rule]), id)
-        versioning = address(S3BucketVersioningA(
-            self, "versioning", bucket=bucket_id,
+        add_resource(self.stack, S3BucketServerSideEncryptionConfigurationA, id, bucket=bucket_id, rule=[rule])
+        versioning = add_resource(
+            self.stack, S3BucketVersioningA, id, bucket=bucket_id,
             versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        ), id)
+        )
 
         every_object = [S3BucketLifecycleConfigurationRuleFilter()]
         rules = [
@@ -129,18 +128,16 @@ class SecureBucket(Construct):
                 id="expire-current-objects", status="Enabled", filter=every_object,
                 expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=expire_days)],
             ))
-        address(S3BucketLifecycleConfiguration(
-            self, "lifecycle", bucket=bucket_id, rule=rules, depends_on=[versioning]), id)
+        add_resource(self.stack, S3BucketLifecycleConfiguration, id, bucket=bucket_id, rule=rules,
+                     depends_on=[versioning])
 
         if access_logs is not None:
-            address(S3BucketLoggingA(self, "logging", bucket=bucket_id, target_bucket=access_logs.resource.id,
-                                     target_prefix=f"{name}/"), id)
+            add_resource(self.stack, S3BucketLoggingA, id, bucket=bucket_id,
+                         target_bucket=ref(access_logs.resource, "id"), target_prefix=f"{name}/")
             access_logs.allow_access_logs_from(self)
 
-        self._policy_resource = address(S3BucketPolicy(
-            self, "policy", bucket=bucket_id, policy="{}", depends_on=[self.public_access_block]), id)
         everything = [self.arn, f"{self.arn}/*"]
-        self.policy = PolicyDocument(self._write_policy, [
+        self.policy = PolicyDocument(self._write_policy, scope=self.stack, statements=[
             statement(f"DenyInsecureTransport{self._sid}", "s3:*", everything, effect="Deny", principal="*",
                       conditions={"Bool": {"aws:SecureTransport": "false"}}),
             statement(f"DenyTlsOlderThan12{self._sid}", "s3:*", everything, effect="Deny", principal="*",
@@ -148,7 +145,9 @@ class SecureBucket(Construct):
         ])
 
     def _write_policy(self, statements: list[Statement]) -> None:
-        self._policy_resource.policy = policy_json(statements)
+        """The bucket policy is created once every grant has arrived."""
+        add_resource(self.stack, S3BucketPolicy, self.id, bucket=ref(self.resource, "id"),
+                     policy=policy_json(statements), depends_on=[self.public_access_block])
 
     def add_to_resource_policy(self, *statements: Statement) -> None:
         self.policy.add(*statements)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cdktn_provider_aws.sagemaker_app_image_config import (
     SagemakerAppImageConfig,
@@ -69,12 +70,12 @@ from cdktn_provider_aws.sagemaker_user_profile import (
     SagemakerUserProfileUserSettingsSpaceStorageSettingsDefaultEbsStorageSettings,
     SagemakerUserProfileUserSettingsStudioWebPortalSettings,
 )
-from constructs import Construct
 
-from infra.constructs._base import Grantee, address, statement
+from infra.constructs._base import L2, Grantee, statement
 from infra.constructs.execution_role import ExecutionRole
 from infra.constructs.image_repository import ImageRepository
 from infra.constructs.secure_bucket import SecureBucket
+from infra.stack_build import add_resource, ref
 
 # SageMaker's bounds for every idle timeout (IdleTimeoutInMinutes in the API model).
 IDLE_MINUTES_FLOOR = 60
@@ -127,7 +128,7 @@ def sagemaker_arn(partition: str, region: str, account_id: str, resource: str) -
     return f"arn:{partition}:sagemaker:{region}:{account_id}:{resource}"
 
 
-class StudioImage(Construct):
+class StudioImage(L2):
     """An image of the workspace's ECR repository, offered as a custom JupyterLab image in Studio.
 
     Creates the SageMaker image (SageMaker pulls with `role`), one image
@@ -143,22 +144,23 @@ class StudioImage(Construct):
       display_name: shown in Studio's image picker; default: the name.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, repository: ImageRepository, tag: str,
+    def __init__(self, scope: Any, id: str, *, name: str, repository: ImageRepository, tag: str,
                  role: ExecutionRole, region: str, account_id: str, partition: str = "aws",
                  display_name: str | None = None) -> None:
         super().__init__(scope, id)
         self.name = name
-        self.image = address(SagemakerImage(
-            self, "image", image_name=name, role_arn=role.resource.arn, display_name=display_name or name,
-            description=f"{repository.name}:{tag}",
-        ), id)
-        self.version = address(SagemakerImageVersion(
-            self, "version", image_name=self.image.image_name, base_image=f"{repository.url}:{tag}",
-        ), f"{id}_version")
-        self.app_image_config = address(SagemakerAppImageConfig(
-            self, "config", app_image_config_name=name,
+        self.image = add_resource(
+            self.stack, SagemakerImage, id, image_name=name, role_arn=ref(role.resource, "arn"),
+            display_name=display_name or name, description=f"{repository.name}:{tag}",
+        )
+        self.version = add_resource(
+            self.stack, SagemakerImageVersion, f"{id}_version", image_name=ref(self.image, "image_name"),
+            base_image=f"{repository.url}:{tag}",
+        )
+        self.app_image_config = add_resource(
+            self.stack, SagemakerAppImageConfig, f"{id}_config", app_image_config_name=name,
             jupyter_lab_image_config=SagemakerAppImageConfigJupyterLabImageConfig(),
-        ), f"{id}_config")
+        )
         self.arn = sagemaker_arn(partition, region, account_id, f"image/{name}")
         self.versions_arn = sagemaker_arn(partition, region, account_id, f"image-version/{name}/*")
         self.config_arn = sagemaker_arn(partition, region, account_id, f"app-image-config/{name}")
@@ -173,7 +175,7 @@ class StudioImage(Construct):
         ))
 
 
-class StudioUserProfile(Construct):
+class StudioUserProfile(L2):
     """One person's Studio user profile in an existing domain.
 
     Props:
@@ -192,7 +194,7 @@ class StudioUserProfile(Construct):
         the apps without idle shutdown.
     """
 
-    def __init__(self, scope: Construct, id: str, *, domain_id: str, name: str, role: ExecutionRole,
+    def __init__(self, scope: Any, id: str, *, domain_id: str, name: str, role: ExecutionRole,
                  idle: IdleShutdown, instance_type: str, region: str, account_id: str, partition: str = "aws",
                  security_group_ids: Sequence[str] = (), sharing: NotebookSharing | None = None,
                  image: StudioImage | None = None, volume_size_gb: int = 20,
@@ -212,8 +214,8 @@ class StudioUserProfile(Construct):
             default_resource_spec=SagemakerUserProfileUserSettingsJupyterLabAppSettingsDefaultResourceSpec(
                 instance_type=instance_type),
             custom_image=[SagemakerUserProfileUserSettingsJupyterLabAppSettingsCustomImage(
-                app_image_config_name=image.app_image_config.app_image_config_name,
-                image_name=image.image.image_name,
+                app_image_config_name=ref(image.app_image_config, "app_image_config_name"),
+                image_name=ref(image.image, "image_name"),
             )] if image else None,
         )
         code_editor = SagemakerUserProfileUserSettingsCodeEditorAppSettings(
@@ -234,12 +236,12 @@ class StudioUserProfile(Construct):
             assert sharing.bucket.key is not None
             sharing_settings = SagemakerUserProfileUserSettingsSharingSettings(
                 notebook_output_option="Allowed", s3_output_path=sharing.s3_path, s3_kms_key_id=sharing.bucket.key.arn)
-        self.resource = address(SagemakerUserProfile(
-            self, "profile",
+        self.resource = add_resource(
+            self.stack, SagemakerUserProfile, id,
             domain_id=domain_id,
             user_profile_name=name,
             user_settings=SagemakerUserProfileUserSettings(
-                execution_role=role.resource.arn,
+                execution_role=ref(role.resource, "arn"),
                 security_groups=list(security_group_ids) or None,
                 jupyter_lab_app_settings=jupyter_lab,
                 code_editor_app_settings=code_editor,
@@ -255,10 +257,10 @@ class StudioUserProfile(Construct):
                 studio_web_portal_settings=SagemakerUserProfileUserSettingsStudioWebPortalSettings(
                     hidden_app_types=list(hidden_app_types)) if hidden_app_types else None,
             ),
-        ), id)
+        )
 
 
-class StudioSpace(Construct):
+class StudioSpace(L2):
     """A space shared by everyone of the workspace, owned by one profile.
 
     Props:
@@ -273,7 +275,7 @@ class StudioSpace(Construct):
       display_name: shown in Studio; default the name.
     """
 
-    def __init__(self, scope: Construct, id: str, *, domain_id: str, name: str, owner: StudioUserProfile,
+    def __init__(self, scope: Any, id: str, *, domain_id: str, name: str, owner: StudioUserProfile,
                  idle: IdleShutdown, instance_type: str, region: str, account_id: str, partition: str = "aws",
                  app_type: str = "JupyterLab", volume_size_gb: int = 20, display_name: str | None = None) -> None:
         super().__init__(scope, id)
@@ -301,12 +303,12 @@ class StudioSpace(Construct):
                 default_resource_spec=SagemakerSpaceSpaceSettingsCodeEditorAppSettingsDefaultResourceSpec(
                     instance_type=instance_type),
             )
-        self.resource = address(SagemakerSpace(
-            self, "space",
+        self.resource = add_resource(
+            self.stack, SagemakerSpace, id,
             domain_id=domain_id,
             space_name=name,
             space_display_name=display_name or name,
-            ownership_settings=SagemakerSpaceOwnershipSettings(owner_user_profile_name=owner.resource.user_profile_name),
+            ownership_settings=SagemakerSpaceOwnershipSettings(owner_user_profile_name=ref(owner.resource, "user_profile_name")),
             space_sharing_settings=SagemakerSpaceSpaceSharingSettings(sharing_type="Shared"),
             space_settings=SagemakerSpaceSpaceSettings(
                 app_type=app_type,
@@ -316,4 +318,4 @@ class StudioSpace(Construct):
                 ),
                 **settings,
             ),
-        ), id)
+        )

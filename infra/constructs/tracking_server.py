@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from cdktn_provider_aws.sagemaker_mlflow_tracking_server import SagemakerMlflowTrackingServer
-from constructs import Construct
+from typing import Any
 
-from infra.constructs._base import Grantee, address, statement
+from cdktn_provider_aws.sagemaker_mlflow_tracking_server import SagemakerMlflowTrackingServer
+
+from infra.constructs._base import L2, Grantee, statement
 from infra.constructs.execution_role import ExecutionRole
 from infra.constructs.secure_bucket import READ_OBJECT, WRITE_OBJECT, SecureBucket
+from infra.stack_build import add_resource, ref
 
 SIZES = ("Small", "Medium", "Large")
 # IAM actions of the MLflow REST API served by the tracking server.
 MLFLOW_API = "sagemaker-mlflow:*"
 
 
-class TrackingServer(Construct):
+class TrackingServer(L2):
     """A managed MLflow tracking server storing its artifacts under `artifact_prefix/` of a workspace bucket.
 
     The server runs under its own role, which SageMaker assumes: it may read
@@ -36,7 +38,7 @@ class TrackingServer(Construct):
       maintenance_window: weekly start, `Day:HH:MM` in UTC; default `Sun:03:00`.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, role_name: str, role_policy_name: str,
+    def __init__(self, scope: Any, id: str, *, name: str, role_name: str, role_policy_name: str,
                  account_id: str, partition: str = "aws", bucket: SecureBucket, artifact_prefix: str = "mlflow",
                  size: str = "Small", maintenance_window: str = "Sun:03:00") -> None:
         super().__init__(scope, id)
@@ -44,7 +46,7 @@ class TrackingServer(Construct):
             raise ValueError(f"tracking server size must be one of {SIZES}, got {size!r}")
         self.name = name
         self.role = ExecutionRole(
-            self, f"{id}_role", name=role_name, policy_name=role_policy_name, account_id=account_id,
+            self.stack, f"{id}_role", name=role_name, policy_name=role_policy_name, account_id=account_id,
             partition=partition, description=f"Role of the MLflow tracking server {name}",
         )
         prefix = artifact_prefix.strip("/")
@@ -56,8 +58,8 @@ class TrackingServer(Construct):
         )
         if bucket.key is not None:
             bucket.key.grant_encrypt_decrypt(self.role)
-        self.resource = address(SagemakerMlflowTrackingServer(
-            self, "server",
+        self.resource = add_resource(
+            self.stack, SagemakerMlflowTrackingServer, id,
             tracking_server_name=name,
             artifact_store_uri=self.artifact_uri,
             role_arn=self.role.arn,
@@ -65,9 +67,9 @@ class TrackingServer(Construct):
             automatic_model_registration=False,
             weekly_maintenance_window_start=maintenance_window,
             depends_on=[self.role.resource],
-        ), id)
-        self.arn: str = self.resource.arn
-        self.url: str = self.resource.tracking_server_url
+        )
+        self.arn: str = ref(self.resource, "arn")
+        self.url: str = ref(self.resource, "tracking_server_url")
 
     def grant_use(self, grantee: Grantee) -> None:
         """Call the MLflow API of this server and open its UI (a presigned URL), nothing more."""

@@ -42,19 +42,18 @@ def test_tags_are_not_left_to_provider_default_tags(configs):
 
 
 def test_standard_tags_win_over_tags_a_construct_sets(example_org, synth_stack):
-    # GIVEN a stack where a construct set its own tags, one of them clashing with a standard tag
-    # (synth_stack is requested so that jsii is running)
-    from cdktn import App, Testing
+    # GIVEN a stack built with a workspace's tags (synth_stack is requested so that jsii is running)
+    from cdktn import App, TerraformStack, Testing
+    from cdktn_provider_aws.s3_bucket import S3Bucket
 
-    from infra.tagging import own_tags, stamp_tags
-    from infra.workspace_stack import WorkspaceStack
-    from provisioner.synth import TARGET_VERSIONS
+    from infra.stack_build import StackBuild, add_resource
+    from infra.tagging import TagRule
 
     ctx = example_org.contexts["churn-model"]
-    stack = WorkspaceStack(App(context={"targetVersions": TARGET_VERSIONS}), ctx)
-    own_tags(stack.parts.data.resource, {"team": "someone-else", "purpose": "training data"})
-    # WHEN the tags are stamped (the stack's last construction step) and it is synthesized
-    assert stamp_tags(stack, ctx.tags) >= 10
+    stack = TerraformStack(App(), "tags")
+    StackBuild.of(stack).tags = TagRule(ctx.tags)
+    # WHEN a construct creates a resource with tags of its own, one of them clashing with a standard tag
+    add_resource(stack, S3Bucket, "data", bucket="b", tags={"team": "someone-else", "purpose": "training data"})
     bucket = json.loads(Testing.synth(stack))["resource"]["aws_s3_bucket"]["data"]
     # THEN the construct's extra tag stays and the standard tag keeps the workspace's value
     assert bucket["tags"]["purpose"] == "training data"
