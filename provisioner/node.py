@@ -56,10 +56,14 @@ def find_node() -> tuple[str, str]:
 
 
 def ensure_node() -> str:
-    """Make jsii use a supported Node: puts it first on PATH for this process."""
+    """Make jsii use a supported Node (first on PATH for this process), set up for synthesis."""
     binary, _ = find_node()
     folder = str(Path(binary).parent)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != folder:
         os.environ["PATH"] = folder + os.pathsep + os.environ.get("PATH", "")
     os.environ["JSII_NODE"] = binary
+    if os.environ.get("PROVISION_DEBUG") != "1":
+        # cdktn records a stack trace for every token it creates, only to explain a token that
+        # fails to resolve; that is half the node-side cost of creating a resource. Debug keeps it.
+        os.environ.setdefault("CDKTN_DISABLE_CREATION_STACK", "1")
     return binary
