@@ -46,6 +46,17 @@ class ProvisionError(Exception):
     def lines(self) -> list[str]:
         return [self.message + (f"\n  hint: {self.hint}" if self.hint else "")]
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # Errors cross process boundaries (synth workers) whole: message, hint, problems.
+        return (_rebuild, (self.__class__, self.args, self.__dict__))
+
+
+def _rebuild(cls: type[ProvisionError], args: tuple, state: dict) -> ProvisionError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidInput(ProvisionError):
     """Bad input: every problem found, reported at once (exit 2)."""
@@ -58,6 +69,7 @@ class InvalidInput(ProvisionError):
 
     def lines(self) -> list[str]:
         return [p.render() for p in self.problems]
+
 
     @classmethod
     def single(cls, file: str | Path, field: str, message: str, hint: str = "") -> "InvalidInput":

@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from provisioner.errors import OperationFailed
 from provisioner.models.resolved import WorkspaceContext
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,10 +91,6 @@ def local_state_path(state_root: Path, out_dir: Path, name: str) -> str:
     return os.path.relpath(target, stack_dir(out_dir, name))
 
 
-def count_resources(config: dict) -> int:
-    return sum(len(items) for items in config.get("resource", {}).values())
-
-
 def _read_meta(folder: Path) -> dict:
     try:
         return json.loads((folder / SYNTH_META).read_text())
@@ -107,24 +104,38 @@ def synthesize(
     *,
     state_root: Path,
     force: bool = False,
+    workers: Workers | None = None,
 ) -> list[SynthResult]:
-    """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`."""
-    out_dir = out_dir.resolve()
-    plans: list[Plan] = []
-    results: dict[str, SynthResult] = {}
-    for ctx in contexts:
-        local = local_state_path(state_root, out_dir, ctx.name) if ctx.env.state.backend == "local" else None
-        digest = inputs_hash(ctx, local)
-        folder = stack_dir(out_dir, ctx.name)
-        meta = _read_meta(folder)
-        if not force and meta.get("inputs_hash") == digest and (folder / "cdk.tf.json").is_file():
-            results[ctx.name] = SynthResult(ctx.name, folder, meta.get("resources", 0), True, tuple(meta.get("notes", [])))
-        else:
-            plans.append((ctx, digest, local))
-    if plans:
-        results.update(_synthesize_fresh(plans, out_dir))
-    return [results[ctx.name] for ctx in contexts]
+    """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`.
 
+    `workers`: worker processes the caller started early (`Workers(n)`); used when there are
+    enough workspaces to synthesize, and always closed. Without them, workers are started when needed.
+    """
+    out_dir = out_dir.resolve()
+    try:
+        plans: list[Plan] = []
+        results: dict[str, SynthResult] = {}
+        for ctx in contexts:
+            local = local_state_path(state_root, out_dir, ctx.name) if ctx.env.state.backend == "local" else None
+            digest = inputs_hash(ctx, local)
+            folder = stack_dir(out_dir, ctx.name)
+            meta = _read_meta(folder)
+            if not force and meta.get("inputs_hash") == digest and (folder / "cdk.tf.json").is_file():
+                results[ctx.name] = SynthResult(ctx.name, folder, meta.get("resources", 0), True,
+                                                tuple(meta.get("notes", [])))
+            else:
+                plans.append((ctx, digest, local))
+        if plans:
+            if workers is None and synth_workers(len(plans)) > 1:
+                workers = Workers(synth_workers(len(plans)))
+            if workers is not None and synth_workers(len(plans)) == 1:
+                workers.close()  # too few to be worth their start: this process is faster
+                workers = None
+            results.update(_synthesize_fresh(plans, out_dir, workers))
+        return [results[ctx.name] for ctx in contexts]
+    finally:
+        if workers is not None:
+            workers.close()
 
 
 # Below this many workspaces one process is fastest: every extra worker pays the ~5 s jsii start.
@@ -142,36 +153,127 @@ def synth_workers(count: int) -> int:
     return max(1, min(os.cpu_count() or 1, 2))
 
 
-def _synthesize_fresh(plans: list[Plan], out_dir: Path) -> dict[str, SynthResult]:
-    """Synthesize into a temporary folder (in one process, or split over worker processes), then move
+class Workers:
+    """Synth worker processes: fresh interpreters that each build their share of the stacks in one App.
+
+    Each loads jsii, cdktn and the AWS provider as soon as it starts (~5 s), so a caller that
+    knows a large synth is coming (`provision synth --all --force`, or a first synth) starts
+    them before it loads and validates the workspaces, and that start overlaps its own work.
+    """
+
+    def __init__(self, count: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited jsii state
+        self._links = []
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_worker_main, args=(theirs,), daemon=True, name="provision-synth")
+            process.start()
+            theirs.close()
+            self._links.append((process, ours))
+        self._idle = False  # True once every worker answered: each waits for the next batch
+
+    @classmethod
+    def ahead_of(cls, count: int, out_dir: Path, *, force: bool) -> Workers | None:
+        """Workers to start before loading `count` workspaces, when every one of them will be
+        synthesized (forced, or no output yet) and they are enough to need workers; else None."""
+        certain = force or not (out_dir / "stacks").is_dir()
+        workers = synth_workers(count)
+        return cls(workers) if certain and workers > 1 else None
+
+    @property
+    def count(self) -> int:
+        return len(self._links)
+
+    def produce(self, plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
+        """Split `plans` over the workers; raises the first worker's error (after all have answered)."""
+        for index, (_, link) in enumerate(self._links):
+            link.send((plans[index::self.count], tmp / str(index)))
+        produced: dict[str, tuple[Path, dict]] = {}
+        errors: list[BaseException] = []
+        for process, link in self._links:
+            try:
+                outcome, value = link.recv()
+            except EOFError:
+                outcome, value = "error", OperationFailed(
+                    f"a synth worker process stopped unexpectedly (exit code {process.exitcode})",
+                    "rerun; if it happens again, rerun with PROVISION_SYNTH_WORKERS=1 to synthesize in one process")
+            if outcome == "ok":
+                produced.update(value)
+            else:
+                errors.append(value)
+        self._idle = True
+        if errors:
+            raise errors[0]
+        return produced
+
+    def close(self) -> None:
+        """Stop the workers: idle ones exit, busy ones (still starting) are terminated; nothing of theirs is kept."""
+        for process, link in self._links:
+            try:
+                link.send(None)
+            except (OSError, ValueError):
+                pass
+        for process, link in self._links:
+            process.join(timeout=10 if self._idle else 0)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+            link.close()
+        self._links = []
+
+
+def _worker_main(link) -> None:  # type: ignore[no-untyped-def]
+    """A worker's life: start the CDK layer, then produce whatever batches arrive until told to stop."""
+    failed: BaseException | None = None
+    try:
+        _start_cdk()
+    except Exception as exc:  # reported with the first batch, where the caller waits for an answer
+        failed = exc
+    while True:
+        try:
+            job = link.recv()
+        except EOFError:
+            return
+        if job is None:
+            return
+        try:
+            if failed is not None:
+                raise failed
+            link.send(("ok", produce_in_worker(*job)))
+        except Exception as exc:
+            link.send(("error", exc))
+
+
+def _synthesize_fresh(plans: list[Plan], out_dir: Path, workers: Workers | None) -> dict[str, SynthResult]:
+    """Synthesize into a temporary folder (in this process, or split over the workers), then move
     each workspace into place only once every workspace synthesized: a failure leaves the old output."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    workers = synth_workers(len(plans))
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as tmp:
-        if workers == 1:
-            produced = produce(plans, Path(tmp) / "0")
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            chunks = [plans[index::workers] for index in range(workers)]
-            produced = {}
-            context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited jsii state
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [pool.submit(produce, chunk, Path(tmp) / str(index)) for index, chunk in enumerate(chunks)]
-                for future in futures:
-                    produced.update(future.result())
+        produced = produce(plans, Path(tmp) / "0") if workers is None else workers.produce(plans, Path(tmp))
         return {name: _move_into_place(folder, out_dir, name, meta) for name, (folder, meta) in produced.items()}
+
+
+def _start_cdk() -> None:
+    """Start jsii with the CDK packages the stacks use (the ~5 s that every synth process pays once)."""
+    from provisioner.node import ensure_node
+
+    ensure_node()
+    import cdktn_provider_aws.provider  # noqa: F401  # loads the AWS provider's jsii assembly
+
+    from infra.capabilities import builders
+
+    builders()  # imports every capability and the bindings it uses
 
 
 def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
     """Build every workspace's stack in one cdktn App and synthesize it into `tmp` (runs in a worker too)."""
-    from provisioner.node import ensure_node
-
-    ensure_node()
+    _start_cdk()
     from cdktn import App
 
     from infra.sdk_defaults import sdk_defaults
+    from infra.stack_build import StackBuild
     from infra.workspace_stack import WorkspaceStack
 
     app = App(outdir=str(tmp), context={"targetVersions": TARGET_VERSIONS})
@@ -180,13 +282,29 @@ def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
     produced = {}
     for ctx, digest, _ in plans:
         folder = stack_dir(tmp, ctx.name)
-        config = json.loads((folder / "cdk.tf.json").read_text())
         (folder / "sagemaker-defaults.yaml").write_text(_dump_yaml(sdk_defaults(ctx)))
-        meta = {"inputs_hash": digest, "resources": count_resources(config), "notes": list(stacks[ctx.name].notes),
+        stack = stacks[ctx.name]
+        meta = {"inputs_hash": digest, "resources": len(StackBuild.of(stack).addresses), "notes": list(stack.notes),
                 "blueprint": ctx.blueprint.ref}
         (folder / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         produced[ctx.name] = (folder, meta)
     return produced
+
+
+def produce_in_worker(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
+    """`produce` in a fleet worker process, without the bindings' runtime type checks.
+
+    jsii's generated bindings check every argument with typeguard, about a third of the Python
+    time of building a workspace. jsii skips them under `python -O`, which a worker cannot use
+    here (no -O bytecode is compiled for the 2,400 binding modules). Handing jsii's check
+    resolver a no-op has the same effect. Single-workspace synths and the tests keep the checks,
+    and fleet workers run the same constructs on the same kinds of input.
+    """
+    import jsii._type_checking as checking
+
+    if hasattr(checking, "_resolved_check"):  # a later jsii without it keeps its checks: slower, still right
+        checking._resolved_check = lambda **_: None
+    return produce(plans, tmp)
 
 
 def _move_into_place(produced: Path, out_dir: Path, name: str, meta: dict) -> SynthResult:
@@ -207,6 +325,7 @@ def _move_into_place(produced: Path, out_dir: Path, name: str, meta: dict) -> Sy
 def _dump_yaml(data: dict) -> str:
     import yaml
 
-    return "# SageMaker Python SDK intelligent defaults, written by `provision synth`.\n" + yaml.safe_dump(
-        data, sort_keys=False
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same text, 5x faster
+    return "# SageMaker Python SDK intelligent defaults, written by `provision synth`.\n" + yaml.dump(
+        data, Dumper=dumper, sort_keys=False
     )

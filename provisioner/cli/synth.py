@@ -28,8 +28,8 @@ def synth(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
-    from provisioner.synth import synthesize
-    from provisioner.workspaces import load_named
+    from provisioner.synth import Workers, synthesize
+    from provisioner.workspaces import load_named, workspace_files
 
     if bool(name) == all_:
         raise InvalidInput.single("<command line>", "NAME", "give a workspace name or --all, not both or neither",
@@ -38,16 +38,22 @@ def synth(
         raise InvalidInput.single("<command line>", "--changed-since", "only works with --all",
                                   "for example: provision synth --all --changed-since origin/main")
     s = session()
-    contexts = s.workspaces(changed_since) if all_ else [load_named(s.org, s.catalog, name)]
-    if changed_since:
-        if not contexts:
+    out_dir = (out or s.root / DEFAULT_OUT).resolve()
+    # A full fleet synth starts its worker processes now: their jsii start overlaps the loading below.
+    workers = Workers.ahead_of(len(workspace_files(s.org)), out_dir, force=force) \
+        if all_ and not changed_since else None
+    try:
+        contexts = s.workspaces(changed_since) if all_ else [load_named(s.org, s.catalog, name)]
+        if changed_since and not contexts:
             console().print(f"no workspace changed since {changed_since}")
             return
-    from provisioner.model_sources import resolve_all
+        from provisioner.model_sources import resolve_all
 
-    contexts = resolve_all(contexts, offline=offline)
-    out_dir = (out or s.root / DEFAULT_OUT).resolve()
-    results = synthesize(contexts, out_dir, state_root=s.state_root, force=force)
+        contexts = resolve_all(contexts, offline=offline)
+        results = synthesize(contexts, out_dir, state_root=s.state_root, force=force, workers=workers)
+    finally:
+        if workers is not None:
+            workers.close()
     if output == OutputFormat.json:
         print_json([{"workspace": r.name, "config": str(r.config_path), "resources": r.resources,
                      "reused": r.reused, "notes": list(r.notes)} for r in results])

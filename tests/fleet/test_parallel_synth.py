@@ -40,3 +40,59 @@ def test_two_workers_write_the_same_configs_as_one_process(acme: Path, tmp_path:
             # a local backend's relative state path differs only because the output folders differ
             assert left.replace("/one/", "/x/").replace("../one", "../x") == right.replace("/two/", "/x/").replace("../two", "../x")
     assert not list((tmp_path / "two").glob(".synth-*"))
+
+
+def test_fails_when_a_worker_cannot_build_a_workspace_and_keeps_the_previous_output(
+        acme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import dataclasses
+
+    from provisioner.errors import OperationFailed
+
+    # GIVEN the example org's workspaces, one of whose blueprints lists a capability nothing builds,
+    # and a previous synth output of that workspace
+    org = load_org(acme / "provision.yaml")
+    contexts = load_all(org, Catalog.for_org(org))
+    odd = contexts[-1]
+    blueprint = odd.blueprint.model_construct(**{**dict(odd.blueprint), "capabilities": ["foundation", "no-such"]})
+    contexts[-1] = dataclasses.replace(odd, blueprint=blueprint)
+    previous = tmp_path / "out" / "stacks" / odd.name / "cdk.tf.json"
+    previous.parent.mkdir(parents=True)
+    previous.write_text('{"previous": true}')
+    # WHEN they are synthesized by two worker processes
+    monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "2")
+    with pytest.raises(OperationFailed) as raised:
+        synthesize(contexts, tmp_path / "out", state_root=acme / ".provision" / "state", force=True)
+    # THEN the worker's error arrives whole (message and hint), and nothing was written or left behind
+    assert "'no-such'" in raised.value.message and "buildable capabilities" in raised.value.hint
+    assert previous.read_text() == '{"previous": true}'
+    assert [p.name for p in (tmp_path / "out" / "stacks").iterdir()] == [odd.name]
+    assert not list((tmp_path / "out").glob(".synth-*"))
+
+
+def test_workers_start_ahead_only_when_every_workspace_will_be_synthesized(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch):
+    from provisioner.synth import Workers
+
+    monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "2")
+    (tmp_path / "out" / "stacks").mkdir(parents=True)
+    # GIVEN previous output  THEN a plain synth may reuse it: no workers ahead (the cache decides later)
+    assert Workers.ahead_of(30, tmp_path / "out", force=False) is None
+    # GIVEN no previous output, or --force  THEN the workers start ahead
+    workers = Workers.ahead_of(30, tmp_path / "fresh", force=False)
+    assert workers is not None and workers.count == 2
+    # WHEN the run ends before they are used (say, a spec is invalid)  THEN they are stopped at once
+    workers.close()
+    monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "1")
+    assert Workers.ahead_of(30, tmp_path / "fresh", force=True) is None
+
+
+def test_synth_all_with_workers_started_ahead_writes_every_workspace(acme: Path, run,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    # GIVEN the example org, never synthesized, and two synth workers configured
+    monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "2")
+    # WHEN every workspace is synthesized
+    result = run("synth", "--all", "--offline")
+    # THEN each one is written, by the workers started before the specs were loaded
+    assert result.code == 0, result.err
+    written = sorted(p.parent.name for p in (acme / "cdktf.out" / "stacks").glob("*/cdk.tf.json"))
+    assert written == sorted(p.stem for p in (acme / "workspaces").glob("*.yaml"))
