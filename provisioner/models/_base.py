@@ -1,6 +1,6 @@
 """Strict pydantic base and the YAML load boundary.
 
-Every user-written file goes through `load_yaml_model`: `yaml.safe_load` only,
+Every user-written file goes through `load_yaml_model`: a safe YAML loader only,
 unknown keys rejected, and every problem turned into a `Problem` that names
 the file and the dotted field.
 """
@@ -86,6 +86,10 @@ def problems_from_validation(
     return problems
 
 
+# libyaml's safe loader when PyYAML has it (its wheels do): the same data and error marks, ~5x faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     """Read YAML safely, turning syntax errors and unreadable files into a Problem."""
     try:
@@ -95,7 +99,7 @@ def read_yaml(path: Path) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput.single(path, "", f"cannot be read ({exc})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
