@@ -108,7 +108,7 @@ def synthesize(
 ) -> list[SynthResult]:
     """Synthesize the given workspaces into `out_dir/stacks/<name>/cdk.tf.json`.
 
-    `workers`: worker processes the caller started early (`Workers(n)`); used when there are
+    `workers`: worker processes the caller started early (`start_ahead`); used when there are
     enough workspaces to synthesize, and always closed. Without them, workers are started when needed.
     """
     out_dir = out_dir.resolve()
@@ -174,14 +174,6 @@ class Workers:
             self._links.append((process, ours))
         self._idle = False  # True once every worker answered: each waits for the next batch
 
-    @classmethod
-    def ahead_of(cls, count: int, out_dir: Path, *, force: bool) -> Workers | None:
-        """Workers to start before loading `count` workspaces, when every one of them will be
-        synthesized (forced, or no output yet) and they are enough to need workers; else None."""
-        certain = force or not (out_dir / "stacks").is_dir()
-        workers = synth_workers(count)
-        return cls(workers) if certain and workers > 1 else None
-
     @property
     def count(self) -> int:
         return len(self._links)
@@ -222,6 +214,18 @@ class Workers:
                 process.join()
             link.close()
         self._links = []
+
+
+def start_ahead(names: list[str], out_dir: Path, *, force: bool) -> Workers | None:
+    """Worker processes for a fleet synth of `names` that will surely synthesize every one of them
+    (forced, or no output yet), started before the caller loads and validates the workspaces:
+    their ~5 s CDK start (mostly node loading the AWS provider) overlaps that work. None otherwise:
+    when the cache may answer, nothing starts, and an unchanged fleet never pays for jsii.
+    """
+    out_dir = out_dir.resolve()
+    certain = force or not any((stack_dir(out_dir, n) / "cdk.tf.json").is_file() for n in names)
+    count = synth_workers(len(names))
+    return Workers(count) if certain and count > 1 else None
 
 
 def _worker_main(link) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def synth(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
-    from provisioner.synth import Workers, synthesize
+    from provisioner.synth import start_ahead, synthesize
     from provisioner.workspaces import load_named, workspace_files
 
     if bool(name) == all_:
@@ -39,8 +39,8 @@ def synth(
                                   "for example: provision synth --all --changed-since origin/main")
     s = session()
     out_dir = (out or s.root / DEFAULT_OUT).resolve()
-    # A full fleet synth starts its worker processes now: their jsii start overlaps the loading below.
-    workers = Workers.ahead_of(len(workspace_files(s.org)), out_dir, force=force) \
+    # A fleet synth that will surely run starts its workers now: their start overlaps the loading below.
+    workers = start_ahead([p.stem for p in workspace_files(s.org)], out_dir, force=force) \
         if all_ and not changed_since else None
     try:
         contexts = s.workspaces(changed_since) if all_ else [load_named(s.org, s.catalog, name)]

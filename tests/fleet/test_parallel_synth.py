@@ -71,19 +71,24 @@ def test_fails_when_a_worker_cannot_build_a_workspace_and_keeps_the_previous_out
 
 def test_workers_start_ahead_only_when_every_workspace_will_be_synthesized(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch):
-    from provisioner.synth import Workers
+    from provisioner.synth import start_ahead
 
     monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "2")
-    (tmp_path / "out" / "stacks").mkdir(parents=True)
-    # GIVEN previous output  THEN a plain synth may reuse it: no workers ahead (the cache decides later)
-    assert Workers.ahead_of(30, tmp_path / "out", force=False) is None
+    names = [f"ws-{i:02d}" for i in range(30)]
+    (tmp_path / "out" / "stacks" / "ws-07").mkdir(parents=True)
+    (tmp_path / "out" / "stacks" / "ws-07" / "cdk.tf.json").write_text("{}")
+    # GIVEN output of a previous synth  THEN a plain synth may reuse it: no workers ahead (the cache decides)
+    assert start_ahead(names, tmp_path / "out", force=False) is None
     # GIVEN no previous output, or --force  THEN the workers start ahead
-    workers = Workers.ahead_of(30, tmp_path / "fresh", force=False)
-    assert workers is not None and workers.count == 2
-    # WHEN the run ends before they are used (say, a spec is invalid)  THEN they are stopped at once
-    workers.close()
+    for out, force in ((tmp_path / "fresh", False), (tmp_path / "out", True)):
+        workers = start_ahead(names, out, force=force)
+        assert workers is not None and workers.count == 2
+        # WHEN the run ends before they are used (say, a spec is invalid)  THEN they are stopped at once
+        workers.close()
+        assert workers.count == 0
+    # GIVEN one worker configured  THEN this process synthesizes: nothing to start
     monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "1")
-    assert Workers.ahead_of(30, tmp_path / "fresh", force=True) is None
+    assert start_ahead(names, tmp_path / "fresh", force=True) is None
 
 
 def test_synth_all_with_workers_started_ahead_writes_every_workspace(acme: Path, run,
