@@ -245,7 +245,7 @@ def _worker_main(link) -> None:  # type: ignore[no-untyped-def]
         try:
             if failed is not None:
                 raise failed
-            link.send(("ok", produce_in_worker(*job)))
+            link.send(("ok", produce(*job)))
         except Exception as exc:
             link.send(("error", exc))
 
@@ -264,11 +264,28 @@ def _start_cdk() -> None:
     from provisioner.node import ensure_node
 
     ensure_node()
+    if os.environ.get("PROVISION_TYPE_CHECKS") != "1" and os.environ.get("PROVISION_DEBUG") != "1":
+        _skip_binding_type_checks()
     import cdktn_provider_aws.provider  # noqa: F401  # loads the AWS provider's jsii assembly
 
     from infra.capabilities import builders
 
     builders()  # imports every capability and the bindings it uses
+
+
+def _skip_binding_type_checks() -> None:
+    """Skip the runtime type checks of jsii's generated bindings, as `python -O` would.
+
+    Each binding call checks its arguments with typeguard: about a third of the Python time of
+    building a workspace in a fleet, and a tenth of a single synth's own work. jsii skips them
+    under `python -O`, which cannot be used here (no -O bytecode exists for the 2,400 binding
+    modules); handing jsii's check resolver a no-op does the same. They are a development aid:
+    the test suite (PROVISION_TYPE_CHECKS=1) and PROVISION_DEBUG=1 keep them.
+    """
+    import jsii._type_checking as checking
+
+    if hasattr(checking, "_resolved_check"):  # a later jsii without it keeps its checks: slower, still right
+        checking._resolved_check = lambda **_: None
 
 
 def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
@@ -293,22 +310,6 @@ def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
         (folder / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         produced[ctx.name] = (folder, meta)
     return produced
-
-
-def produce_in_worker(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
-    """`produce` in a fleet worker process, without the bindings' runtime type checks.
-
-    jsii's generated bindings check every argument with typeguard, about a third of the Python
-    time of building a workspace. jsii skips them under `python -O`, which a worker cannot use
-    here (no -O bytecode is compiled for the 2,400 binding modules). Handing jsii's check
-    resolver a no-op has the same effect. Single-workspace synths and the tests keep the checks,
-    and fleet workers run the same constructs on the same kinds of input.
-    """
-    import jsii._type_checking as checking
-
-    if hasattr(checking, "_resolved_check"):  # a later jsii without it keeps its checks: slower, still right
-        checking._resolved_check = lambda **_: None
-    return produce(plans, tmp)
 
 
 def _move_into_place(produced: Path, out_dir: Path, name: str, meta: dict) -> SynthResult:

@@ -24,6 +24,9 @@ for _key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 os.environ.__setitem__("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-tests/credentials")
 os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
 
+# The bindings' runtime type checks are a development aid that normal synths skip: tests keep them.
+os.environ["PROVISION_TYPE_CHECKS"] = "1"
+
 # jsii starts node once per process: make sure it is a supported one (22+), whoever imports cdktn first.
 try:
     from provisioner.node import ensure_node

@@ -101,3 +101,20 @@ def test_synth_all_with_workers_started_ahead_writes_every_workspace(acme: Path,
     assert result.code == 0, result.err
     written = sorted(p.parent.name for p in (acme / "cdktf.out" / "stacks").glob("*/cdk.tf.json"))
     assert written == sorted(p.stem for p in (acme / "workspaces").glob("*.yaml"))
+
+
+def test_binding_type_checks_are_skipped_outside_tests_and_debug(monkeypatch: pytest.MonkeyPatch):
+    """Runs in a fresh interpreter: skipping the checks lasts for the life of a process."""
+    import subprocess
+    import sys
+
+    probe = ("import jsii._type_checking as c; from provisioner.synth import _start_cdk; _start_cdk(); "
+             "c.check_type(argname='a', value=1, expected_type=str); print('unchecked')")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("PROVISION_TYPE_CHECKS", "PROVISION_DEBUG")}
+    # GIVEN a normal run  WHEN the CDK layer starts  THEN a wrongly typed argument passes unchecked
+    skipped = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert skipped.stdout.strip() == "unchecked"
+    # GIVEN PROVISION_DEBUG=1  THEN the checks stay: the wrong type is refused
+    debug = subprocess.run([sys.executable, "-c", probe], env={**env, "PROVISION_DEBUG": "1"},
+                           capture_output=True, text=True)
+    assert debug.returncode != 0 and "TypeError" in debug.stderr
