@@ -7,10 +7,15 @@ Conventions (shared with the capability layer and the other helpers):
 - Pass constructs, not ARNs: `bucket.grant_read_write(role)` also grants the
   bucket's KMS key. A "grantee" is anything with `add_to_policy(*statements)`
   (`ExecutionRole`, `ManagedPolicy`).
-- Terraform addresses are an API: each construct overrides the logical id of
-  its resources to its own `id` (`aws_s3_bucket.data`, `aws_s3_bucket_policy.data`),
-  so construct ids must be unique per stack and never change (renames go
-  through cdktn's `move_to`).
+- Constructs are plain Python (`_base.L2`), not jsii constructs: they create
+  their resources in the stack with `infra.stack_build.add_resource`, which
+  also tags them, and refer to attributes with `ref(resource, "arn")` (each
+  jsii call is a round trip to node; see docs/performance.md).
+- Terraform addresses are an API: a construct names its resources after its
+  own `id` (`aws_s3_bucket.data`, `aws_s3_bucket_policy.data`), so construct
+  ids must be unique per stack and never change (renames go through cdktn's
+  `move_to`). `add_resource` refuses an address defined twice.
+- Policies grow with grants and are written once, when the stack is finished.
 - Protection: every resource whose Terraform type is in `PROTECTED_TYPES`
   is synthesized with `lifecycle { prevent_destroy = true }`. The lifecycle
   commands find protected resources with `protected_addresses(config)` on a

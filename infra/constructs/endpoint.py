@@ -126,7 +126,7 @@ class RealtimeEndpoint(L2):
         per instance per minute); default 100.
       scaling_policy_name: variant name -> physical name of its scaling policy.
       scale_in_cooldown, scale_out_cooldown: seconds; defaults 300 and 60.
-    Tags come from the workspace's tagging aspect.
+    Tags: the workspace's, given to every resource at creation (`infra.stack_build`).
     """
 
     def __init__(
