@@ -247,7 +247,10 @@ def _worker_main(link) -> None:  # type: ignore[no-untyped-def]
                 raise failed
             link.send(("ok", produce(*job)))
         except Exception as exc:
-            link.send(("error", exc))
+            try:
+                link.send(("error", exc))
+            except Exception:  # noqa: BLE001 - an error that cannot cross processes still gets reported
+                link.send(("error", OperationFailed(f"synth failed: {type(exc).__name__}: {exc}")))
 
 
 def _synthesize_fresh(plans: list[Plan], out_dir: Path, workers: Workers | None) -> dict[str, SynthResult]:
