@@ -1,7 +1,9 @@
 """Synthesizes workspaces into Terraform JSON, one stack and one state each.
 
-All workspaces of a run share one cdktn App in one process: the jsii runtime
-costs ~3 s and ~0.9 GiB to start, so it is paid once. Output is written to a
+All workspaces of a run share one cdktn App in one process (a fleet of
+PARALLEL_MIN or more is split over a worker process per core, one App each):
+the jsii runtime costs ~5 s and ~0.9 GiB to start, so it is paid once per
+process. Output is written to a
 temporary folder and moved into place per workspace, so a failed run leaves
 the previous output untouched. A content hash of everything that feeds a
 workspace's config lets an unchanged workspace skip synth without starting jsii.
@@ -126,11 +128,12 @@ def synthesize(
             else:
                 plans.append((ctx, digest, local))
         if plans:
-            if workers is None and synth_workers(len(plans)) > 1:
-                workers = Workers(synth_workers(len(plans)))
-            if workers is not None and synth_workers(len(plans)) == 1:
+            wanted = synth_workers(len(plans))
+            if workers is not None and wanted == 1:
                 workers.close()  # too few to be worth their start: this process is faster
                 workers = None
+            elif workers is None and wanted > 1:
+                workers = Workers(wanted)
             results.update(_synthesize_fresh(plans, out_dir, workers))
         return [results[ctx.name] for ctx in contexts]
     finally:
