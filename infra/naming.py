@@ -40,6 +40,7 @@ LIMITS: dict[str, ServiceLimit] = {
     "mlflow_server": ServiceLimit(256, lowercase=False, allowed=r"A-Za-z0-9-"),
     "cloudwatch": ServiceLimit(255, lowercase=False, allowed=r"A-Za-z0-9_-"),
     "autoscaling_policy": ServiceLimit(256, lowercase=False, allowed=r"A-Za-z0-9_-"),
+    "scheduler_schedule": ServiceLimit(64, lowercase=False, allowed=r"A-Za-z0-9_.-"),
 }
 
 HASH_LENGTH = 8

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 # capture destination, so captured data is per endpoint below this prefix.
 CAPTURE_PREFIX = "data-capture"
 MONITORING_REPORTS_PREFIX = "monitoring/reports"
+MONITORING_CODE_PREFIX = "monitoring/code"  # the evaluation script, one folder per version (its sha256)
 # In the artifacts bucket.
 MLFLOW_PREFIX = "mlflow"
 # The provider appends 26 characters to an endpoint configuration's name_prefix (names max 63).
@@ -80,6 +81,35 @@ class ServingNames(WorkspaceNames):
     def data_quality_schedule(self) -> str:
         return self._name("data-quality", "sagemaker")
 
+    @property
+    def monitoring_pipeline(self) -> str:
+        """The pipeline engine's SageMaker Pipeline (`provision monitoring run` starts it by name)."""
+        return self._name("monitoring", "sagemaker")
+
+    @property
+    def monitoring_pipeline_arn(self) -> str:
+        return self.sagemaker_arn(f"pipeline/{self.monitoring_pipeline.lower()}")
+
+    @property
+    def monitoring_role(self) -> str:
+        return self._name("monitoring", "iam_role")
+
+    @property
+    def monitoring_role_policy(self) -> str:
+        return self._name("monitoring", "iam_policy")
+
+    @property
+    def monitoring_scheduler_role(self) -> str:
+        return self._name("monitoring-scheduler", "iam_role")
+
+    @property
+    def monitoring_scheduler_policy(self) -> str:
+        return self._name("monitoring-scheduler", "iam_policy")
+
+    @property
+    def monitoring_schedule(self) -> str:
+        return self._name("monitoring", "scheduler_schedule")
+
     # --- experiments ----------------------------------------------------------------
     @property
     def mlflow_server(self) -> str:
@@ -97,5 +127,6 @@ class ServingNames(WorkspaceNames):
         """The fixed names above (for tests and the audit)."""
         return {attribute: getattr(self, attribute) for attribute in (
             "endpoint", "endpoint_config_prefix", "serving_access_policy", "dashboard", "data_quality_schedule", "mlflow_server",
-            "mlflow_role", "mlflow_role_policy",
+            "mlflow_role", "mlflow_role_policy", "monitoring_pipeline", "monitoring_role", "monitoring_role_policy",
+            "monitoring_scheduler_role", "monitoring_scheduler_policy", "monitoring_schedule",
         )}

@@ -29,6 +29,7 @@ CONTEXT = (
     "env",  # its Environment from the org config, or None when the name is unknown
     "members",  # the spec's members (email addresses)
     "owner",  # the spec's owner
+    "org_monitoring",  # the org config's `monitoring` settings (OrgMonitoring)
 )
 ROOT_PREFIXES = {"parameters": "parameters.", "spec": ""}
 

@@ -61,7 +61,8 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         parameters, issues = effective_parameters(entry.blueprint, spec.parameters, org.config.guardrails)
         if not issues:
             issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails,
-                                environment=spec.environment, env=env, members=tuple(spec.members), owner=spec.owner)
+                                environment=spec.environment, env=env, members=tuple(spec.members), owner=spec.owner,
+                                org_monitoring=org.config.monitoring)
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
     problems.raise_if_any()
@@ -83,6 +84,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         members=tuple(spec.members),
         spec_path=source.resolve() if source else None,
         blueprint_path=entry.path,
+        monitoring=org.config.monitoring,
     )
 
 

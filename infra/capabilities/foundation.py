@@ -78,7 +78,7 @@ def build(parts: WorkspaceParts) -> None:
     images.grant_pull(role)
     log_group.grant_write(role)
     if ctx.env.subnet_ids:
-        _grant_vpc_network_interfaces(parts)
+        grant_vpc_network_interfaces(parts, role)
 
     parts.access = access = ManagedPolicy(
         scope, "access_policy", name=names.access_policy,
@@ -121,14 +121,14 @@ def build(parts: WorkspaceParts) -> None:
     parts.output("log_group_name", log_group.name, "CloudWatch log group of the workspace")
 
 
-def _grant_vpc_network_interfaces(parts: WorkspaceParts) -> None:
+def grant_vpc_network_interfaces(parts: WorkspaceParts, role: ExecutionRole) -> None:
     """Jobs in the environment's VPC need network interfaces in its subnets and security groups."""
     ctx, names = parts.ctx, parts.names
     ec2 = f"arn:{names.partition}:ec2:{ctx.region}:{ctx.account_id}"
     interfaces = f"{ec2}:network-interface/*"
     network = [f"{ec2}:subnet/{s}" for s in ctx.env.subnet_ids]
     network += [f"{ec2}:security-group/{g}" for g in ctx.env.security_group_ids]
-    parts.role.add_to_policy(
+    role.add_to_policy(
         # Describe calls support no resource-level permissions.
         statement("DescribeJobNetwork", ENI_DESCRIBE, "*"),
         statement("CreateJobNetworkInterfaces", "ec2:CreateNetworkInterface", [interfaces, *network]),

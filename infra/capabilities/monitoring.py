@@ -1,21 +1,36 @@
-"""monitoring: a dashboard, endpoint alarms to the alert topic, and data quality monitoring.
+"""monitoring: a dashboard, alarms to the alert topic, and drift and model quality checks per variant.
 
 - One CloudWatch dashboard per workspace: training (jobs from their logs, GPU
   and CPU utilization, failed jobs) when the workspace trains; serving
-  (invocations, ModelLatency, 4XX/5XX per variant, instance utilization, data
-  quality violations) when it has an endpoint; and the state of its alarms.
+  (invocations, ModelLatency, 4XX/5XX per variant, instance utilization) when
+  it has an endpoint; drift and quality per variant (pipeline engine); and the
+  state of its alarms.
 - Per production variant, alarms to the alert topic: 5XX rate above
   `monitoring.error_rate_percent`, ModelLatency p99 above
   `monitoring.latency_p99_ms`, and no invocations for 30 minutes (variants
-  with weight 0 get no such alarm). See infra/constructs/monitoring.py.
+  with weight 0 get no such alarm). See infra/constructs/monitoring.py. The
+  5XX and latency alarms also roll a guarded deployment back
+  (`serving.deployment.rollback_on_alarms`).
 - Failed training jobs reach the same topic through the training
   capability's EventBridge rule (one message per job, with the failure reason),
   which is sooner and more precise than a metric alarm; the dashboard counts them.
-- With an endpoint: a data quality job definition and a monitoring schedule
-  (`monitoring.schedule`: hourly or daily) reading the captured data and
-  comparing it with the baseline under `monitoring.baseline_prefix` in the
-  data bucket (statistics.json, constraints.json; create them with a
-  baselining job, e.g. `DefaultModelMonitor.suggest_baseline` of the SageMaker SDK).
+- Drift and quality, by `monitoring.engine` (provisioner/monitoring/settings.py
+  decides the engine of blueprints that predate the parameter):
+  - `pipeline` (every account): a SageMaker Pipeline runs provision's
+    evaluation script (provisioner/monitoring/evaluate.py, uploaded by
+    Terraform) on the SageMaker scikit-learn processing image, started by
+    EventBridge Scheduler (`monitoring.schedule`: hourly or daily). It reads
+    the captured data and `ground-truth/`, compares with
+    `<monitoring.baseline_prefix>/baseline.json`, publishes
+    `provision/ModelQuality` metrics per variant and writes a report under
+    monitoring/reports/. Alarms per variant on `monitoring.max_drift_psi` and
+    `monitoring.min_quality`. The pipeline exists before the first model; its
+    schedule is off until the endpoint does.
+  - `model-monitor` (organizations that are SageMaker Model Monitor customers):
+    a data quality job definition and a monitoring schedule comparing the
+    captured data with statistics.json and constraints.json under the baseline
+    prefix (create them with a baselining job, e.g.
+    `DefaultModelMonitor.suggest_baseline` of the SageMaker SDK).
 """
 
 from __future__ import annotations
@@ -25,11 +40,33 @@ import json
 from typing import Any
 
 from infra.capabilities._base import WorkspaceParts, capability
+from infra.capabilities.foundation import grant_vpc_network_interfaces
 from infra.constructs._base import statement
 from infra.constructs.endpoint import RealtimeEndpoint
-from infra.constructs.monitoring import Dashboard, DataQualityMonitor, VariantAlarms, metric_widget, text_widget
-from infra.serving_names import CAPTURE_PREFIX, MONITORING_REPORTS_PREFIX, ServingNames
+from infra.constructs.execution_role import SCHEDULER, ExecutionRole
+from infra.constructs.monitoring import (
+    Dashboard,
+    DataQualityMonitor,
+    ModelQualityAlarms,
+    VariantAlarms,
+    metric_widget,
+    text_widget,
+)
+from infra.constructs.monitoring_pipeline import MonitoringPipeline
+from infra.serving_names import CAPTURE_PREFIX, MONITORING_CODE_PREFIX, MONITORING_REPORTS_PREFIX, ServingNames
 from provisioner.model_sources import Variant
+from provisioner.monitoring import SCRIPT, script_sha256, script_text
+from provisioner.monitoring.settings import (
+    BASELINE_FILE,
+    DEFAULT_MAX_DRIFT_PSI,
+    DEFAULT_PROBLEM_TYPE,
+    GROUND_TRUTH_PREFIX,
+    METRIC_NAMES,
+    NAMESPACE,
+    engine_of,
+    processing_image,
+    quality_direction,
+)
 
 DEFAULT_LATENCY_P99_MS = 1000.0
 DEFAULT_ERROR_RATE_PERCENT = 1.0
@@ -41,6 +78,11 @@ SCHEDULES = {
 }
 MONITOR_INSTANCE_TYPE = "ml.m5.xlarge"
 MONITOR_VOLUME_GB = 20
+# The pipeline engine's processing job: the script streams JSON Lines, a small instance suffices.
+PIPELINE_INSTANCE_TYPE = "ml.t3.medium"
+PIPELINE_VOLUME_GB = 10
+WINDOW_HOURS = {"hourly": 1, "daily": 24}  # captures each run evaluates for drift
+QUALITY_WINDOW_HOURS = 168  # ground truth arrives late: quality joins the last week of captures
 
 # Account of the SageMaker Model Monitor analyzer image (`sagemaker-model-monitor-analyzer`) per
 # region, as published in aws/sagemaker-python-sdk src/sagemaker/image_uri_config/model-monitor.json
@@ -71,15 +113,17 @@ def build(parts: WorkspaceParts) -> None:
     ctx, names = parts.ctx, ServingNames.of(parts.ctx)
     endpoint: RealtimeEndpoint | None = parts.extras.get("endpoint")
     serving_variants: list[Variant] = parts.extras.get("serving_variants") or []
+    engine = engine_of(ctx.parameters, ctx.monitoring.model_monitor)
     rows: list[list[dict[str, Any]]] = [[text_widget(
         f"# {ctx.name} ({ctx.environment})\nprovision workspace of team `{ctx.team}`, owner {ctx.owner}, "
         f"blueprint `{ctx.blueprint.ref}`. Alerts go to SNS topic `{parts.names.alert_topic}`.")]]
     alarm_arns: list[str] = []
+    production = [v for v in serving_variants if not v.shadow]
 
     if ctx.has("training"):
         rows.extend(_training_rows(parts))
+    monitor = None
     if endpoint is not None:
-        production = [v for v in serving_variants if not v.shadow]
         for variant in production:
             alarms = VariantAlarms(
                 parts.scope, f"alarms_{variant.name}", endpoint_name=endpoint.name, variant=variant.name,
@@ -89,15 +133,139 @@ def build(parts: WorkspaceParts) -> None:
                 expect_traffic=variant.weight > 0,
             )
             alarm_arns.extend(_alarm_arn(parts, name) for name in alarms.names.values())
-        monitor = _data_quality(parts, names, endpoint)
-        rows.extend(_serving_rows(parts, endpoint.name, serving_variants, monitor_schedule=monitor))
+            # A guarded rollout rolls back when the variant errs or slows down (not on missing traffic).
+            endpoint.add_rollback_alarms(alarms.alarms["5xx"], alarms.alarms["latency"])
+        if engine == "model-monitor":
+            monitor = _data_quality(parts, names, endpoint)
     elif ctx.has("serving"):
-        parts.note("monitoring: no endpoint yet, so no endpoint alarms, serving dashboard widgets or data quality "
-                   "monitoring; they come with the first model")
+        parts.note("monitoring: no endpoint yet, so no endpoint alarms or serving dashboard widgets; they come "
+                   "with the first model")
+    if endpoint is not None:
+        rows.extend(_serving_rows(parts, endpoint.name, serving_variants, monitor_schedule=monitor))
+    if engine == "pipeline" and production and _captures(parts):
+        alarm_arns.extend(_pipeline(parts, names, production, endpoint_ready=endpoint is not None))
+        rows.extend(_quality_rows(parts, production))
     if alarm_arns:
         rows.append([{"type": "alarm", "properties": {"title": "Alarms", "alarms": alarm_arns}}])
     Dashboard(parts.scope, "dashboard", name=names.dashboard, rows=rows)
     parts.output("dashboard_name", names.dashboard, "CloudWatch dashboard of the workspace")
+
+
+def _captures(parts: WorkspaceParts) -> bool:
+    if int(parts.ctx.param("serving.data_capture_percentage", 0) or 0) <= 0:
+        parts.note("monitoring: data capture is off (serving.data_capture_percentage 0): no drift or quality "
+                   "monitoring")
+        return False
+    return True
+
+
+def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Variant], *,
+              endpoint_ready: bool) -> list[str]:
+    """The pipeline engine: script, roles, pipeline, schedule and per-variant alarms; returns the alarms' ARNs."""
+    ctx = parts.ctx
+    image = processing_image(ctx.region, ctx.monitoring.processing_images)
+    assert image is not None  # provisioner/checks/monitoring.py refuses a region without one
+    schedule = str(ctx.param("monitoring.schedule", "daily"))
+    expression, _ = SCHEDULES[schedule]
+    window = WINDOW_HOURS[schedule]
+    max_psi = float(ctx.param("monitoring.max_drift_psi", DEFAULT_MAX_DRIFT_PSI))
+    problem_type = str(ctx.param("monitoring.problem_type", DEFAULT_PROBLEM_TYPE))
+    baseline_prefix = str(ctx.param("monitoring.baseline_prefix", DEFAULT_BASELINE_PREFIX)).strip("/")
+    script_key = f"{MONITORING_CODE_PREFIX}/{script_sha256()[:16]}/{SCRIPT}"
+    data = parts.data.arn
+    capture = f"{CAPTURE_PREFIX}/{names.endpoint}"
+
+    role = ExecutionRole(
+        parts.scope, "monitoring_role", name=names.monitoring_role, policy_name=names.monitoring_role_policy,
+        account_id=ctx.account_id, partition=parts.names.partition,
+        description=f"Monitoring pipeline of provision workspace {ctx.name} ({ctx.environment})")
+    jobs = parts.names.sagemaker_arn("processing-job/pipelines-*")  # SageMaker Pipelines names its jobs so
+    logs = (f"arn:{parts.names.partition}:logs:{ctx.region}:{ctx.account_id}:log-group:"
+            "/aws/sagemaker/ProcessingJobs")
+    role.add_to_policy(
+        statement("RunMonitoringJobs", ("sagemaker:CreateProcessingJob", "sagemaker:AddTags"), jobs,
+                  conditions={"StringEquals": {"sagemaker:VolumeKmsKey": parts.key.arn},
+                              "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"}}),
+        statement("WatchMonitoringJobs", ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"), jobs),
+        statement("PassMonitoringRole", "iam:PassRole", role.arn,
+                  conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
+        statement("ListMonitoringInputs", "s3:ListBucket", data, conditions={"StringLike": {"s3:prefix": [
+            f"{capture}/*", f"{GROUND_TRUTH_PREFIX}/*", f"{baseline_prefix}/*"]}}),
+        statement("ReadMonitoringInputs", "s3:GetObject", [
+            f"{data}/{capture}/*", f"{data}/{GROUND_TRUTH_PREFIX}/*", f"{data}/{baseline_prefix}/*",
+            f"{data}/{MONITORING_CODE_PREFIX}/*"]),
+        statement("WriteMonitoringReports", "s3:PutObject", f"{data}/{MONITORING_REPORTS_PREFIX}/*"),
+        statement("PublishModelQualityMetrics", "cloudwatch:PutMetricData", "*",
+                  conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}}),
+        statement("WriteProcessingJobLogs", ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                                             "logs:DescribeLogStreams"), [logs, f"{logs}:log-stream:*"]),
+    )
+    parts.key.grant_encrypt_decrypt(role)
+    if ctx.env.subnet_ids:
+        grant_vpc_network_interfaces(parts, role)
+    scheduler_role = ExecutionRole(
+        parts.scope, "monitoring_scheduler_role", name=names.monitoring_scheduler_role,
+        policy_name=names.monitoring_scheduler_policy, account_id=ctx.account_id, partition=parts.names.partition,
+        description=f"Starts the monitoring pipeline of provision workspace {ctx.name} ({ctx.environment})",
+        service=SCHEDULER)
+    arguments = [
+        "--bucket", parts.data.name, "--kms-key", parts.key.arn, "--workspace", ctx.name,
+        "--endpoint", names.endpoint, "--variants", ",".join(v.name for v in production),
+        "--problem-type", problem_type, "--capture-prefix", CAPTURE_PREFIX,
+        "--ground-truth-prefix", GROUND_TRUTH_PREFIX, "--baseline-key", f"{baseline_prefix}/{BASELINE_FILE}",
+        "--report-prefix", MONITORING_REPORTS_PREFIX, "--window-hours", str(window),
+        "--quality-hours", str(QUALITY_WINDOW_HOURS), "--max-drift-psi", f"{max_psi:g}",
+    ]
+    MonitoringPipeline(
+        parts.scope, "monitoring_pipeline",
+        pipeline_name=names.monitoring_pipeline, pipeline_arn=names.monitoring_pipeline_arn,
+        schedule_name=names.monitoring_schedule, role=role, scheduler_role=scheduler_role, key=parts.key,
+        bucket=parts.data, script_key=script_key, script_text=script_text(), image_uri=image,
+        arguments=arguments, schedule_expression=expression, region=ctx.region, enabled=endpoint_ready,
+        instance_type=PIPELINE_INSTANCE_TYPE, volume_size_gb=PIPELINE_VOLUME_GB,
+        max_runtime_seconds=SCHEDULES[schedule][1],
+        subnets=ctx.env.subnet_ids, security_group_ids=ctx.env.security_group_ids,
+    )
+    wanted = ctx.param("monitoring.min_quality")
+    arns = []
+    for variant in production:
+        alarms = ModelQualityAlarms(
+            parts.scope, f"quality_{variant.name}", namespace=NAMESPACE, workspace=ctx.name, variant=variant.name,
+            topic=parts.topic, alarm_name=lambda kind, v=variant.name: names.alarm(v, kind),
+            period_seconds=window * 3600, max_drift_psi=max_psi,
+            quality_metric=METRIC_NAMES[wanted["metric"]] if wanted else None,
+            quality_threshold=float(wanted["threshold"]) if wanted else None,
+            quality_direction=quality_direction(wanted["metric"]) if wanted else "below",
+        )
+        arns.extend(_alarm_arn(parts, name) for name in alarms.names.values())
+    parts.output("monitoring_pipeline_name", names.monitoring_pipeline,
+                 "SageMaker Pipeline evaluating drift and model quality (provision monitoring run)")
+    parts.note(f"monitoring: the pipeline compares captured data with s3://{parts.data.name}/{baseline_prefix}/"
+               f"{BASELINE_FILE} and joins ground truth from s3://{parts.data.name}/{GROUND_TRUTH_PREFIX}/ on "
+               "inferenceId (formats: docs/monitoring.md)")
+    if not endpoint_ready:
+        parts.note("monitoring: the monitoring pipeline is prepared; its schedule stays off until the endpoint "
+                   "exists")
+    return arns
+
+
+def _quality_rows(parts: WorkspaceParts, production: list[Variant]) -> list[list[dict[str, Any]]]:
+    ctx = parts.ctx
+    region, period = ctx.region, WINDOW_HOURS[str(ctx.param("monitoring.schedule", "daily"))] * 3600
+
+    def per_variant(metric: str) -> list[list[Any]]:
+        return [[NAMESPACE, metric, "Workspace", ctx.name, "Variant", v.name, {"label": v.name}] for v in production]
+
+    wanted = ctx.param("monitoring.min_quality")
+    problem = str(ctx.param("monitoring.problem_type", DEFAULT_PROBLEM_TYPE))
+    quality = METRIC_NAMES[wanted["metric"]] if wanted else ("RMSE" if problem == "regression" else "F1")
+    return [[
+        metric_widget("Largest feature drift (PSI) per variant", region, per_variant("MaxFeaturePSI"),
+                      stat="Maximum", period=period),
+        metric_widget(f"{quality} per variant", region, per_variant(quality), stat="Average", period=period),
+        metric_widget("Captured and labeled records per variant", region,
+                      per_variant("CapturedRecords") + per_variant("LabeledRecords"), stat="Sum", period=period),
+    ]]
 
 
 def _alarm_arn(parts: WorkspaceParts, name: str) -> str:
@@ -183,10 +351,9 @@ def _serving_rows(parts: WorkspaceParts, endpoint_name: str, serving_variants: l
 
 
 def _data_quality(parts: WorkspaceParts, names: ServingNames, endpoint: RealtimeEndpoint) -> str | None:
-    """The data quality job definition and its schedule; returns the schedule's name (None when skipped)."""
+    """Model Monitor: the data quality job definition and its schedule; the schedule's name (None when skipped)."""
     ctx = parts.ctx
-    if int(ctx.param("serving.data_capture_percentage", 0) or 0) <= 0:
-        parts.note("monitoring: data capture is off (serving.data_capture_percentage 0): no data quality monitoring")
+    if not _captures(parts):
         return None
     image = model_monitor_image(ctx.region)
     if image is None:

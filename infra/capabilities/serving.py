@@ -5,7 +5,9 @@ with instance type, initial count, weight, autoscaling bounds and optionally
 its own model package), `serving.shadow_variant`, `serving.model_package`
 (an ARN from the workspace registry or `latest-approved`) or
 `serving.image_uri` + `serving.model_data`, `serving.data_capture_percentage`,
-`serving.target_invocations_per_instance`.
+`serving.target_invocations_per_instance`, `serving.deployment` (how a change
+rolls out: blue/green all at once, canary or linear, rolled back by the 5XX and
+latency alarms of the monitoring capability; see provisioner/serving_deployment.py).
 
 An A/B test is a parameter change: two variants with weights. Changing only
 the weights replaces the endpoint *configuration* (SageMaker configurations
@@ -39,6 +41,7 @@ from infra.instance_storage import volume_key_allowed
 from infra.serving_names import CAPTURE_PREFIX, ServingNames
 from provisioner.errors import InvalidInput, Problem
 from provisioner.model_sources import EXTRA_RESOLVED, EXTRA_UNRESOLVED, PACKAGE_ARN, Variant, variants
+from provisioner.serving_deployment import rollout_of
 
 DEFAULT_CAPTURE_PERCENTAGE = 20
 DEFAULT_TARGET_INVOCATIONS = 100
@@ -108,6 +111,9 @@ def build(parts: WorkspaceParts) -> None:
                                                       DEFAULT_TARGET_INVOCATIONS)),
         scaling_policy_name=names.scaling_policy,
     )
+    rollout = rollout_of(ctx.parameters)
+    if rollout is not None:
+        endpoint.deploy_with(rollout)
     parts.extras["endpoint"] = endpoint
     parts.output("endpoint_name", endpoint.endpoint.name, "Name of the workspace's SageMaker endpoint")
     if not ctx.env.subnet_ids:
@@ -173,4 +179,4 @@ def _pending_note(parts: WorkspaceParts, pending: list[Variant]) -> str:
         how = ("set serving.model_package (an ARN from the workspace registry, or latest-approved) or "
                "serving.image_uri with serving.model_data")
     return (f"serving: no model yet for {which}: prepared everything except the models, the endpoint, its "
-            f"autoscaling, endpoint alarms and data quality monitoring; {how}")
+            f"autoscaling and endpoint alarms; {how}")

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cdktn import TerraformResourceLifecycle
 from cdktn_provider_aws.appautoscaling_policy import (
@@ -47,7 +47,15 @@ from cdktn_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification,
 )
 from cdktn_provider_aws.appautoscaling_target import AppautoscalingTarget
-from cdktn_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktn_provider_aws.sagemaker_endpoint import (
+    SagemakerEndpoint,
+    SagemakerEndpointDeploymentConfigAutoRollbackConfiguration,
+    SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicy,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySize,
+    SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSize,
+)
 from cdktn_provider_aws.sagemaker_endpoint_configuration import (
     SagemakerEndpointConfiguration,
     SagemakerEndpointConfigurationDataCaptureConfig,
@@ -60,7 +68,10 @@ from cdktn_provider_aws.sagemaker_model import SagemakerModel, SagemakerModelPri
 from infra.constructs._base import L2
 from infra.constructs.customer_key import CustomerKey
 from infra.constructs.execution_role import ExecutionRole
-from infra.stack_build import add_resource, ref
+from infra.stack_build import StackBuild, add_resource, ref
+
+if TYPE_CHECKING:
+    from provisioner.serving_deployment import Rollout
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 INVOCATIONS_PER_INSTANCE = "SageMakerVariantInvocationsPerInstance"
@@ -244,3 +255,44 @@ class RealtimeEndpoint(L2):
                     )),
             )
             self.scaling[variant.name] = (target, policy)
+
+    # --- guarded rollouts (SageMaker deployment guardrails) ---------------------------------------
+    def deploy_with(self, rollout: "Rollout") -> None:
+        """Roll out every change of the endpoint blue/green as `rollout` says (canary, linear or at once).
+
+        Rollback alarms arrive later (the monitoring capability owns them, see
+        `add_rollback_alarms`), so the deployment config is written when the
+        stack is finished, once.
+        """
+        self._rollout = rollout
+        self._rollback_alarms: list[Any] = []
+        StackBuild.of(self.stack).at_finish(self._write_deployment)
+
+    def add_rollback_alarms(self, *alarms: Any) -> None:
+        """CloudWatch alarm resources that roll a guarded rollout back when they fire (no-op without one)."""
+        if getattr(self, "_rollout", None) is not None and self._rollout.rollback_on_alarms:
+            self._rollback_alarms.extend(alarms)
+
+    def _write_deployment(self) -> None:
+        rollout = self._rollout
+        routing = SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfiguration(
+            type=rollout.traffic_type, wait_interval_in_seconds=rollout.wait_seconds,
+            canary_size=SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationCanarySize(
+                type="CAPACITY_PERCENT", value=rollout.canary_percent) if rollout.strategy == "canary" else None,
+            linear_step_size=(
+                SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicyTrafficRoutingConfigurationLinearStepSize(
+                    type="CAPACITY_PERCENT", value=rollout.step_percent) if rollout.strategy == "linear" else None),
+        )
+        rollback = None
+        if self._rollback_alarms:
+            # A reference to each alarm's name also makes the endpoint wait for its alarms.
+            rollback = SagemakerEndpointDeploymentConfigAutoRollbackConfiguration(alarms=[
+                SagemakerEndpointDeploymentConfigAutoRollbackConfigurationAlarms(alarm_name=ref(a, "alarm_name"))
+                for a in self._rollback_alarms])
+        self.endpoint.put_deployment_config(
+            blue_green_update_policy=SagemakerEndpointDeploymentConfigBlueGreenUpdatePolicy(
+                traffic_routing_configuration=routing,
+                maximum_execution_timeout_in_seconds=rollout.timeout_seconds,
+                termination_wait_in_seconds=rollout.termination_wait_seconds),
+            auto_rollback_configuration=rollback,
+        )

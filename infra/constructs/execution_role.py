@@ -13,16 +13,20 @@ from infra.stack_build import add_resource, ref
 SAGEMAKER = "sagemaker.amazonaws.com"
 
 
-def trust_policy(account_id: str) -> str:
-    """Only SageMaker may assume the role, and only on behalf of this account."""
+SCHEDULER = "scheduler.amazonaws.com"
+_SIDS = {SAGEMAKER: "SageMakerAssumesRoleForThisAccount", SCHEDULER: "SchedulerAssumesRoleForThisAccount"}
+
+
+def trust_policy(account_id: str, service: str = SAGEMAKER) -> str:
+    """Only the service (SageMaker by default) may assume the role, and only on behalf of this account."""
     return policy_json([statement(
-        "SageMakerAssumesRoleForThisAccount", "sts:AssumeRole", principal={"Service": SAGEMAKER},
+        _SIDS[service], "sts:AssumeRole", principal={"Service": service},
         conditions={"StringEquals": {"aws:SourceAccount": account_id}},
     )])
 
 
 class ExecutionRole(L2):
-    """A SageMaker execution role with one inline least-privilege policy and no managed policies.
+    """A service role (SageMaker's by default) with one inline least-privilege policy and no managed policies.
 
     Permissions arrive through grants (`bucket.grant_read(role)`, `key.grant_...`)
     or `add_to_policy`; each is scoped to the workspace's own resources. The
@@ -39,14 +43,17 @@ class ExecutionRole(L2):
       description: shown in the IAM console.
       max_session_hours: longest session SageMaker may hold; default 12 (a
         training job refreshes its credentials, so this is not a runtime cap).
+      service: the one service principal that may assume the role; default
+        sagemaker.amazonaws.com (also: scheduler.amazonaws.com).
     """
 
     def __init__(self, scope: Any, id: str, *, name: str, policy_name: str, account_id: str,
-                 partition: str = "aws", description: str, max_session_hours: int = 12) -> None:
+                 partition: str = "aws", description: str, max_session_hours: int = 12,
+                 service: str = SAGEMAKER) -> None:
         super().__init__(scope, id)
         self.name, self._policy_name = name, policy_name
         self.resource = add_resource(
-            self.stack, IamRole, id, name=name, description=description, assume_role_policy=trust_policy(account_id),
+            self.stack, IamRole, id, name=name, description=description, assume_role_policy=trust_policy(account_id, service),
             max_session_duration=max_session_hours * 3600,
         )
         self.arn = f"arn:{partition}:iam::{account_id}:role/{name}"

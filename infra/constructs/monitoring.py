@@ -1,4 +1,4 @@
-"""Monitoring constructs: endpoint variant alarms, a dashboard, and data quality monitoring."""
+"""Monitoring constructs: endpoint variant alarms, model quality alarms, a dashboard, Model Monitor data quality."""
 
 from __future__ import annotations
 
@@ -133,6 +133,65 @@ class VariantAlarms(L2):
                 alarm_actions=actions, ok_actions=actions,
             )
             self.names["no_invocations"] = alarm_name("no-invocations")
+
+
+class ModelQualityAlarms(L2):
+    """Alarms on what the monitoring pipeline measures for one production variant, sent to the alert topic.
+
+    The evaluation script publishes into namespace `provision/ModelQuality`
+    with dimensions Workspace and Variant, once per run (`period_seconds`):
+
+    - `drift`: `MaxFeaturePSI` (the largest population stability index of any
+      input feature against the baseline) above `max_drift_psi`;
+    - `quality` (only with `quality_metric`): the metric below
+      `quality_threshold`, or above it for error metrics (`quality_direction`
+      "above": MAE, RMSE).
+
+    A run without enough data publishes no value: missing data does not breach.
+
+    Props:
+      workspace, variant: the metrics' dimensions.
+      topic: the AlertTopic.
+      alarm_name: kind (`drift-psi`, `quality`) -> physical name.
+      period_seconds: the schedule's interval (3600 or 86400).
+      max_drift_psi: the drift threshold.
+      quality_metric: CloudWatch metric name (`F1`, `MAE`, ...); default None (no quality alarm).
+      quality_threshold, quality_direction: the threshold and `below` or `above`.
+    """
+
+    def __init__(self, scope: Any, id: str, *, namespace: str, workspace: str, variant: str, topic: AlertTopic,
+                 alarm_name: Callable[[str], str], period_seconds: int, max_drift_psi: float,
+                 quality_metric: str | None = None, quality_threshold: float | None = None,
+                 quality_direction: str = "below") -> None:
+        super().__init__(scope, id)
+        dimensions = {"Workspace": workspace, "Variant": variant}
+        actions = [topic.arn]
+        self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+        self.names: dict[str, str] = {}
+        self.names["drift"] = alarm_name("drift-psi")
+        self.alarms["drift"] = add_resource(
+            self.stack, CloudwatchMetricAlarm, f"{id}_drift_psi",
+            alarm_name=self.names["drift"],
+            alarm_description=f"Largest feature drift (PSI) of variant {variant} above {max_drift_psi:g}",
+            namespace=namespace, metric_name="MaxFeaturePSI", dimensions=dimensions,
+            statistic="Maximum", period=period_seconds, evaluation_periods=1,
+            comparison_operator="GreaterThanThreshold", threshold=max_drift_psi,
+            treat_missing_data="notBreaching", alarm_actions=actions, ok_actions=actions,
+        )
+        if quality_metric is not None and quality_threshold is not None:
+            below = quality_direction == "below"
+            self.names["quality"] = alarm_name(f"{quality_metric.lower()}-quality")
+            self.alarms["quality"] = add_resource(
+                self.stack, CloudwatchMetricAlarm, f"{id}_quality",
+                alarm_name=self.names["quality"],
+                alarm_description=(f"{quality_metric} of variant {variant} {'below' if below else 'above'} "
+                                   f"{quality_threshold:g}"),
+                namespace=namespace, metric_name=quality_metric, dimensions=dimensions,
+                statistic="Average", period=period_seconds, evaluation_periods=1,
+                comparison_operator="LessThanThreshold" if below else "GreaterThanThreshold",
+                threshold=quality_threshold,
+                treat_missing_data="notBreaching", alarm_actions=actions, ok_actions=actions,
+            )
 
 
 class Dashboard(L2):

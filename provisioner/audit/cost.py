@@ -21,6 +21,9 @@ from provisioner.audit.resources import blocks, dig
 
 SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "prices.json"
 FALLBACK_REGION = "us-east-1"
+# EventBridge Scheduler: USD per scheduled invocation (1.00 per million after 14 million free a month;
+# aws.amazon.com/eventbridge/pricing). The same in every commercial region, so not in the price table.
+SCHEDULER_USD_PER_INVOCATION = 1.0 / 1_000_000
 
 
 @dataclass
@@ -53,7 +56,7 @@ class PriceTable:
 
 @dataclass
 class CostLine:
-    kind: str  # "endpoint", "monitoring", "mlflow"
+    kind: str  # "endpoint", "monitoring", "scheduler", "mlflow"
     address: str
     what: str
     instance_type: str
@@ -194,6 +197,9 @@ def estimate(config: Config, table: PriceTable, region: str, parameters: dict[st
                                      note="upper bound: each run billed for its maximum runtime"
                                      + ("" if unit is not None else f"; no price for {instance}")))
 
+    for schedule in config.of_type("aws_scheduler_schedule"):
+        result.lines.extend(_scheduled_pipeline(config, schedule, price))
+
     for server in config.of_type("aws_sagemaker_mlflow_tracking_server"):
         size = str(server.values.get("tracking_server_size") or "Small")
         unit = price("mlflow", size.lower())
@@ -223,6 +229,43 @@ def estimate(config: Config, table: PriceTable, region: str, parameters: dict[st
         result.notes.append(f"prices from the shipped table (as of {table.data.get('as_of')}, approximate); "
                             "run `provision prices update` for current prices")
     return result
+
+
+def _processing_steps(pipeline: Any) -> list[dict[str, Any]]:
+    """The processing steps of a synthesized pipeline definition (JSON in `pipeline_definition`)."""
+    try:
+        definition = json.loads(pipeline.values.get("pipeline_definition") or "{}")
+    except (TypeError, ValueError):
+        return []
+    return [s.get("Arguments", {}) for s in definition.get("Steps", []) if s.get("Type") == "Processing"]
+
+
+def _scheduled_pipeline(config: Config, schedule: Any, price: Any) -> list[CostLine]:
+    """A schedule's invocations, and the processing time of the SageMaker Pipeline it starts (if it does)."""
+    runs = runs_per_month(schedule.values.get("schedule_expression"))
+    enabled = str(schedule.values.get("state") or "ENABLED").upper() != "DISABLED"
+    off = "" if enabled else "schedule off until the endpoint exists; "
+    lines = [CostLine("scheduler", schedule.address, f"{runs:.0f} invocations/month", "EventBridge Scheduler",
+                      runs, 0.0, SCHEDULER_USD_PER_INVOCATION,
+                      runs * SCHEDULER_USD_PER_INVOCATION if enabled else 0.0,
+                      runs * SCHEDULER_USD_PER_INVOCATION,
+                      note=off + "the first 14 million invocations a month are free")]
+    target = dig(schedule.values, "target.arn")
+    for pipeline in config.referenced(target, "aws_sagemaker_pipeline"):
+        for step in _processing_steps(pipeline):
+            cluster = dig(step, "ProcessingResources.ClusterConfig", {}) or {}
+            instance = str(cluster.get("InstanceType", "ml.m5.large"))
+            count = float(cluster.get("InstanceCount") or 1)
+            seconds = dig(step, "StoppingCondition.MaxRuntimeInSeconds")
+            run_hours = float(seconds) / 3600.0 if isinstance(seconds, (int, float)) else 1.0
+            unit = price("processing", instance)
+            full = unit * count * run_hours * runs if unit is not None else None
+            lines.append(CostLine(
+                "monitoring", pipeline.address, f"{runs:.0f} runs/month x up to {run_hours:g} h", instance, count,
+                runs * run_hours, unit, full if enabled else (0.0 if unit is not None else None), full,
+                note=off + "upper bound: each run billed for its maximum runtime"
+                + ("" if unit is not None else f"; no price for {instance}")))
+    return lines
 
 
 def _condition_instance_types(config: Config) -> list[str]:

@@ -82,8 +82,8 @@ def every_variant_has_a_model_or_none_has(params: dict[str, Any], guardrails: Gu
 @check("monitoring")
 def monitoring_needs_captured_data(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
     if "serving.data_capture_percentage" in params and params["serving.data_capture_percentage"] == 0:
-        return [("serving.data_capture_percentage", "0 turns data capture off, but data quality monitoring "
-                 "reads the captured data", "capture a share of the requests, e.g. 10")]
+        return [("serving.data_capture_percentage", "0 turns data capture off, but monitoring reads the "
+                 "captured data (drift and quality)", "capture a share of the requests, e.g. 10")]
     return []
 
 
@@ -104,3 +104,46 @@ def model_packages_in_the_workspace_account(params: dict[str, Any], guardrails: 
                 f"not in the environment's account {env.account_id}/{env.region}",
                 "register the model in this workspace's registry and use that version's ARN"))
     return list(issues.values())
+
+
+@check("serving")
+def deployment_within_sagemaker_limits(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
+    """What SageMaker refuses of a blue/green rollout, refused here with its reason (provisioner/serving_deployment.py)."""
+    from provisioner.serving_deployment import (
+        MAX_ROLLBACK_ALARMS,
+        MAX_TIMEOUT_SECONDS,
+        ROLLBACK_ALARMS_PER_VARIANT,
+        rollout_of,
+        smallest_variant,
+    )
+
+    rollout = rollout_of(params)
+    if rollout is None:
+        return []
+    issues: list[Issue] = []
+    smallest = smallest_variant(params)
+    if rollout.strategy in ("canary", "linear") and smallest is not None and smallest[1] < 2:
+        name, count = smallest
+        issues.append((
+            "serving.deployment.strategy",
+            f"a {rollout.strategy} rollout shifts whole instances, at most 50% of a variant's instances per step "
+            f"(SageMaker's limit), and variant {name!r} may run on {count} instance",
+            "give every production variant at least 2 instances (initial_instance_count and min_instances), "
+            "or use strategy all-at-once (still rolled back on alarms)"))
+    if rollout.needed_seconds > MAX_TIMEOUT_SECONDS:
+        issues.append((
+            "serving.deployment.wait_minutes",
+            f"the rollout needs up to {rollout.needed_seconds // 60} minutes ({rollout.steps} steps of "
+            f"{rollout.wait_seconds // 60} minutes, a final wait and 30 minutes to start the new fleet); SageMaker "
+            f"stops an update after {MAX_TIMEOUT_SECONDS // 60} minutes",
+            "use fewer steps (a larger step_percent) or a shorter wait_minutes"))
+    variants = params.get("serving.variants") or []
+    alarms = len(variants) * ROLLBACK_ALARMS_PER_VARIANT
+    if rollout.rollback_on_alarms and alarms > MAX_ROLLBACK_ALARMS:
+        issues.append((
+            "serving.deployment.rollback_on_alarms",
+            f"{len(variants)} variants have {alarms} rollback alarms (5XX rate and latency each); SageMaker accepts "
+            f"at most {MAX_ROLLBACK_ALARMS}",
+            f"serve at most {MAX_ROLLBACK_ALARMS // ROLLBACK_ALARMS_PER_VARIANT} variants, or set "
+            "rollback_on_alarms: false"))
+    return issues

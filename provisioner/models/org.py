@@ -86,6 +86,18 @@ class Guardrails(StrictModel):
     max_idle_minutes: int = Field(120, ge=60, le=525600, description="Longest a notebook app may stay idle.")
 
 
+class OrgMonitoring(StrictModel):
+    """How the org's workspaces monitor their models (the `monitoring` capability)."""
+
+    model_monitor: bool = Field(
+        False, description="The org's accounts are existing SageMaker Model Monitor customers (AWS closed Model "
+        "Monitor to new customers). Allows `monitoring.engine: model-monitor`, and keeps workspaces on blueprints "
+        "without `monitoring.engine` (realtime-endpoint and full-mlops 1.0.0) on Model Monitor.")
+    processing_images: dict[str, str] = Field(
+        default_factory=dict, description="Region to SageMaker scikit-learn processing image URI that the monitoring "
+        "pipeline runs, for regions provision's table lacks or to use a copy of the image in your own registry.")
+
+
 class OrgConfig(StrictModel):
     org: str = Field(pattern=NAME_PATTERN, max_length=12, description="2-12 lowercase letters, digits and hyphens, starting with a letter; the prefix of every name.")
     environments: dict[str, Environment] = Field(min_length=1, description="Environment name (1-10 lowercase letters/digits) to its account, region and state backend.")
@@ -93,6 +105,7 @@ class OrgConfig(StrictModel):
     guardrails: Guardrails = Field(description="Limits no workspace may exceed; checked on request and enforced by IAM.")
     blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
     engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
+    monitoring: OrgMonitoring = Field(default_factory=OrgMonitoring, description="Model monitoring settings of the org.")
 
     @field_validator("org")
     @classmethod

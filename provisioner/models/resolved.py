@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.models.blueprint import Blueprint, Suppression
-from provisioner.models.org import Environment, Guardrails
+from provisioner.models.org import Environment, Guardrails, OrgMonitoring
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class WorkspaceContext:
     spec_path: Path | None = None
     blueprint_path: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    monitoring: OrgMonitoring = field(default_factory=OrgMonitoring)  # the org's monitoring settings
 
     @property
     def account_id(self) -> str:

@@ -61,12 +61,14 @@ def test_deployed_serving_examples_really_have_endpoints(example):
     # GIVEN the `-live` variants of the serving examples
     _, workspaces = example
     live = {name: config for name, (ctx, config) in workspaces.items() if name.endswith("-live")}
-    # THEN each synthesized an endpoint, its configuration, models and a monitoring schedule
+    # THEN each synthesized an endpoint, its configuration, models and scheduled monitoring (the pipeline,
+    # or a Model Monitor schedule)
     assert live
     for name, config in live.items():
         types = set(load_config(config).by_type)
-        assert {"aws_sagemaker_endpoint", "aws_sagemaker_endpoint_configuration", "aws_sagemaker_model",
-                "aws_sagemaker_monitoring_schedule"} <= types, name
+        assert {"aws_sagemaker_endpoint", "aws_sagemaker_endpoint_configuration", "aws_sagemaker_model"} <= types, name
+        assert {"aws_sagemaker_pipeline", "aws_scheduler_schedule"} <= types or \
+            "aws_sagemaker_monitoring_schedule" in types, name
 
 
 def test_every_example_workspace_passes_the_built_in_pack(example):

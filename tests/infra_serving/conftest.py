@@ -4,8 +4,12 @@
 private copy of the example org with two extra specs:
 
 - App 1 (one `provisioner.synth.synthesize` call): recsys-ab (A/B, its
-  `latest-approved` resolved), forecasting (full-mlops, no model yet),
-  search-shadow (one variant + shadow, image + model package) and
+  `latest-approved` resolved, realtime-endpoint 1.1.0: the monitoring
+  pipeline), forecasting (full-mlops 1.0.0, no model yet: the pipeline in an
+  org without Model Monitor), search-shadow (realtime-endpoint 1.0.0, one
+  variant + shadow, image + model package, synthesized as in an org that has
+  Model Monitor: a Model Monitor schedule), recsys-mm (recsys-ab's spec with
+  `monitoring.engine: model-monitor`, in an org that has it) and
   recsys-pending (recsys-ab's spec with `latest-approved` left unresolved).
 - App 2: recsys-ab again from a spec that differs only in the weights. It
   cannot share App 1: the stack id and every physical name come from the
@@ -29,6 +33,8 @@ from typing import Any
 import pytest
 from serving_helpers import RESOLVED_VERSION, SHADOW_SPEC, copy_org, strip_metadata
 
+from provisioner.models.org import OrgMonitoring
+
 AB_WEIGHTS = ("weight: 90", "weight: 10")
 NEW_WEIGHTS = ("weight: 50", "weight: 50")
 
@@ -45,6 +51,18 @@ class ServingSynth:
     configs: dict[str, dict]  # name -> cdk.tf.json without metadata (App 1)
     reweighted: dict  # recsys-ab from the spec with new weights (App 2)
     timings: dict[str, float]
+
+
+def _load_with_model_monitor(org_root: Path, names: list[str]) -> list[Any]:
+    """Contexts as an org with `monitoring: {model_monitor: true}` loads them (validation included)."""
+    from provisioner.catalog import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.workspaces import load_named
+
+    org = load_org(org_root / "provision.yaml")
+    org.config = org.config.model_copy(update={"monitoring": OrgMonitoring(model_monitor=True)})
+    catalog = Catalog.for_org(org)
+    return [load_named(org, catalog, name) for name in names]
 
 
 def _load(org_root: Path, names: list[str]) -> list[Any]:
@@ -70,12 +88,23 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
     (workspaces / "recsys-pending.yaml").write_text(
         ab_text.replace("name: recsys-ab", "name: recsys-pending").replace("acme-recsys-ab-prod-models",
                                                                            "acme-recsys-pending-prod-models"))
+    assert "  monitoring:\n" in ab_text
+    (workspaces / "recsys-mm.yaml").write_text(
+        ab_text.replace("name: recsys-ab", "name: recsys-mm")
+        .replace("acme-recsys-ab-prod-models", "acme-recsys-mm-prod-models")
+        .replace("    min_quality: {metric: auc, threshold: 0.7}\n", "")
+        .replace("  monitoring:\n", "  monitoring:\n    engine: model-monitor\n"))
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     resolved = resolve_all(_load(org_root, ["recsys-ab", "forecasting", "search-shadow"]), lookup=fixed_lookup)
     pending = resolve_all(_load(org_root, ["recsys-pending"]), offline=True)
-    contexts = {ctx.name: ctx for ctx in [*resolved, *pending]}
+    # An organization that is a SageMaker Model Monitor customer (`monitoring.model_monitor: true`).
+    with_model_monitor = OrgMonitoring(model_monitor=True)
+    resolved = [dataclasses.replace(c, monitoring=with_model_monitor) if c.name == "search-shadow" else c
+                for c in resolved]
+    [model_monitor] = resolve_all(_load_with_model_monitor(org_root, ["recsys-mm"]), lookup=fixed_lookup)
+    contexts = {ctx.name: ctx for ctx in [*resolved, model_monitor, *pending]}
     results = synthesize(list(contexts.values()), base / "out", state_root=base / "state", force=True)
     timings["app1"] = time.perf_counter() - started
 

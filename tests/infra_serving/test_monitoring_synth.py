@@ -20,8 +20,8 @@ def alarms(serving_synth, name: str) -> dict[str, dict]:
 
 def test_every_production_variant_has_error_latency_and_traffic_alarms(serving_synth):
     # GIVEN recsys-ab with two production variants
-    found = alarms(serving_synth, "recsys-ab")
-    # THEN three alarms per variant
+    found = {k: v for k, v in alarms(serving_synth, "recsys-ab").items() if k.startswith("alarms_")}
+    # THEN three endpoint alarms per variant
     assert set(found) == {f"alarms_{v}_{kind}" for v in ("champion", "challenger")
                           for kind in ("5xx_rate", "latency_p99", "no_invocations")}
     # AND every alarm notifies the alert topic when it fires and when it recovers
@@ -98,11 +98,11 @@ def test_failed_training_jobs_reach_the_alert_topic(serving_synth):
     assert resources(config, "aws_cloudwatch_event_target")["training_failed"]["arn"] == TOPIC
 
 
-# --- data quality monitoring -------------------------------------------------------------------
+# --- data quality monitoring (model-monitor engine, for organizations that have Model Monitor) ----
 
 def test_monitoring_schedule_is_encrypted_and_isolated(serving_synth):
-    # GIVEN recsys-ab captures data and monitors hourly
-    config = serving_synth.configs["recsys-ab"]
+    # GIVEN recsys-mm (recsys-ab on the model-monitor engine) captures data and monitors hourly
+    config = serving_synth.configs["recsys-mm"]
     [definition] = resources(config, "aws_sagemaker_data_quality_job_definition").values()
     [schedule] = resources(config, "aws_sagemaker_monitoring_schedule").values()
     # THEN the job's volume and output use the workspace key
@@ -112,11 +112,11 @@ def test_monitoring_schedule_is_encrypted_and_isolated(serving_synth):
     network = definition["network_config"]
     assert network["enable_inter_container_traffic_encryption"] is True
     assert network["enable_network_isolation"] is True
-    assert network["vpc_config"]["subnets"] == list(serving_synth.contexts["recsys-ab"].env.subnet_ids)
+    assert network["vpc_config"]["subnets"] == list(serving_synth.contexts["recsys-mm"].env.subnet_ids)
     # AND it reads the endpoint's captured data, compares with the baseline, writes reports to the data bucket
     assert definition["data_quality_job_input"]["endpoint_input"]["endpoint_name"] == \
         "${aws_sagemaker_endpoint.serving.name}"
-    bucket = "s3://acme-recsys-ab-prod-data-222222222222"
+    bucket = "s3://acme-recsys-mm-prod-data-222222222222"
     baseline = definition["data_quality_baseline_config"]
     assert baseline["statistics_resource"]["s3_uri"] == f"{bucket}/monitoring/baseline/statistics.json"
     assert baseline["constraints_resource"]["s3_uri"] == f"{bucket}/monitoring/baseline/constraints.json"
@@ -147,12 +147,21 @@ def test_daily_schedule_and_baseline_prefix_follow_the_parameters(serving_synth)
 
 
 def test_monitoring_job_may_write_reports_only_under_its_prefix(serving_synth):
-    # GIVEN the monitoring job runs under the execution role
-    config = serving_synth.configs["recsys-ab"]
+    # GIVEN the Model Monitor job runs under the execution role
+    config = serving_synth.configs["recsys-mm"]
     role_policy = json.loads(resources(config, "aws_iam_role_policy")["execution_role"]["policy"])
     [write] = [s for s in role_policy["Statement"] if s["Sid"] == "WriteMonitoringReports"]
     # THEN the role may write reports under monitoring/reports/ and nowhere else for that purpose
-    assert write["Resource"] == "arn:aws:s3:::acme-recsys-ab-prod-data-222222222222/monitoring/reports/*"
+    assert write["Resource"] == "arn:aws:s3:::acme-recsys-mm-prod-data-222222222222/monitoring/reports/*"
+
+
+def test_model_monitor_engine_builds_no_pipeline(serving_synth):
+    # GIVEN recsys-mm on the model-monitor engine
+    config = serving_synth.configs["recsys-mm"]
+    # THEN it has no monitoring pipeline, schedule or pipeline role
+    for kind in ("aws_sagemaker_pipeline", "aws_scheduler_schedule", "aws_s3_object"):
+        assert not resources(config, kind), kind
+    assert "monitoring_role" not in resources(config, "aws_iam_role")
 
 
 # --- dashboard ---------------------------------------------------------------------------------
@@ -190,9 +199,9 @@ def test_dashboard_shows_invocations_latency_and_errors_per_variant(serving_synt
         # one line per variant, on this endpoint
         assert [line[5] for line in lines] == ["champion", "challenger"], title
         assert all(line[3] == "acme-recsys-ab-prod-endpoint" for line in lines)
-    # The alarm widget lists all six alarms by ARN
+    # The alarm widget lists all ten alarms by ARN (three endpoint alarms and drift and AUC per variant)
     alarm_arns = as_list(widgets["Alarms"]["properties"]["alarms"])
-    assert len(alarm_arns) == 6
+    assert len(alarm_arns) == 10
     assert all(a.startswith("arn:aws:cloudwatch:eu-west-1:222222222222:alarm:acme-recsys-ab-prod-") for a in alarm_arns)
     assert "Failed training jobs" not in widgets  # realtime-endpoint does not train
 

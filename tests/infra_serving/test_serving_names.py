@@ -18,7 +18,14 @@ def test_fixed_names_are_pinned():
         "mlflow_server": "acme-recsys-ab-prod-mlflow",
         "mlflow_role": "acme-recsys-ab-prod-mlflow",
         "mlflow_role_policy": "acme-recsys-ab-prod-mlflow",
+        "monitoring_pipeline": "acme-recsys-ab-prod-monitoring",
+        "monitoring_role": "acme-recsys-ab-prod-monitoring",
+        "monitoring_role_policy": "acme-recsys-ab-prod-monitoring",
+        "monitoring_scheduler_role": "acme-recsys-ab-prod-monitoring-scheduler",
+        "monitoring_scheduler_policy": "acme-recsys-ab-prod-monitoring-scheduler",
+        "monitoring_schedule": "acme-recsys-ab-prod-monitoring",
     }
+    assert NAMES.monitoring_pipeline_arn == "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/acme-recsys-ab-prod-monitoring"
     assert NAMES.endpoint_arn == "arn:aws:sagemaker:eu-west-1:222222222222:endpoint/acme-recsys-ab-prod-endpoint"
 
 

@@ -168,7 +168,7 @@ def test_fails_when_an_image_comes_without_model_data(run, acme):
 
 def test_fails_when_data_capture_is_off_but_monitoring_needs_it(run, acme):
     assert_rejected(run, acme, "blind", {"data_capture_percentage": 0},
-                    "parameters.serving.data_capture_percentage", "data quality monitoring")
+                    "parameters.serving.data_capture_percentage", "monitoring reads the captured data")
 
 
 def test_fails_when_the_monitoring_schedule_is_unknown(run, acme):

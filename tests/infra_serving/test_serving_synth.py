@@ -217,11 +217,14 @@ def test_workspace_without_a_model_prepares_everything_but_the_endpoint(serving_
     config = config_of(serving_synth, "forecasting")
     # THEN no model, configuration, endpoint, autoscaling, endpoint alarm or data quality monitoring
     for resource_type in ("aws_sagemaker_model", ENDPOINT_CONFIG, "aws_sagemaker_endpoint",
-                          "aws_appautoscaling_target", "aws_cloudwatch_metric_alarm",
-                          "aws_sagemaker_data_quality_job_definition", "aws_sagemaker_monitoring_schedule"):
+                          "aws_appautoscaling_target", "aws_sagemaker_data_quality_job_definition",
+                          "aws_sagemaker_monitoring_schedule"):
         assert not resources(config, resource_type), resource_type
-    # AND everything else is there: registry, dashboard, MLflow, capture permission for later
+    assert not [a for a in resources(config, "aws_cloudwatch_metric_alarm") if a.startswith("alarms_")]
+    # AND everything else is there: registry, dashboard, MLflow, capture permission for later,
+    # the monitoring pipeline with its drift alarm (its schedule stays off until the endpoint exists)
     assert resources(config, "aws_sagemaker_model_package_group")
+    assert set(resources(config, "aws_cloudwatch_metric_alarm")) == {"quality_primary_drift_psi"}
     assert resources(config, "aws_cloudwatch_dashboard")
     assert resources(config, "aws_sagemaker_mlflow_tracking_server")
     # AND the synth summary says so and how to go on
