@@ -66,6 +66,7 @@ from provisioner.monitoring.settings import (
     engine_of,
     processing_image,
     quality_direction,
+    quality_metric,
 )
 
 DEFAULT_LATENCY_P99_MS = 1000.0
@@ -201,6 +202,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
                                              "logs:DescribeLogStreams"), [logs, f"{logs}:log-stream:*"]),
     )
     parts.key.grant_encrypt_decrypt(role)
+    parts.log_group.grant_write(role)  # one summary stream per run, kept for logs.retention_days
     if ctx.env.subnet_ids:
         grant_vpc_network_interfaces(parts, role)
     scheduler_role = ExecutionRole(
@@ -215,6 +217,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
         "--ground-truth-prefix", GROUND_TRUTH_PREFIX, "--baseline-key", f"{baseline_prefix}/{BASELINE_FILE}",
         "--report-prefix", MONITORING_REPORTS_PREFIX, "--window-hours", str(window),
         "--quality-hours", str(QUALITY_WINDOW_HOURS), "--max-drift-psi", f"{max_psi:g}",
+        "--log-group", parts.log_group.name,
     ]
     MonitoringPipeline(
         parts.scope, "monitoring_pipeline",
@@ -256,9 +259,7 @@ def _quality_rows(parts: WorkspaceParts, production: list[Variant]) -> list[list
     def per_variant(metric: str) -> list[list[Any]]:
         return [[NAMESPACE, metric, "Workspace", ctx.name, "Variant", v.name, {"label": v.name}] for v in production]
 
-    wanted = ctx.param("monitoring.min_quality")
-    problem = str(ctx.param("monitoring.problem_type", DEFAULT_PROBLEM_TYPE))
-    quality = METRIC_NAMES[wanted["metric"]] if wanted else ("RMSE" if problem == "regression" else "F1")
+    quality = METRIC_NAMES[quality_metric(ctx.parameters)]
     return [[
         metric_widget("Largest feature drift (PSI) per variant", region, per_variant("MaxFeaturePSI"),
                       stat="Maximum", period=period),

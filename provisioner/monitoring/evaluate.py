@@ -22,7 +22,8 @@ What one run does, for each production variant of the endpoint:
    `LabeledRecords`, `Accuracy`, `Precision`, `Recall`, `F1`, `AUC`, `MAE`,
    `RMSE`, `R2`; `FeaturePSI` adds a Feature dimension);
 5. writes a JSON report to `<report-prefix>/runs/<timestamp>.json` and
-   `<report-prefix>/latest.json`.
+   `<report-prefix>/latest.json`, and (with `--log-group`) a one-line summary
+   per variant to the workspace's log group (KMS-encrypted, with retention).
 
 Bad records never stop a run: malformed capture lines, requests whose input
 cannot be read, records without `inferenceId` and records without ground
@@ -603,6 +604,32 @@ def publish(points: Sequence[Dict[str, Any]], client: Any = None) -> None:
         client.put_metric_data(Namespace=NAMESPACE, MetricData=list(points[start:start + 20]))
 
 
+def summary_lines(report: Dict[str, Any]) -> List[str]:
+    """One JSON line per variant: what a person scanning the log wants to see."""
+    lines = []
+    for variant, part in sorted(report["variants"].items()):
+        quality = {k: v for k, v in part.get("quality", {}).items() if k != "note"}
+        lines.append(json.dumps({"run_at": report["run_at"], "variant": variant,
+                                 "captured_records": part["captured_records"],
+                                 "max_psi": part.get("drift", {}).get("max_psi"),
+                                 "drifted": part.get("drift", {}).get("drifted", []),
+                                 "quality": quality, "skipped": part["skipped"]}, sort_keys=True))
+    return lines
+
+
+def write_log(log_group: str, report: Dict[str, Any], client: Any = None) -> None:
+    """The run's summary as one log stream `monitoring/<run time>` in the workspace's log group."""
+    if client is None:
+        import boto3
+
+        client = boto3.client("logs")
+    stream = "monitoring/" + report["run_at"].replace(":", "-")
+    client.create_log_stream(logGroupName=log_group, logStreamName=stream)
+    stamp = int(dt.datetime.now(dt.timezone.utc).timestamp() * 1000)
+    client.put_log_events(logGroupName=log_group, logStreamName=stream,
+                          logEvents=[{"timestamp": stamp, "message": line} for line in summary_lines(report)])
+
+
 def run(store: Any, *, workspace: str, endpoint: str, variants: Sequence[str], problem_type: str,
         capture_prefix: str, ground_truth_prefix: str, baseline_key: str, report_prefix: str,
         window_hours: int, quality_hours: int, max_drift_psi: float, now: dt.datetime,
@@ -667,6 +694,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ev.add_argument("--max-drift-psi", type=float, default=0.2)
     ev.add_argument("--now", help="evaluate as of this UTC time (ISO 8601); default: now")
     ev.add_argument("--no-metrics", action="store_true", help="do not publish CloudWatch metrics")
+    ev.add_argument("--log-group", default="", help="also write a summary per variant to this log group")
     args = parser.parse_args(argv)
     if args.command == "baseline":
         with open(args.csv, newline="", encoding="utf-8") as handle:
@@ -691,6 +719,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                  report_prefix=args.report_prefix, window_hours=args.window_hours,
                  quality_hours=args.quality_hours, max_drift_psi=args.max_drift_psi, now=now,
                  publish_metrics=not args.no_metrics)
+    if args.log_group:
+        write_log(args.log_group, report)
     for variant, part in report["variants"].items():
         print(f"{variant}: {part['captured_records']} records, drift max PSI "
               f"{part['drift'].get('max_psi')}, quality {json.dumps(part['quality'], sort_keys=True)}")

@@ -64,6 +64,14 @@ def processing_image(region: str, overrides: dict[str, str] | None = None) -> st
     return f"{account}.dkr.ecr.{region}.{suffix}/sagemaker-scikit-learn:{SKLEARN_IMAGE_TAG}"
 
 
+def quality_metric(params: dict[str, Any]) -> str:
+    """The quality metric a workspace is judged by: `monitoring.min_quality`'s, else F1 (classification) or RMSE."""
+    wanted = params.get("monitoring.min_quality")
+    if isinstance(wanted, dict) and wanted.get("metric"):
+        return str(wanted["metric"])
+    return "rmse" if params.get("monitoring.problem_type", DEFAULT_PROBLEM_TYPE) == "regression" else "f1"
+
+
 def quality_direction(metric: str) -> str:
     """`below` when a lower value is worse (accuracy, F1, ...), `above` for error metrics (MAE, RMSE)."""
     return "above" if metric in LOWER_IS_BETTER else "below"

@@ -153,3 +153,43 @@ def test_prices_update_command_reports_an_api_failure_as_one_line(aws, acme, mon
     assert code == 1
     assert "AWS Price List API" in err and "pricing:GetProducts" in err and "Traceback" not in err
     assert not (acme / ".provision" / "prices.json").exists()
+
+
+def _scheduled_pipeline(state: str) -> dict:
+    definition = {"Version": "2020-12-01", "Steps": [{"Name": "Evaluate", "Type": "Processing", "Arguments": {
+        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.t3.medium"}},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 1800}}}]}
+    return {"resource": {
+        "aws_sagemaker_pipeline": {"monitoring_pipeline": {"pipeline_name": "p", "pipeline_display_name": "p",
+                                                           "pipeline_definition": json.dumps(definition)}},
+        "aws_scheduler_schedule": {"monitoring_pipeline": {
+            "name": "s", "schedule_expression": "cron(0 * ? * * *)", "state": state,
+            "target": {"arn": "${aws_sagemaker_pipeline.monitoring_pipeline.arn}", "role_arn": "r"}}}}}
+
+
+def test_monitoring_pipeline_costs_its_processing_time_and_the_schedulers_invocations(table, tmp_path):
+    # GIVEN an hourly schedule starting a pipeline whose one step runs up to 30 minutes on ml.t3.medium
+    path = tmp_path / "cdk.tf.json"
+    path.write_text(json.dumps(_scheduled_pipeline("ENABLED")))
+    price = table.data["regions"]["eu-west-1"]["processing"]["ml.t3.medium"]
+    # WHEN estimated
+    data = estimate(load_config(path), table, "eu-west-1").to_dict()
+    lines = {line["kind"]: line for line in data["monthly"]}
+    # THEN the pipeline costs runs x maximum runtime x the processing price, an upper bound
+    runs = 24 * 30.4
+    assert lines["monitoring"]["address"] == "aws_sagemaker_pipeline.monitoring_pipeline"
+    assert lines["monitoring"]["monthly"] == round(price * 0.5 * runs, 2)
+    # AND the scheduler's invocations are priced (within the free tier, so they round to nothing)
+    assert lines["scheduler"]["count"] == pytest.approx(runs)
+    assert lines["scheduler"]["monthly"] == round(runs / 1_000_000, 2)
+
+
+def test_a_schedule_that_is_off_costs_nothing_until_it_runs(table, tmp_path):
+    # GIVEN the same pipeline before the endpoint exists (schedule off)
+    path = tmp_path / "cdk.tf.json"
+    path.write_text(json.dumps(_scheduled_pipeline("DISABLED")))
+    data = estimate(load_config(path), table, "eu-west-1").to_dict()
+    monitoring = next(line for line in data["monthly"] if line["kind"] == "monitoring")
+    # THEN this month costs nothing, the maximum shows what it costs once on, and the note says why
+    assert monitoring["monthly"] == 0 and monitoring["monthly_max"] > 0
+    assert "schedule off until the endpoint exists" in monitoring["note"]

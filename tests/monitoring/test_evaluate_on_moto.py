@@ -28,10 +28,13 @@ def test_a_run_reads_s3_publishes_metrics_and_writes_an_encrypted_report(aws):
         s3.put_object(Bucket=BUCKET, Key=capture_key(variant, NOW), Body="\n".join(lines))
     labels = [ground_truth_line(f"champion-{i}", "1" if i % 4 else "0") for i in range(100)]
     s3.put_object(Bucket=BUCKET, Key=f"ground-truth/{NOW.strftime('%Y/%m/%d/%H')}/a.jsonl", Body="\n".join(labels))
+    logs = boto3.client("logs", region_name="eu-west-1")
+    logs.create_log_group(logGroupName="/provision/acme/recsys-ab/prod")
     # WHEN the script runs as the pipeline's processing step runs it
     code = evaluate.main(["evaluate", "--bucket", BUCKET, "--kms-key", key_id, "--workspace", "recsys-ab",
                           "--endpoint", ENDPOINT, "--variants", "champion,challenger", "--problem-type", "binary",
-                          "--window-hours", "1", "--quality-hours", "1", "--now", NOW.strftime("%Y-%m-%dT%H:%M:%SZ")])
+                          "--window-hours", "1", "--quality-hours", "1", "--now", NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                          "--log-group", "/provision/acme/recsys-ab/prod"])
     # THEN it succeeded and the latest report is in the bucket, encrypted with the workspace key
     assert code == 0
     head = s3.head_object(Bucket=BUCKET, Key="monitoring/reports/latest.json")
@@ -50,3 +53,9 @@ def test_a_run_reads_s3_publishes_metrics_and_writes_an_encrypted_report(aws):
         Dimensions=[{"Name": "Workspace", "Value": "recsys-ab"}, {"Name": "Variant", "Value": "champion"}],
         StartTime=NOW.replace(hour=0), EndTime=NOW.replace(hour=23), Period=3600, Statistics=["Maximum"])
     assert [p["Maximum"] for p in stats["Datapoints"]] == [pytest.approx(0.75)]
+    # AND the workspace's log group has the run's summary, one line per variant
+    events = logs.get_log_events(logGroupName="/provision/acme/recsys-ab/prod",
+                                 logStreamName="monitoring/2026-11-30T14-20-00Z")["events"]
+    summaries = {json.loads(e["message"])["variant"]: json.loads(e["message"]) for e in events}
+    assert summaries["challenger"]["drifted"] == ["age"]
+    assert summaries["champion"]["quality"]["accuracy"] == pytest.approx(0.75)
