@@ -5,6 +5,8 @@
     provision models list NAME              the workspace's model registry
     provision models approve NAME VERSION   approve a model version
     provision endpoint weights NAME V=W ... change variant weights in the spec (then plan, review, apply)
+    provision endpoint promote NAME VARIANT send all traffic to VARIANT, through the spec
+    provision endpoint report NAME          the A/B readout: per-variant metrics, challenger against champion
 
 Exit codes: 2 for a malformed argument, 3 for a request the workspace's
 guardrails forbid (checked before anything calls AWS), 1 when AWS or the job
@@ -362,6 +364,82 @@ def endpoint_weights(
         console().print(f"  {escape(variant)}: weight {before}{weight:g} ({shares[variant]:.1f}% of traffic)")
     console().print("the endpoint changes only when this goes through review and apply")
     console().print(f"next: provision plan {name}")
+
+
+@endpoint_app.command("promote")
+def endpoint_promote(
+    name: str = typer.Argument(..., help="Workspace name."),
+    variant: str = typer.Argument(..., help="The production variant that is to serve all traffic."),
+    output: OutputFormat = _output_option,
+) -> None:
+    """Write workspaces/NAME.yaml so VARIANT serves all traffic (others drained to 0); then plan, review, apply."""
+    from provisioner.ds.weights import change_weights, promotion_weights, traffic_shares
+    from provisioner.serving_deployment import rollout_of
+
+    s = session()
+    wanted = promotion_weights(s.org, s.catalog, name, variant)
+    path, changes, final = change_weights(s.org, s.catalog, name, wanted)
+    from provisioner.workspaces import load_named
+
+    rollout = rollout_of(load_named(s.org, s.catalog, name).parameters)
+    how = (f"rolls out {rollout.strategy}" + (", rolled back if a 5XX or latency alarm fires"
+                                              if rollout.rollback_on_alarms else "")
+           if rollout else "rolls out as a plain SageMaker endpoint update")
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "spec": str(path), "promoted": variant,
+                    "changed": [c.to_dict() for c in changes], "weights": final,
+                    "traffic_percent": traffic_shares(final), "rollout": how, "next": f"provision plan {name}"})
+        return
+    if not changes:
+        console().print(f"{_rel(path)}: {escape(variant)} already serves all traffic; nothing changed")
+        return
+    console().print(f"updated {escape(_rel(path))}: {escape(variant)} serves all traffic")
+    for c in changes:
+        console().print(f"  {escape(c.variant)}: weight {c.old:g} -> {c.new:g}")
+    console().print(f"after review and apply the endpoint {how}")
+    console().print(f"next: provision plan {name}")
+
+
+@endpoint_app.command("report")
+def endpoint_report(
+    name: str = typer.Argument(..., help="Workspace name."),
+    since: str = typer.Option("7d", "--since", help="How far back: hours or days, e.g. 12h, 7d (at most 63d)."),
+    fmt: str = typer.Option("text", "--format", help="text, md or json."),
+) -> None:
+    """Per-variant traffic, latency, errors and quality, and whether the challenger beats the champion."""
+    import datetime as dt
+
+    from provisioner.cloud.aws import Aws, aws_errors
+    from provisioner.ds.ab_report import build_report, parse_since, render_text
+    from provisioner.ds.workspace import check_account, require_capability
+    from provisioner.errors import InvalidInput
+    from provisioner.monitoring.settings import LOWER_IS_BETTER, METRIC_NAMES, quality_metric
+    from provisioner.workspaces import load_named
+
+    if fmt not in ("text", "md", "json"):
+        raise InvalidInput.single("<command line>", "--format", f"{fmt!r} is not a format of this report",
+                                  "use text, md or json")
+    parse_since(since)  # bad input is exit 2 before anything calls AWS
+    s = session()
+    ctx = load_named(s.org, s.catalog, name)
+    require_capability(ctx, "serving", "serve a model", s.root)
+    from infra.serving_names import ServingNames
+
+    metric = quality_metric(ctx.parameters)
+    schedule = str(ctx.param("monitoring.schedule", "daily"))
+    variants = [(v["name"], float(v.get("weight", 1))) for v in ctx.param("serving.variants") or []]
+    aws = Aws()
+    check_account(aws, ctx)
+    with aws_errors(f"reading the CloudWatch metrics of {name}"):
+        report = build_report(
+            aws.client("cloudwatch", ctx.region), workspace=ctx.name, endpoint=ServingNames.of(ctx).endpoint,
+            variants=variants, quality_metric=METRIC_NAMES[metric], quality_lower_is_better=metric in LOWER_IS_BETTER,
+            since=since, now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
+            quality_period=3600 if schedule == "hourly" else 86400)
+    if fmt == "json":
+        print_json(report.to_dict())
+        return
+    console().print(escape(render_text(report, markdown=fmt == "md")), end="")
 
 
 def register(app: typer.Typer) -> None:

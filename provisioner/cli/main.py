@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "provisioner.cli.notebooks",
     "provisioner.cli.audit",
     "provisioner.cli.ds",
+    "provisioner.cli.monitoring",
 ]
 
 

@@ -224,3 +224,23 @@ def change_weights(org: Any, catalog: Any, name: str, weights: dict[str, int | f
 def traffic_shares(weights: dict[str, int | float]) -> dict[str, float]:
     total = sum(weights.values())
     return {k: (v / total * 100 if total else 0.0) for k, v in weights.items()}
+
+
+def promotion_weights(org: Any, catalog: Any, name: str, variant: str) -> dict[str, int | float]:
+    """Weights that send all traffic to `variant`: it keeps its weight (1 if it had none), the others get 0.
+
+    The other variants stay deployed without traffic, so a promotion is undone
+    by `endpoint weights`; remove them from the spec once the promotion holds.
+    """
+    from provisioner.ds.workspace import spec_display
+    from provisioner.workspaces import load_named
+
+    ctx = load_named(org, catalog, name)
+    current = {v["name"]: v.get("weight", DEFAULT_WEIGHT) for v in ctx.param(VARIANTS) or []}
+    if variant not in current:
+        shadow = (ctx.param("serving.shadow_variant") or {}).get("name")
+        why = ("is the shadow variant: it serves no traffic; make it a production variant first"
+               if variant == shadow else f"no such production variant in {spec_display(ctx, org.root)}")
+        raise InvalidInput.single(ARGS, variant, why, f"production variants: {', '.join(current) or 'none'}")
+    keep = current[variant] if current[variant] > 0 else 1
+    return {v: (keep if v == variant else 0) for v in current}

@@ -1,0 +1,219 @@
+"""`provision monitoring run|report` and `provision endpoint report|promote`, against the moto server.
+
+moto stands in for SageMaker Pipelines, S3 and CloudWatch; the workspace is an
+A/B endpoint in dev (moto's account) on realtime-endpoint 1.1.0. Metrics are
+seeded with `put_metric_data` as SageMaker and the monitoring script publish them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import REGION, client
+
+pytestmark = pytest.mark.moto
+
+NAME = "ab-dev"
+SPEC = f"""\
+# An A/B test in dev.
+name: {NAME}
+blueprint: realtime-endpoint@1.1.0
+environment: dev
+owner: alice@example.com
+team: growth
+tags: {{cost-center: cc-1}}
+parameters:
+  serving:
+    image_uri: 111111111111.dkr.ecr.eu-west-1.amazonaws.com/ranker:1
+    model_data: models/ranker/model.tar.gz
+    variants:
+      - {{name: champion, instance_type: ml.m5.large, initial_instance_count: 2, weight: 90, min_instances: 2, max_instances: 3}}
+      - {{name: challenger, instance_type: ml.m5.large, initial_instance_count: 2, weight: 10, min_instances: 2, max_instances: 3}}
+  monitoring:
+    schedule: hourly
+    min_quality: {{metric: auc, threshold: 0.7}}
+"""
+
+
+@pytest.fixture
+def ab_dev(org: Path, aws) -> Path:
+    """The A/B workspace's spec, and what applying it created in moto that these commands use."""
+    from infra.serving_names import ServingNames
+    from provisioner.catalog import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.workspaces import load_named
+
+    spec = org / "workspaces" / f"{NAME}.yaml"
+    spec.write_text(SPEC)
+    loaded = load_org(str(org))
+    names = ServingNames.of(load_named(loaded, Catalog.for_org(loaded), NAME))
+    client("s3").create_bucket(Bucket=names.data_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    client("sagemaker").create_pipeline(
+        PipelineName=names.monitoring_pipeline, RoleArn=f"arn:aws:iam::123456789012:role/{names.monitoring_role}",
+        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}))
+    return spec
+
+
+def test_monitoring_run_starts_an_execution_of_the_pipeline(run, ab_dev):
+    # GIVEN the applied workspace's monitoring pipeline, never run
+    # WHEN a data scientist starts it
+    result = run("monitoring", "run", NAME, "-o", "json")
+    # THEN one execution of that pipeline exists
+    assert result.code == 0, result.err
+    started = result.json()
+    assert started["pipeline"] == "acme-ab-dev-dev-monitoring"
+    executions = client("sagemaker").list_pipeline_executions(PipelineName=started["pipeline"])
+    assert [e["PipelineExecutionArn"] for e in executions["PipelineExecutionSummaries"]] == [started["execution_arn"]]
+
+
+def test_fails_when_the_workspace_monitors_with_model_monitor(run, org):
+    # GIVEN forecasting on full-mlops 1.0.0 in an org that says it has Model Monitor
+    config = org / "provision.yaml"
+    config.write_text(config.read_text() + "monitoring: {model_monitor: true}\n")
+    # WHEN asked to run its monitoring pipeline
+    result = run("monitoring", "run", "forecasting")
+    # THEN exit 2: it has none, and the message says why
+    assert result.code == 2
+    assert any("monitoring.engine" in line and "model-monitor" in line for line in result.error_lines), result.err
+
+
+def test_monitoring_report_prints_the_last_runs_drift_and_quality(run, ab_dev):
+    # GIVEN a run of the evaluation script against the workspace's data bucket
+    from provisioner.monitoring import evaluate
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitoring"))
+    from capture_helpers import BASELINE, ENDPOINT, NOW, capture_line  # noqa: E402
+
+    s3 = client("s3")
+    bucket = "acme-ab-dev-dev-data-123456789012"
+    s3.put_object(Bucket=bucket, Key="monitoring/baseline/baseline.json", Body=json.dumps(BASELINE))
+    lines = [capture_line([70 + i % 5, "pro"], "0.8", f"i{i}") for i in range(50)]
+    s3.put_object(Bucket=bucket, Key=f"data-capture/{ENDPOINT}/champion/{NOW:%Y/%m/%d/%H}/a.jsonl",
+                  Body="\n".join(lines + ["{broken"]))
+    assert evaluate.main(["evaluate", "--bucket", bucket, "--workspace", NAME, "--endpoint", ENDPOINT,
+                          "--variants", "champion", "--problem-type", "binary", "--window-hours", "1",
+                          "--quality-hours", "1", "--now", f"{NOW:%Y-%m-%dT%H:%M:%SZ}", "--no-metrics"]) == 0
+    # WHEN the data scientist asks for the report
+    result = run("monitoring", "report", NAME)
+    # THEN it shows the variant's records, its drifted feature and what was skipped
+    assert result.code == 0, result.err
+    assert "champion: 50 captured records" in result.out
+    assert "drifted: age" in result.out
+    assert "1 malformed lines" in result.out
+    assert "quality: no ground truth in the window" in result.out
+
+
+def test_monitoring_report_before_the_first_run_says_how_to_start_one(run, ab_dev):
+    # GIVEN no report yet WHEN asked THEN it says so and how to start a run
+    result = run("monitoring", "report", NAME)
+    assert result.code == 0, result.err
+    assert "no report in s3://acme-ab-dev-dev-data-123456789012/monitoring/reports/latest.json yet" in result.out
+    assert f"provision monitoring run {NAME}" in result.out
+
+
+# --- the A/B readout ---------------------------------------------------------------------------------
+
+def seed(variant: str, *, invocations: int, errors_5xx: int, latency_us: list[float], auc: list[float]) -> None:
+    """Twelve 5-minute datapoints of SageMaker's metrics and one AUC per hourly run, within the last day."""
+    cloudwatch = client("cloudwatch")
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    endpoint = [{"Name": "EndpointName", "Value": "acme-ab-dev-dev-endpoint"}, {"Name": "VariantName", "Value": variant}]
+    data = []
+    for i, latency in enumerate(latency_us):
+        when = now - dt.timedelta(minutes=5 * (i + 1))
+        data += [
+            {"MetricName": "Invocations", "Dimensions": endpoint, "Timestamp": when, "Value": invocations / len(latency_us)},
+            {"MetricName": "Invocation5XXErrors", "Dimensions": endpoint, "Timestamp": when,
+             "Value": errors_5xx / len(latency_us)},
+            {"MetricName": "Invocation4XXErrors", "Dimensions": endpoint, "Timestamp": when, "Value": 0.0},
+            {"MetricName": "ModelLatency", "Dimensions": endpoint, "Timestamp": when, "Value": latency},
+        ]
+    for start in range(0, len(data), 20):
+        cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=data[start:start + 20])
+    quality = [{"Name": "Workspace", "Value": NAME}, {"Name": "Variant", "Value": variant}]
+    cloudwatch.put_metric_data(Namespace="provision/ModelQuality", MetricData=[
+        {"MetricName": "AUC", "Dimensions": quality, "Timestamp": now - dt.timedelta(hours=h + 1), "Value": v}
+        for h, v in enumerate(auc)])
+
+
+def test_endpoint_report_finds_the_challenger_worse_on_errors_and_better_on_auc(run, ab_dev):
+    # GIVEN a day where the challenger answered 2% of 2,400 requests with 5XX, the champion 0.1% of 12,000,
+    # and the challenger's AUC was higher in every run
+    seed("champion", invocations=12000, errors_5xx=12, latency_us=[20000.0 + 100 * i for i in range(12)],
+         auc=[0.70, 0.71, 0.69, 0.70, 0.72, 0.71])
+    seed("challenger", invocations=2400, errors_5xx=48, latency_us=[20050.0 + 100 * i for i in range(12)],
+         auc=[0.80, 0.81, 0.79, 0.82, 0.80, 0.81])
+    # WHEN the readout is asked for
+    result = run("endpoint", "report", NAME, "--since", "1d", "--format", "json")
+    # THEN per variant: invocations, share of traffic, latency in ms, error rates
+    assert result.code == 0, result.err
+    report = result.json()
+    variants = {v["variant"]: v for v in report["variants"]}
+    assert variants["champion"]["invocations"] == pytest.approx(12000)
+    assert variants["challenger"]["traffic_percent"] == pytest.approx(100 * 2400 / 14400, abs=0.01)
+    assert variants["challenger"]["rate_5xx_percent"] == pytest.approx(2.0)
+    assert variants["champion"]["latency_mean_ms"] == pytest.approx(20.55)
+    # AND the challenger is significantly worse on 5XX rate and better on AUC; latency is no different
+    verdicts = {c["measure"]: c for c in report["comparisons"]}
+    assert verdicts["5XX rate"]["verdict"] == "challenger worse" and verdicts["5XX rate"]["p_value"] < 0.001
+    assert verdicts["AUC"]["verdict"] == "challenger better"
+    assert verdicts["mean latency"]["verdict"] == "no significant difference"
+    assert report["champion"] == "champion"
+    assert report["conclusions"]["challenger"].startswith("challenger is worse than champion on 5XX rate")
+
+
+def test_endpoint_report_says_not_enough_data_yet(run, ab_dev):
+    # GIVEN a handful of requests and two monitoring runs
+    seed("champion", invocations=40, errors_5xx=0, latency_us=[20000.0, 21000.0], auc=[0.7, 0.71])
+    seed("challenger", invocations=4, errors_5xx=0, latency_us=[20000.0, 22000.0], auc=[0.8])
+    # WHEN the readout is asked for, as text
+    result = run("endpoint", "report", NAME, "--since", "7d")
+    # THEN it says plainly that there is not enough data yet
+    assert result.code == 0, result.err
+    assert "not enough data yet to compare challenger with champion" in result.out
+    assert "Challenger against champion" in result.out
+
+
+def test_fails_when_since_is_not_a_duration(run, ab_dev):
+    # WHEN --since is not hours or days THEN exit 2 before anything calls AWS
+    result = run("endpoint", "report", NAME, "--since", "a week")
+    assert result.code == 2 and any("--since" in line for line in result.error_lines), result.err
+
+
+# --- promotion ---------------------------------------------------------------------------------------
+
+def test_promote_changes_only_the_weights(run, org: Path):
+    # GIVEN recsys-ab with champion 90 / challenger 10
+    spec = org / "workspaces" / "recsys-ab.yaml"
+    before = spec.read_text()
+    # WHEN the challenger is promoted
+    result = run("endpoint", "promote", "recsys-ab", "challenger")
+    # THEN the challenger keeps its weight, the champion is drained, nothing else in the file changed
+    assert result.code == 0, result.err
+    after = spec.read_text()
+    changed = [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-        weight: 90", "+        weight: 0"]
+    old, new = yaml.safe_load(before), yaml.safe_load(after)
+    old["parameters"]["serving"]["variants"][0]["weight"] = 0
+    assert new == old
+    # AND it says how the change will roll out and what comes next
+    assert "rolls out all-at-once, rolled back if a 5XX or latency alarm fires" in result.out
+    assert result.out.rstrip().endswith("next: provision plan recsys-ab")
+
+
+def test_fails_when_promoting_an_unknown_variant(run, org: Path):
+    # WHEN promoting a variant the spec does not have THEN exit 2 naming the variants, nothing written
+    spec = org / "workspaces" / "recsys-ab.yaml"
+    before = spec.read_text()
+    result = run("endpoint", "promote", "recsys-ab", "shadow-x")
+    assert result.code == 2
+    assert any("shadow-x" in line and "champion, challenger" in line for line in result.error_lines), result.err
+    assert spec.read_text() == before
