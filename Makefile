@@ -12,7 +12,7 @@ export CHECKPOINT_DISABLE := 1
 export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: setup test demo bench docs clean
+.PHONY: setup test demo bench docs dist clean
 
 setup: $(VENV)/.installed node providers checkov
 
@@ -41,8 +41,13 @@ test: setup
 demo: setup
 	bash scripts/demo.sh
 
+# The sdist and the wheel users install (pipx install dist/provision-*.whl); `build` is pinned in the test extra.
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+
 bench: setup
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .build cdktf.out examples/acme/cdktf.out examples/acme/.provision
+	rm -rf $(VENV) $(TOOLS) .build dist cdktf.out examples/acme/cdktf.out examples/acme/.provision

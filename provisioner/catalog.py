@@ -1,25 +1,22 @@
 """Finds blueprints and their versions.
 
 Layout: `<blueprint folder>/<name>/<version>.yaml`, several versions side by
-side. The shipped folder is `blueprints/` at the project root; the org config
-adds more with `blueprint_paths`.
+side. The shipped folder is package data of the tool (`provisioner.locations`,
+authored in `blueprints/` at the project root); the org config adds more with
+`blueprint_paths`.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from provisioner.errors import InvalidInput, ProblemCollector
+from provisioner.locations import shipped_blueprints_dir
 from provisioner.models._base import load_yaml_model
 from provisioner.models.blueprint import Blueprint, semver_key
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-def shipped_blueprints_dir() -> Path:
-    return Path(os.environ.get("PROVISION_BLUEPRINTS_DIR", PROJECT_ROOT / "blueprints"))
+__all__ = ["Catalog", "CatalogEntry", "shipped_blueprints_dir"]
 
 
 @dataclass(frozen=True)

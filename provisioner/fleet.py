@@ -10,7 +10,6 @@ from pathlib import Path
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.resolved import WorkspaceContext
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _git(args: list[str], cwd: Path) -> str:
@@ -39,7 +38,9 @@ def changed_files(ref: str, cwd: Path) -> set[Path]:
 def select_changed(contexts: list[WorkspaceContext], ref: str, org_root: Path, org_file: Path) -> list[WorkspaceContext]:
     """Workspaces whose spec, blueprint version file, the org config or the tool's `infra/` changed since `ref`."""
     changed = changed_files(ref, org_root)
-    infra = (PROJECT_ROOT / "infra").resolve()
+    from provisioner.locations import infra_dir
+
+    infra = infra_dir()  # only ever changes in a git checkout of the tool itself (never in an installed one)
     everything = org_file.resolve() in changed or any(path.is_relative_to(infra) for path in changed)
     selected = []
     for ctx in contexts:

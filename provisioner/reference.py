@@ -1,6 +1,7 @@
 """Generates the org config and workspace spec reference from the models' own metadata.
 
 `python -m provisioner.reference` rewrites docs/reference/*.md; a test checks they are current.
+Project tooling: run it at the root of the project's source tree.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from provisioner.models.blueprint import Blueprint, ParameterSpec, Suppression
 from provisioner.models.org import OrgConfig
 from provisioner.models.workspace import WorkspaceSpec
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "reference"
+DOCS = Path("docs") / "reference"  # in the source tree, where this is run
 
 
 def _type_name(annotation: typing.Any) -> str:
@@ -89,7 +90,9 @@ def generate() -> dict[str, str]:
 
 
 def main() -> None:
-    DOCS.mkdir(parents=True, exist_ok=True)
+    if not DOCS.parent.is_dir():
+        sys.exit(f"{DOCS.parent}: not found; run this at the root of provision's source tree")
+    DOCS.mkdir(exist_ok=True)
     for name, text in generate().items():
         (DOCS / name).write_text(text)
         print(f"wrote {DOCS / name}", file=sys.stderr)

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioner.errors import OperationFailed
+from provisioner.locations import infra_dir
 from provisioner.models.resolved import WorkspaceContext
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INFRA_DIR = PROJECT_ROOT / "infra"
 SYNTH_META = "provision-synth.json"
 TARGET_VERSIONS = {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}
 
@@ -48,9 +47,10 @@ Plan = tuple[WorkspaceContext, str, "str | None"]  # (workspace, inputs hash, lo
 @lru_cache(maxsize=1)
 def _tool_fingerprint() -> str:
     """The CDK layer's own code and the versions of the tool and its CDK packages."""
+    infra = infra_dir()  # where this process imports the CDK layer from: a checkout or an installed wheel
     digest = hashlib.sha256()
-    for path in sorted(INFRA_DIR.rglob("*.py")):
-        digest.update(path.relative_to(INFRA_DIR).as_posix().encode())
+    for path in sorted(infra.rglob("*.py")):
+        digest.update(path.relative_to(infra).as_posix().encode())
         digest.update(path.read_bytes())
     from importlib.metadata import PackageNotFoundError, version
 

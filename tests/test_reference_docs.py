@@ -1,6 +1,10 @@
 """The reference pages in docs/reference are generated from the models and must be current."""
 
+from pathlib import Path
+
 from provisioner.reference import DOCS, generate
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_reference_docs_are_up_to_date():
@@ -9,4 +13,4 @@ def test_reference_docs_are_up_to_date():
     pages = generate()
     # THEN the committed pages equal it (run `python -m provisioner.reference` to refresh)
     for name, text in pages.items():
-        assert (DOCS / name).read_text() == text, f"docs/reference/{name} is stale"
+        assert (ROOT / DOCS / name).read_text() == text, f"docs/reference/{name} is stale"

@@ -1,6 +1,6 @@
 """Estimated monthly cost of a workspace's ML resources, from a price table.
 
-The table ships with the project (provisioner/data/prices.json); `provision
+The table ships with the tool (package data, provisioner/data/prices.json); `provision
 prices update` writes a fresher one to `<org>/.provision/prices.json`, which
 wins when present. Estimates cover what runs all month (endpoint instances,
 monitoring runs, the MLflow server); training is on demand, so it is shown
@@ -19,7 +19,6 @@ from typing import Any
 from provisioner.audit.config import Config
 from provisioner.audit.resources import blocks, dig
 
-SHIPPED_TABLE = Path(__file__).resolve().parent.parent / "data" / "prices.json"
 FALLBACK_REGION = "us-east-1"
 # EventBridge Scheduler: USD per scheduled invocation (1.00 per million after 14 million free a month;
 # aws.amazon.com/eventbridge/pricing). The same in every commercial region, so not in the price table.
@@ -33,7 +32,9 @@ class PriceTable:
 
     @classmethod
     def load(cls, override: Path | None = None) -> "PriceTable":
-        path = override if override is not None and override.is_file() else SHIPPED_TABLE
+        from provisioner.locations import shipped_price_table
+
+        path = override if override is not None and override.is_file() else shipped_price_table()
         return cls(json.loads(path.read_text(encoding="utf-8")), path)
 
     @property

@@ -10,7 +10,8 @@ from botocore.stub import Stubber
 
 from audit_fixtures import FIXTURES
 from provisioner.audit.config import load_config
-from provisioner.audit.cost import SHIPPED_TABLE, PriceTable, estimate, runs_per_month
+from provisioner.audit.cost import PriceTable, estimate, runs_per_month
+from provisioner.locations import shipped_price_table
 from provisioner.audit.prices import classify, fetch_prices, write_table
 from provisioner.errors import OperationFailed
 
@@ -108,7 +109,7 @@ def test_prices_update_reads_the_price_list_api_and_keeps_other_regions(tmp_path
     with stub:
         prices = fetch_prices(["eu-west-1"], client=client)
     target = tmp_path / "prices.json"
-    table = write_table(target, prices, json.loads(SHIPPED_TABLE.read_text()))
+    table = write_table(target, prices, json.loads(shipped_price_table().read_text()))
     # THEN on-demand prices land in their sections (spot ignored), other regions are kept, and the table loads
     assert prices["eu-west-1"] == {"hosting": {"ml.m5.large": 0.13}, "mlflow": {"small": 0.7},
                                    "processing": {"ml.m5.xlarge": 0.26}, "training": {"ml.g5.xlarge": 1.6}}

@@ -71,7 +71,7 @@ def test_cache_is_invalidated_by_the_tools_own_infra_code(acme: Path, base: str,
     copy = tmp_path / "infra"
     shutil.copytree(ROOT / "infra", copy, ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "naming.py").write_text((copy / "naming.py").read_text() + "\n# changed\n")
-    monkeypatch.setattr(synth, "INFRA_DIR", copy)
+    monkeypatch.setattr(synth, "infra_dir", lambda: copy)
     synth._tool_fingerprint.cache_clear()
     try:
         # THEN the hash changes
