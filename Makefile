@@ -11,6 +11,8 @@ export CHECKPOINT_DISABLE := 1
 # This machine has no instance metadata service; do not let botocore wait for one.
 export AWS_EC2_METADATA_DISABLED := true
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+# This checkout's checkov (an installed provision finds its own in the user cache: provision doctor --fix).
+export PROVISION_CHECKOV := $(CURDIR)/$(TOOLS)/checkov-venv/bin/checkov
 
 .PHONY: setup test demo bench docs dist clean
 

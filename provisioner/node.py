@@ -1,7 +1,7 @@
 """Finds a Node.js that jsii supports (22 or newer) before the CDK layer starts.
 
-Order: `JSII_NODE`, then the project's own `.tools/node` (installed by
-`make setup` from the npm registry package `node@22`), then `node` on PATH.
+Order: `JSII_NODE`, then the one `provision doctor --fix` installed into the user cache
+(`~/.cache/provision/node`, npm registry package `node@22`; provisioner/runtimes.py), then `node` on PATH.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 from provisioner.errors import OperationFailed
+from provisioner.locations import cached_node_binary, cached_node_dir
 
 MIN_MAJOR = 22
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-LOCAL_NODE = PROJECT_ROOT / ".tools" / "node" / "node_modules" / "node" / "bin" / "node"
+NPM_PACKAGE = "node@22"
 
 
 def node_version(binary: str) -> tuple[int, str] | None:
@@ -29,30 +29,44 @@ def node_version(binary: str) -> tuple[int, str] | None:
         return None
 
 
-def candidates() -> list[str]:
+def candidates() -> list[tuple[str, str]]:
+    """(binary, where it came from), in the order they are tried."""
     found = []
     if os.environ.get("JSII_NODE"):
-        found.append(os.environ["JSII_NODE"])
-    if LOCAL_NODE.exists():
-        found.append(str(LOCAL_NODE))
+        found.append((os.environ["JSII_NODE"], "JSII_NODE"))
+    cached = cached_node_binary()
+    if cached.exists():
+        found.append((str(cached), "user cache"))
     on_path = shutil.which("node")
     if on_path:
-        found.append(on_path)
+        found.append((on_path, "PATH"))
     return found
+
+
+def install_hint() -> str:
+    return (f"run `provision doctor --fix` (installs {NPM_PACKAGE} from the npm registry into {cached_node_dir()}), "
+            f"or install Node.js {MIN_MAJOR} or 24 (https://nodejs.org/en/download, your package manager, or "
+            f"`nvm install {MIN_MAJOR}`) and put it on PATH, or set JSII_NODE to a Node {MIN_MAJOR}+ binary")
+
+
+def locate_node() -> tuple[str, str, str]:
+    """(path, version, where it came from) of the first supported Node, or raise with the fix."""
+    seen = []
+    for binary, origin in candidates():
+        version = node_version(binary)
+        if version and version[0] >= MIN_MAJOR:
+            return binary, version[1], origin
+        seen.append(f"{binary} ({version[1] if version else 'not runnable'})")
+    raise OperationFailed(
+        f"no supported Node.js for the CDK layer (need {MIN_MAJOR}+; found: {', '.join(seen) or 'none'})",
+        install_hint(),
+    )
 
 
 def find_node() -> tuple[str, str]:
     """(path, version) of the first supported Node, or raise with the fix."""
-    seen = []
-    for binary in candidates():
-        version = node_version(binary)
-        if version and version[0] >= MIN_MAJOR:
-            return binary, version[1]
-        seen.append(f"{binary} ({version[1] if version else 'not runnable'})")
-    raise OperationFailed(
-        f"no supported Node.js for the CDK layer (need {MIN_MAJOR}+; found: {', '.join(seen) or 'none'})",
-        "run `make setup` (installs node@22 into .tools/node), or set JSII_NODE to a Node 22/24 binary",
-    )
+    binary, version, _ = locate_node()
+    return binary, version
 
 
 def ensure_node() -> str:

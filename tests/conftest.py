@@ -27,6 +27,19 @@ os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
 # The bindings' runtime type checks are a development aid that normal synths skip: tests keep them.
 os.environ["PROVISION_TYPE_CHECKS"] = "1"
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
+
+# The tool finds its runtimes the way a user's install does (JSII_NODE / user cache / PATH, and
+# PROVISION_CHECKOV / user cache / PATH); this checkout's own runtimes are the ones `make setup`
+# put into .tools, named here unless the caller named others.
+_DEV_NODE = PROJECT_ROOT / ".tools" / "node" / "node_modules" / "node" / "bin" / "node"
+_DEV_CHECKOV = PROJECT_ROOT / ".tools" / "checkov-venv" / "bin" / "checkov"
+if _DEV_NODE.exists():
+    os.environ.setdefault("JSII_NODE", str(_DEV_NODE))
+if _DEV_CHECKOV.exists():
+    os.environ.setdefault("PROVISION_CHECKOV", str(_DEV_CHECKOV))
+
 # jsii starts node once per process: make sure it is a supported one (22+), whoever imports cdktn first.
 try:
     from provisioner.node import ensure_node
@@ -34,9 +47,6 @@ try:
     ensure_node()
 except Exception as exc:  # noqa: BLE001 - tests that need the CDK layer will report it
     print(f"conftest: {exc}", file=sys.stderr)
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 
 
 class CliResult:

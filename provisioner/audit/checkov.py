@@ -1,7 +1,9 @@
 """checkov as an independent second opinion, run as a separate tool.
 
-checkov lives in its own virtual environment (`.tools/checkov-venv`, made by
-`scripts/install_checkov.sh` / `make setup`) because it pins an old boto3.
+checkov lives in its own virtual environment because it pins an old boto3: the one
+`provision doctor --fix` makes in the user cache (`~/.cache/provision/checkov-venv`),
+or the one `PROVISION_CHECKOV` names (`make setup` makes `.tools/checkov-venv` for
+this project's own tests), or a `checkov` on PATH (`uv tool install checkov`).
 It always runs with `--skip-download`, in a process whose proxy variables
 point at a closed port on 127.0.0.1, so that even an unexpected download
 attempt fails locally instead of reaching the network.
@@ -23,10 +25,9 @@ from typing import Any
 from provisioner.audit.config import Config
 from provisioner.audit.pack import Finding
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
-CHECKOV_VERSION = "3.3.30"
-DEFAULT_BINARY = PROJECT_ROOT / ".tools" / "checkov-venv" / "bin" / "checkov"
-INSTALL_HINT = "run `make setup` (or scripts/install_checkov.sh) to install checkov into .tools/checkov-venv"
+CHECKOV_VERSION = "3.3.30"  # the version `provision doctor --fix` installs (and scripts/install_checkov.sh)
+INSTALL_HINT = (f"run `provision doctor --fix` (installs checkov {CHECKOV_VERSION} into its own virtualenv in "
+                "~/.cache/provision/checkov-venv), or set PROVISION_CHECKOV to a checkov binary")
 # A closed local port: any HTTP(S) request checkov might attempt fails at once, on this machine.
 NO_NETWORK_PROXY = "http://127.0.0.1:9"
 TIMEOUT_SECONDS = 300
@@ -49,11 +50,25 @@ class CheckovRun:
                 "passed": self.passed, "failed": self.failed, "cached": self.cached}
 
 
-def find_checkov() -> Path | None:
+def locate_checkov() -> tuple[Path, str] | None:
+    """(binary, where it came from): `PROVISION_CHECKOV` (only it, when set), the user cache, then PATH."""
+    from provisioner.locations import cached_checkov_venv
+
     explicit = os.environ.get("PROVISION_CHECKOV")
     if explicit:
-        return Path(explicit) if Path(explicit).is_file() else None
-    return DEFAULT_BINARY if DEFAULT_BINARY.is_file() else None
+        return (Path(explicit), "PROVISION_CHECKOV") if Path(explicit).is_file() else None
+    cached = cached_checkov_venv() / "bin" / "checkov"
+    if cached.is_file():
+        return cached, "user cache"
+    import shutil
+
+    on_path = shutil.which("checkov")
+    return (Path(on_path), "PATH") if on_path else None
+
+
+def find_checkov() -> Path | None:
+    found = locate_checkov()
+    return found[0] if found else None
 
 
 def _environment() -> dict[str, str]:

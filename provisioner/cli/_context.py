@@ -45,6 +45,20 @@ def set_org_option(path: str | None) -> None:
     _ORG_OPTION["path"] = path
 
 
+def session_if_any() -> Session | None:
+    """The org's session, or None when no org config was named and none is found here or above
+    (commands that also work outside an org repository, such as `provision doctor`)."""
+    import os
+
+    from provisioner.models.org import ORG_FILE
+
+    if _ORG_OPTION["path"] is None and not os.environ.get("PROVISION_ORG"):
+        here = Path.cwd().resolve()
+        if not any((folder / ORG_FILE).is_file() for folder in (here, *here.parents)):
+            return None
+    return session()
+
+
 def session() -> Session:
     org = load_org(_ORG_OPTION["path"])
     return Session(org, Catalog.for_org(org))

@@ -1,9 +1,15 @@
-"""Consoles and the JSON output mode, shared by every command."""
+"""Consoles, progress and the JSON output mode, shared by every command.
+
+Colour follows rich's rules: none when output is not a terminal, none when `NO_COLOR` is set
+(https://no-color.org), forced by `FORCE_COLOR`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from functools import lru_cache
 from typing import Any
@@ -24,6 +30,23 @@ def console() -> Console:
 @lru_cache(maxsize=1)
 def err_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def progress(title: str) -> Iterator[Callable[[str], None]]:
+    """Long work: a spinner showing the latest step on a terminal; plain lines on stderr elsewhere (CI logs).
+
+    Yields `step(text)`, to call as the work advances.
+    """
+    from rich.markup import escape
+
+    out = err_console()
+    if out.is_terminal:
+        with out.status(escape(title)) as status:
+            yield lambda text: status.update(f"{escape(title)}: {escape(text[:120])}")
+    else:
+        out.print(f"{title} ...", markup=False, highlight=False)
+        yield lambda text: out.print(f"  {text}", markup=False, highlight=False)
 
 
 def print_json(data: Any) -> None:

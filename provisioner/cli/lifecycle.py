@@ -4,7 +4,8 @@
     provision apply NAME      applies that saved plan, only while nothing it was made from changed
     provision destroy NAME    plans a destroy (protected resources survive), shows it, asks, applies
     provision unlock NAME ID  releases a state lock left by a run that died
-    provision doctor [NAME]   engine, Node, AWS credentials and account, state backend: pass/fail + fix
+    provision doctor [NAME]   engine, runtimes, AWS credentials and account, state backend: pass/fail + fix
+                              (--fix installs missing runtimes into the user cache)
 
 Every plan/apply/destroy appends one JSON line to .provision/audit.log. The
 engine (`--engine`, `PROVISION_ENGINE`, or `engine:` in provision.yaml) is
@@ -23,7 +24,7 @@ import typer
 from rich.markup import escape
 
 from provisioner.cli._context import Session, session
-from provisioner.cli._output import OutputFormat, console, err_console, print_json
+from provisioner.cli._output import OutputFormat, console, err_console, print_json, progress
 from provisioner.errors import EXIT_FAILED, InvalidInput, OperationFailed
 
 if TYPE_CHECKING:
@@ -294,7 +295,7 @@ def plan(
         entry.engine = _describe(chosen)
         life = _lifecycle(s, chosen)
         stack = _synth(s, ctx)
-        with err_console().status(f"terraform plan {name} ({chosen.label})..."):
+        with progress(f"terraform plan {name} ({chosen.label})..."):
             bundle = _plan_stack(life, stack, on_event=_PlanProgress())
         entry.plan_hash = bundle.plan_sha256
         summary = bundle.plan_summary
@@ -533,7 +534,7 @@ def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip
         life = _lifecycle(s, chosen)
         stack = _synth(s, ctx, quiet=output == OutputFormat.json)
         entry.detail["include_protected"] = include_protected
-        with err_console().status(f"terraform plan -destroy {name} ({chosen.label})..."):
+        with progress(f"terraform plan -destroy {name} ({chosen.label})..."):
             dplan = life.plan_destroy(stack, include_protected=include_protected,
                                       on_event=_PlanProgress(quiet_targeting=True))
         if dplan.bundle is None:
@@ -646,12 +647,27 @@ def doctor(
     name: Optional[str] = typer.Argument(None, help="Check for this workspace's environment (default: all)."),
     env: Optional[str] = typer.Option(None, "--env", "-e", help="Check this environment only."),
     engine: Optional[str] = _engine_option,
+    fix: bool = typer.Option(False, "--fix", help="First install missing runtimes (Node 22 from the npm registry, "
+                             "checkov from PyPI) into the user cache, ~/.cache/provision."),
     output: OutputFormat = _output_option,
 ) -> None:
-    """Check what plan/apply need: engine, Node, AWS credentials and account, state backend (exit 1 on a fail)."""
-    from provisioner.engine.doctor import run_checks
+    """Check what synth/plan/apply need: engine, runtimes, AWS credentials and account, state backend (exit 1 on a fail).
 
-    s = session()
+    Outside an org repository it checks this machine only (engine and runtimes)."""
+    from provisioner.cli._context import session_if_any
+    from provisioner.engine.doctor import DoctorCheck, machine_checks, run_checks
+
+    if fix:
+        _install_missing_runtimes()
+    s = session_if_any() if not (name or env) else session()
+    if s is None:
+        from provisioner import user_cache
+
+        checks = machine_checks(engine or "auto", user_cache.root() / "engine")
+        checks.append(DoctorCheck("org", "org", "skip", "no provision.yaml here or in a parent folder: checked this "
+                                  "machine only", "run it inside your org repository (or `provision init DIR`)"))
+        _print_checks(checks, output)
+        return
     environments = list(s.org.config.environments)
     if name:
         environments = [_load(s, name).environment]
@@ -662,6 +678,10 @@ def doctor(
         environments = [env]
     checks = run_checks(s.org, environments, engine_choice=engine or s.org.config.engine,
                         state_root=s.state_root, strict_account=bool(name or env))
+    _print_checks(checks, output)
+
+
+def _print_checks(checks: list, output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print_json([c.to_dict() for c in checks])
     else:
@@ -673,6 +693,20 @@ def doctor(
                 console().print(f"        [bold]fix:[/] {escape(check.fix)}", markup=True)
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(EXIT_FAILED)
+
+
+def _install_missing_runtimes() -> None:
+    """`doctor --fix`: install each missing runtime into the user cache, showing the installer's progress."""
+    from provisioner.cli._output import progress
+    from provisioner.runtimes import checkov_runtime, install_checkov, install_node, node_runtime
+
+    for found, install in ((node_runtime, install_node), (checkov_runtime, install_checkov)):
+        runtime = found()
+        if runtime.found:
+            continue
+        with progress(f"installing {runtime.title}") as step:
+            installed = install(step)
+        err_console().print(f"installed {installed.title}: {installed.detail}", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -51,8 +51,9 @@ def _sdk_requirement() -> str:
 
 def sdk_install_hint() -> str:
     # No square brackets: error lines are printed as rich markup, where `[sagemaker]` would vanish.
-    return (f"install the SageMaker SDK: pip install '{_sdk_requirement()}' "
-            "(the `sagemaker` extra of provision; `make setup` installs it)")
+    requirement = _sdk_requirement()
+    return (f"install the SageMaker SDK: pip install '{requirement}' (the `sagemaker` extra of provision; "
+            f"with pipx: pipx inject provision '{requirement}'; with uv: uv tool install --with '{requirement}' provision)")
 
 
 class SdkMissing(OperationFailed):

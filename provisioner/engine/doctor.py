@@ -1,9 +1,11 @@
 """`provision doctor`: is this machine ready to plan and apply? One line per check, pass or fail, with the fix.
 
-Checks: the engine and its version (and where providers come from), Node.js
-for the CDK layer, AWS credentials and the account they belong to versus each
+Checks: the engine and its version (and where providers come from), the runtimes
+(Node.js for the CDK layer, checkov for audits: where each came from and its
+version), AWS credentials and the account they belong to versus each
 environment's `account_id`, and whether each environment's state backend can
 be reached. A check that cannot apply here is `skip`, never a silent pass.
+Outside an org repository only the machine is checked (engine and runtimes).
 """
 
 from __future__ import annotations
@@ -50,13 +52,26 @@ def check_engine(choice: str, work_dir: Path) -> list[DoctorCheck]:
 
 
 def check_node() -> DoctorCheck:
-    from provisioner.node import find_node
+    from provisioner.runtimes import node_runtime
 
-    try:
-        path, version = find_node()
-    except ProvisionError as exc:
-        return DoctorCheck("node", "node (CDK layer)", "fail", exc.message, exc.hint)
-    return DoctorCheck("node", "node (CDK layer)", "pass", f"{version} ({path})")
+    node = node_runtime()
+    return DoctorCheck("node", node.title, "pass" if node.found else "fail", node.detail, node.fix)
+
+
+def check_checkov() -> DoctorCheck:
+    """Audits run their own rules without checkov, so a missing checkov warns rather than fails."""
+    from provisioner.runtimes import checkov_runtime
+
+    checkov = checkov_runtime()
+    return DoctorCheck("checkov", checkov.title, "pass" if checkov.found else "warn", checkov.detail, checkov.fix)
+
+
+def machine_checks(engine_choice: str, work_dir: Path) -> list[DoctorCheck]:
+    """What this machine has, whatever the org: the engine and providers, then each runtime."""
+    checks = check_engine(engine_choice, work_dir)
+    # The AWS provider for Terraform is reported by the `providers` line above (where providers come from).
+    checks += [check_node(), check_checkov()]
+    return checks
 
 
 def _explain(exc: BaseException, doing: str) -> tuple[str, str]:
@@ -156,8 +171,7 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
 
 def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
                strict_account: bool) -> list[DoctorCheck]:
-    checks = check_engine(engine_choice, org.root / ".provision" / "engine")
-    checks.append(check_node())
+    checks = machine_checks(engine_choice, org.root / ".provision" / "engine")
     aws_checks, account = check_aws(org, environments, strict=strict_account)
     checks += aws_checks
     for name in environments:

@@ -75,7 +75,7 @@ def test_missing_checkov_is_reported_with_the_install_step_and_the_pack_still_ru
     # WHEN the audit runs
     result = run_audit(ecr_config)
     # THEN checkov is "missing" with the install hint, and the built-in pack's findings are all there
-    assert result.checkov[0].status == "missing" and "make setup" in result.checkov[0].message
+    assert result.checkov[0].status == "missing" and "provision doctor --fix" in result.checkov[0].message
     assert {"PROV-022", "PROV-023", "PROV-024"} <= {f.rule_id for f in result.findings}
     assert not any(f.tool == "checkov" for f in result.findings)
 

@@ -121,7 +121,7 @@ def test_audit_without_checkov_warns_how_to_install_it_and_keeps_the_exit_code(p
     code, out, err = provision("audit", "churn-model")
     # THEN one warning line says how to install it; the built-in pack ran and the exit code is unaffected
     assert code == 0
-    assert "warning: checkov is not installed; run `make setup`" in " ".join(err.split())
+    assert "warning: checkov is not installed; run `provision doctor --fix`" in " ".join(err.split())
     assert out.startswith("PASSED")
 
 
