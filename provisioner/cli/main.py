@@ -13,7 +13,7 @@ app = typer.Typer(
     name="provision",
     help="Standardized, governed ML workspaces from versioned blueprints, built with Terraform.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -35,11 +35,21 @@ COMMAND_MODULES = [
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from provisioner.versions import versions_text
+
+        typer.echo(versions_text())
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     org: Optional[str] = typer.Option(
         None, "--org", envvar="PROVISION_ORG", help="Path to provision.yaml (or its folder). Default: search upwards."
     ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the versions of provision, cdktn, the AWS provider and the Terraform engine."),
 ) -> None:
     set_org_option(org)
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Optional
 
 import typer
 
 from provisioner.cli._context import session
-from provisioner.cli._output import OutputFormat, console, print_json
+from provisioner.cli._output import OutputFormat, console, print_json, progress
 from provisioner.errors import InvalidInput
 
 DEFAULT_OUT = "cdktf.out"
@@ -50,7 +51,9 @@ def synth(
         from provisioner.model_sources import resolve_all
 
         contexts = resolve_all(contexts, offline=offline)
-        results = synthesize(contexts, out_dir, state_root=s.state_root, force=force, workers=workers)
+        what = f"synth: {len(contexts)} workspace{'s' if len(contexts) != 1 else ''}"
+        with progress(what) if output == OutputFormat.text else nullcontext():
+            results = synthesize(contexts, out_dir, state_root=s.state_root, force=force, workers=workers)
     finally:
         if workers is not None:
             workers.close()
