@@ -54,3 +54,56 @@ def test_changed_lists_workspaces_as_json_for_the_matrix(in_org: Path, capsys):
     capsys.readouterr()
     assert cli(["changed", "--since", "HEAD", "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == ["recsys-ab"]
+
+
+def test_workflow_is_written_out_without_anchors_and_pins_this_version_of_provision(in_org: Path):
+    # GIVEN this installed version of provision
+    from importlib.metadata import version
+
+    # WHEN the workflow is generated
+    assert cli(["ci", "github"]) == 0
+    text = (in_org / ".github" / "workflows" / "provision.yml").read_text()
+    # THEN no node of the YAML is an anchor or an alias: every job's steps are spelled out
+    events = list(yaml.parse(text))
+    assert not [e for e in events if getattr(e, "anchor", None)]
+    assert not [e for e in events if isinstance(e, yaml.AliasEvent)]
+    # AND every job installs exactly this version of provision
+    workflow = yaml.safe_load(text)
+    for job in workflow["jobs"].values():
+        installs = [s["run"] for s in job["steps"] if s.get("name") == "Install provision"]
+        assert installs == [f'pip install "provision=={version("provision")}"']
+
+
+def test_workflow_validates_against_the_github_workflow_schema(in_org: Path):
+    """check-jsonschema's builtin GitHub workflow schema (shipped with it: validated offline)."""
+    import subprocess
+    import sys
+
+    # GIVEN a generated workflow
+    assert cli(["ci", "github"]) == 0
+    # WHEN check-jsonschema validates it against the schema GitHub's own tooling uses
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows",
+                             str(in_org / ".github" / "workflows" / "provision.yml")],
+                            capture_output=True, text=True, timeout=120)
+    # THEN it passes
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_fails_schema_validation_when_a_job_is_broken(in_org: Path, tmp_path: Path):
+    """The schema check can fail: a job without `runs-on` or `uses` is rejected (guards the test above)."""
+    import subprocess
+    import sys
+
+    # GIVEN a generated workflow with `runs-on` removed from one job
+    assert cli(["ci", "github"]) == 0
+    workflow = yaml.safe_load((in_org / ".github" / "workflows" / "provision.yml").read_text())
+    del workflow["jobs"]["plan"]["runs-on"]
+    assert "on" in workflow  # the generated file quotes `on`, so the triggers survive the round trip
+    broken = tmp_path / "broken.yml"
+    broken.write_text(yaml.safe_dump(workflow))
+    # WHEN validated THEN it is rejected
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run([str(checker), "--builtin-schema", "vendor.github-workflows", str(broken)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
