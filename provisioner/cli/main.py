@@ -22,6 +22,7 @@ app = typer.Typer(
 # dependencies (cdktn, boto3, sagemaker) inside its functions only, so that
 # `provision --help` and the light commands start fast.
 COMMAND_MODULES = [
+    "provisioner.cli.init",
     "provisioner.cli.blueprints",
     "provisioner.cli.workspaces",
     "provisioner.cli.synth",
