@@ -70,3 +70,15 @@ def test_version_does_not_start_jsii():
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.rstrip().endswith("HEAVY="), done.stdout
+
+
+def test_shell_completion_completes_commands_through_the_installed_entry_point(acme: Path):
+    # GIVEN bash asking to complete `provision blue` (what the script of --install-completion does)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "_PROVISION_COMPLETE": "complete_bash",
+           "COMP_WORDS": "provision blue", "COMP_CWORD": "1"}
+    # WHEN the CLI runs in completion mode
+    done = subprocess.run([sys.executable, "-m", "provisioner.cli.main"], cwd=acme, env=env,
+                          capture_output=True, text=True, timeout=120)
+    # THEN it offers the command
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["blueprints"]
