@@ -295,7 +295,7 @@ def plan(
         entry.engine = _describe(chosen)
         life = _lifecycle(s, chosen)
         stack = _synth(s, ctx)
-        with progress(f"terraform plan {name} ({chosen.label})..."):
+        with progress(f"terraform plan {name} ({chosen.label})"):
             bundle = _plan_stack(life, stack, on_event=_PlanProgress())
         entry.plan_hash = bundle.plan_sha256
         summary = bundle.plan_summary
@@ -534,7 +534,7 @@ def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip
         life = _lifecycle(s, chosen)
         stack = _synth(s, ctx, quiet=output == OutputFormat.json)
         entry.detail["include_protected"] = include_protected
-        with progress(f"terraform plan -destroy {name} ({chosen.label})..."):
+        with progress(f"terraform plan -destroy {name} ({chosen.label})"):
             dplan = life.plan_destroy(stack, include_protected=include_protected,
                                       on_event=_PlanProgress(quiet_targeting=True))
         if dplan.bundle is None:
