@@ -3,8 +3,9 @@
 #
 # checkov pins an old boto3 (1.35.x), which would downgrade the project's
 # boto3 if both lived in one environment: it must NEVER be installed into
-# the project's .venv. `provision audit` finds it at .tools/checkov-venv/bin/checkov
-# (or at $PROVISION_CHECKOV) and always runs it with --skip-download.
+# the project's .venv. In this checkout the Makefile and the tests name it with
+# PROVISION_CHECKOV; an installed provision gets its own from `provision doctor --fix`
+# (the same pinned version, in ~/.cache/provision/checkov-venv). It always runs with --skip-download.
 #
 # Usage: scripts/install_checkov.sh [PYTHON]     (default: python3)
 # Idempotent: does nothing when the pinned version is already installed.

@@ -54,7 +54,8 @@ def _dependency_links(into: Path) -> None:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("installed")
-    # GIVEN a wheel built from a clean copy of the sources (the checkout gets no build droppings)
+    # GIVEN an sdist and, built from it, a wheel, as `make dist` makes them, from a clean copy of the sources
+    # (the checkout gets no build droppings; the build backend is the virtualenv's, so no download)
     source = base / "src"
     source.mkdir()
     for name in SOURCES:
@@ -64,7 +65,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
         else:
             shutil.copy(origin, source / name)
-    build = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(base / "dist"),
+    build = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(base / "dist"),
                             str(source)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
     [wheel] = (base / "dist").glob("provision-*.whl")
