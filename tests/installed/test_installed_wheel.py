@@ -106,11 +106,13 @@ def test_the_wheel_carries_the_shipped_data_and_imports_only_from_itself(install
     python = installed["venv"] / "bin" / "python"
     # WHEN Python says where the tool's packages and data come from
     probe = subprocess.run([str(python), "-c", (
-        "import json, provisioner, infra\n"
+        "import json, provisioner, infra, provisioner.monitoring as monitoring\n"
         "from provisioner.locations import shipped_blueprints_dir, shipped_price_table\n"
+        "assert 'def main' in monitoring.script_text()  # the evaluation script the monitoring pipeline uploads\n"
         "print(json.dumps([provisioner.__file__, infra.__file__, str(shipped_blueprints_dir()), "
-        "str(shipped_price_table())]))")], cwd=installed["work"], env=installed["env"], capture_output=True, text=True)
-    # THEN all of it is inside the virtualenv, with the release lock next to the blueprints
+        "str(shipped_price_table()), monitoring.__file__]))")], cwd=installed["work"], env=installed["env"],
+        capture_output=True, text=True)
+    # THEN all of it is inside the virtualenv (with the evaluation script), the release lock next to the blueprints
     assert probe.returncode == 0, probe.stderr
     site = str(installed["venv"].resolve())
     paths = json.loads(probe.stdout)
