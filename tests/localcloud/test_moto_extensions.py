@@ -1,0 +1,623 @@
+"""The moto extensions of the local cloud, each call round-tripped through the real boto3 client.
+
+A moto server process with the extensions installed (the way the local cloud's server loads them) runs once per
+session; every test talks to it over HTTP with boto3, and every response is checked against the botocore output
+shape (required members present, types as modelled).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.moto
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"  # moto's default account
+DOMAIN_NAME = "a1b2c3d4e5f6"  # moto names a domain's id d-<name>: the example org's Studio domain
+DOMAIN_ID = f"d-{DOMAIN_NAME}"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/provision-test"
+TAGS = [{"Key": "provision:workspace", "Value": "churn"}, {"Key": "team", "Value": "growth"}]
+
+SERVER_CODE = (
+    "import sys; from provisioner.localcloud.moto_extensions import install; install(); "
+    "from moto.server import main; main(sys.argv[1:])"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def extended_moto() -> Iterator[str]:
+    """A moto server process on 127.0.0.1 that installed the extensions before serving; yields its endpoint."""
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER_CODE, "-H", "127.0.0.1", "-p", str(port)],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"moto server with extensions exited: {process.stderr.read().decode()[-2000:]}")
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("moto server with extensions did not start")
+    try:
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def client(extended_moto: str):
+    """boto3 clients on the extended server, which starts every test empty (moto's reset API)."""
+    import boto3
+
+    urllib.request.urlopen(urllib.request.Request(f"{extended_moto}/moto-api/reset", method="POST"), timeout=10)
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+
+    def make(service: str):
+        return session.client(service, endpoint_url=extended_moto)
+
+    return make
+
+
+# --- the botocore output shape, checked on every response -----------------------------------------------------
+
+_TYPES = {
+    "string": str, "boolean": bool, "integer": int, "long": int, "double": (int, float), "float": (int, float),
+    "timestamp": datetime.datetime, "blob": bytes,
+}
+
+
+def _check_shape(shape: Any, value: Any, path: str, problems: list[str]) -> None:
+    if shape.type_name == "structure":
+        if not isinstance(value, dict):
+            problems.append(f"{path}: expected a structure, got {type(value).__name__}")
+            return
+        for name in shape.required_members:
+            if name not in value:
+                problems.append(f"{path}.{name}: required member missing")
+        for name, member_value in value.items():
+            if name in shape.members:
+                _check_shape(shape.members[name], member_value, f"{path}.{name}", problems)
+            elif name != "ResponseMetadata":
+                problems.append(f"{path}.{name}: not in the model")
+    elif shape.type_name == "list":
+        if not isinstance(value, list):
+            problems.append(f"{path}: expected a list, got {type(value).__name__}")
+            return
+        for index, item in enumerate(value):
+            _check_shape(shape.member, item, f"{path}[{index}]", problems)
+    elif shape.type_name == "map":
+        if not isinstance(value, dict):
+            problems.append(f"{path}: expected a map, got {type(value).__name__}")
+            return
+        for key, item in value.items():
+            _check_shape(shape.value, item, f"{path}[{key}]", problems)
+    else:
+        expected = _TYPES[shape.type_name]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            problems.append(f"{path}: expected {shape.type_name}, got {type(value).__name__} {value!r}")
+        enum = getattr(shape, "enum", None)
+        if enum and value not in enum:
+            problems.append(f"{path}: {value!r} not one of {enum}")
+
+
+def call(api: Any, operation: str, **params: Any) -> dict[str, Any]:
+    """Calls OPERATION through boto3 and checks the answer against the botocore output shape."""
+    response = getattr(api, re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower())(**params)
+    output = api.meta.service_model.operation_model(operation).output_shape
+    problems: list[str] = []
+    if output is not None:
+        _check_shape(output, response, operation, problems)
+    assert problems == [], problems
+    return response
+
+
+def error_code(excinfo: pytest.ExceptionInfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+# --- install() and its documentation ----------------------------------------------------------------------------
+
+
+def test_install_is_idempotent_and_reports_every_documented_operation():
+    from provisioner.localcloud.moto_extensions import OPERATIONS, install
+
+    # GIVEN this process's moto (the same version the server runs)
+    # WHEN the extensions are installed twice
+    first, second = install(), install()
+    # THEN the second call adds nothing new, and the list is exactly the documented table
+    assert first == second
+    assert sorted(first) == sorted(f"{service}:{operation}" for service, operation, _ in OPERATIONS)
+    assert len(set(first)) == len(first)
+
+
+def test_docs_list_every_added_operation():
+    from provisioner.localcloud.moto_extensions import install
+
+    # GIVEN the operations install() adds
+    added = set(install())
+    # WHEN the documentation's table is read
+    doc = (PROJECT_ROOT / "docs" / "local-cloud-extensions.md").read_text()
+    documented = {f"{s}:{o}" for s, o in re.findall(r"^\| `([a-z-]+)` \| `([A-Za-z]+)` \|", doc, re.MULTILINE)}
+    # THEN every added operation is documented, and nothing more
+    assert documented == added
+
+
+def test_every_added_operation_exists_in_the_botocore_model():
+    import botocore.session
+
+    from provisioner.localcloud.moto_extensions import install
+
+    # GIVEN the botocore models boto3 uses
+    models = botocore.session.get_session()
+    # WHEN each added operation is looked up in its service's model
+    for entry in install():
+        service, operation = entry.split(":")
+        # THEN the service knows it (a typo would never be dispatched)
+        assert operation in models.get_service_model(service).operation_names, entry
+
+
+# --- SageMaker ------------------------------------------------------------------------------------------------
+
+
+def _domain(sm) -> str:
+    sm.create_domain(
+        DomainName=DOMAIN_NAME, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": ROLE},
+        SubnetIds=["subnet-0a1b2c3d4e5f60001"], VpcId="vpc-0a1b2c3d4e5f60001",
+    )
+    return DOMAIN_ID
+
+
+USER_SETTINGS = {
+    "ExecutionRole": ROLE,
+    "DefaultLandingUri": "studio::",
+    "StudioWebPortal": "ENABLED",
+    "JupyterLabAppSettings": {
+        "DefaultResourceSpec": {"InstanceType": "ml.t3.medium"},
+        "AppLifecycleManagement": {
+            "IdleSettings": {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 90,
+                             "MinIdleTimeoutInMinutes": 60, "MaxIdleTimeoutInMinutes": 240}
+        },
+    },
+    "SpaceStorageSettings": {
+        "DefaultEbsStorageSettings": {"DefaultEbsVolumeSizeInGb": 20, "MaximumEbsVolumeSizeInGb": 20}
+    },
+}
+
+
+def test_user_profile_round_trip(client):
+    sm = client("sagemaker")
+    domain = _domain(sm)
+    # GIVEN a Studio domain
+    # WHEN a user profile is created with settings and tags
+    arn = call(sm, "CreateUserProfile", DomainId=domain, UserProfileName="carol", UserSettings=USER_SETTINGS,
+               Tags=TAGS)["UserProfileArn"]
+    # THEN describe returns it in service with the settings as given
+    described = call(sm, "DescribeUserProfile", DomainId=domain, UserProfileName="carol")
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{domain}/carol"
+    assert described["Status"] == "InService"
+    assert described["UserSettings"] == USER_SETTINGS
+    assert described["UserProfileArn"] == arn and described["DomainId"] == domain
+    # AND list finds it by domain
+    listed = call(sm, "ListUserProfiles", DomainIdEquals=domain)["UserProfiles"]
+    assert [p["UserProfileName"] for p in listed] == ["carol"]
+    # AND its tags are readable and writable by ARN
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS
+    call(sm, "AddTags", ResourceArn=arn, Tags=[{"Key": "owner", "Value": "carol@example.com"}])
+    call(sm, "DeleteTags", ResourceArn=arn, TagKeys=["team"])
+    assert {t["Key"] for t in call(sm, "ListTags", ResourceArn=arn)["Tags"]} == {"provision:workspace", "owner"}
+    # AND an update changes the settings it names
+    call(sm, "UpdateUserProfile", DomainId=domain, UserProfileName="carol",
+         UserSettings={"DefaultLandingUri": "app:JupyterServer:"})
+    updated = call(sm, "DescribeUserProfile", DomainId=domain, UserProfileName="carol")["UserSettings"]
+    assert updated["DefaultLandingUri"] == "app:JupyterServer:" and updated["ExecutionRole"] == ROLE
+    # AND after delete, describe says ResourceNotFound (what the provider's waiter looks for)
+    call(sm, "DeleteUserProfile", DomainId=domain, UserProfileName="carol")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_user_profile(DomainId=domain, UserProfileName="carol")
+    assert call(sm, "ListUserProfiles")["UserProfiles"] == []
+
+
+def test_fails_when_user_profile_domain_does_not_exist(client):
+    sm = client("sagemaker")
+    # GIVEN no Studio domain
+    # WHEN a user profile is created in a domain id that does not exist
+    with pytest.raises(sm.exceptions.ResourceNotFound) as excinfo:
+        sm.create_user_profile(DomainId="d-missing0000", UserProfileName="carol")
+    # THEN the call fails and names the domain
+    assert "d-missing0000" in excinfo.value.response["Error"]["Message"]
+
+
+def test_fails_when_user_profile_exists(client):
+    sm = client("sagemaker")
+    domain = _domain(sm)
+    # GIVEN a user profile
+    sm.create_user_profile(DomainId=domain, UserProfileName="carol")
+    # WHEN it is created again
+    with pytest.raises(sm.exceptions.ResourceInUse):
+        sm.create_user_profile(DomainId=domain, UserProfileName="carol")
+    # THEN the second create fails (ResourceInUse) and the first is untouched
+    assert sm.describe_user_profile(DomainId=domain, UserProfileName="carol")["Status"] == "InService"
+
+
+SPACE_SETTINGS = {
+    "AppType": "JupyterLab",
+    "JupyterLabAppSettings": {
+        "DefaultResourceSpec": {"InstanceType": "ml.t3.medium"},
+        "AppLifecycleManagement": {"IdleSettings": {"IdleTimeoutInMinutes": 90}},
+    },
+    "SpaceStorageSettings": {"EbsStorageSettings": {"EbsVolumeSizeInGb": 20}},
+}
+
+
+def test_space_round_trip(client):
+    sm = client("sagemaker")
+    domain = _domain(sm)
+    sm.create_user_profile(DomainId=domain, UserProfileName="carol")
+    # GIVEN a domain and the user profile that will own the space
+    # WHEN a shared space is created
+    arn = call(sm, "CreateSpace", DomainId=domain, SpaceName="team", SpaceSettings=SPACE_SETTINGS,
+               OwnershipSettings={"OwnerUserProfileName": "carol"}, SpaceSharingSettings={"SharingType": "Shared"},
+               SpaceDisplayName="churn team", Tags=TAGS)["SpaceArn"]
+    # THEN describe returns what was asked for, in service
+    described = call(sm, "DescribeSpace", DomainId=domain, SpaceName="team")
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{domain}/team"
+    assert described["Status"] == "InService"
+    assert described["SpaceSettings"] == SPACE_SETTINGS
+    assert described["OwnershipSettings"] == {"OwnerUserProfileName": "carol"}
+    assert described["SpaceSharingSettings"] == {"SharingType": "Shared"}
+    assert described["SpaceDisplayName"] == "churn team" and described["Url"].startswith("https://")
+    # AND list shows a summary
+    [summary] = call(sm, "ListSpaces", DomainIdEquals=domain)["Spaces"]
+    assert summary["SpaceName"] == "team" and summary["SpaceSettingsSummary"]["AppType"] == "JupyterLab"
+    # AND tags work by ARN
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS
+    call(sm, "DeleteTags", ResourceArn=arn, TagKeys=["team"])
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS[:1]
+    # AND an update changes the display name
+    call(sm, "UpdateSpace", DomainId=domain, SpaceName="team", SpaceDisplayName="churn squad")
+    assert sm.describe_space(DomainId=domain, SpaceName="team")["SpaceDisplayName"] == "churn squad"
+    # AND the owner cannot go while it owns the space; after the space is deleted it can
+    with pytest.raises(sm.exceptions.ResourceInUse):
+        sm.delete_user_profile(DomainId=domain, UserProfileName="carol")
+    call(sm, "DeleteSpace", DomainId=domain, SpaceName="team")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_space(DomainId=domain, SpaceName="team")
+    sm.delete_user_profile(DomainId=domain, UserProfileName="carol")
+
+
+def test_fails_when_space_owner_does_not_exist(client):
+    sm = client("sagemaker")
+    domain = _domain(sm)
+    # GIVEN a domain without user profiles
+    # WHEN a space names an owner that does not exist
+    with pytest.raises(sm.exceptions.ResourceNotFound) as excinfo:
+        sm.create_space(DomainId=domain, SpaceName="team", OwnershipSettings={"OwnerUserProfileName": "nobody"},
+                        SpaceSharingSettings={"SharingType": "Shared"})
+    # THEN the create fails, naming the owner, and no space exists
+    assert "nobody" in excinfo.value.response["Error"]["Message"]
+    assert sm.list_spaces()["Spaces"] == []
+
+
+def test_mlflow_tracking_server_round_trip(client):
+    sm = client("sagemaker")
+    # GIVEN nothing
+    # WHEN a tracking server is created
+    arn = call(sm, "CreateMlflowTrackingServer", TrackingServerName="churn-mlflow",
+               ArtifactStoreUri="s3://acme-churn-artifacts/mlflow", TrackingServerSize="Small", RoleArn=ROLE,
+               AutomaticModelRegistration=False, WeeklyMaintenanceWindowStart="Sun:03:00",
+               Tags=TAGS)["TrackingServerArn"]
+    # THEN it is Created with the fields the provider reads
+    described = call(sm, "DescribeMlflowTrackingServer", TrackingServerName="churn-mlflow")
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-tracking-server/churn-mlflow"
+    assert described["TrackingServerStatus"] == "Created"
+    assert described["ArtifactStoreUri"] == "s3://acme-churn-artifacts/mlflow"
+    assert described["TrackingServerSize"] == "Small" and described["RoleArn"] == ROLE
+    assert described["AutomaticModelRegistration"] is False
+    assert described["WeeklyMaintenanceWindowStart"] == "Sun:03:00"
+    assert described["TrackingServerUrl"].startswith("https://") and described["MlflowVersion"]
+    # AND list and tags find it
+    [summary] = call(sm, "ListMlflowTrackingServers")["TrackingServerSummaries"]
+    assert summary["TrackingServerArn"] == arn
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS
+    # AND an update moves it to Updated with the new size
+    call(sm, "UpdateMlflowTrackingServer", TrackingServerName="churn-mlflow", TrackingServerSize="Medium")
+    updated = sm.describe_mlflow_tracking_server(TrackingServerName="churn-mlflow")
+    assert (updated["TrackingServerStatus"], updated["TrackingServerSize"]) == ("Updated", "Medium")
+    # AND after delete it is ResourceNotFound, and a second delete is too (the provider treats that as gone)
+    assert call(sm, "DeleteMlflowTrackingServer", TrackingServerName="churn-mlflow")["TrackingServerArn"] == arn
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_mlflow_tracking_server(TrackingServerName="churn-mlflow")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.delete_mlflow_tracking_server(TrackingServerName="churn-mlflow")
+
+
+def _data_quality_job_definition(sm, name: str, endpoint: str) -> None:
+    sm.create_data_quality_job_definition(
+        JobDefinitionName=name, RoleArn=ROLE,
+        DataQualityAppSpecification={"ImageUri": "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"},
+        DataQualityJobInput={"EndpointInput": {"EndpointName": endpoint, "LocalPath": "/opt/ml/processing/input"}},
+        DataQualityJobOutputConfig={"MonitoringOutputs": [{"S3Output": {"S3Uri": "s3://b/reports", "LocalPath": "/opt/ml/processing/output"}}]},
+        JobResources={"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 20}},
+    )
+
+
+def test_monitoring_schedule_round_trip(client):
+    sm = client("sagemaker")
+    _data_quality_job_definition(sm, "churn-dq", "churn-endpoint")
+    config = {
+        "MonitoringJobDefinitionName": "churn-dq",
+        "MonitoringType": "DataQuality",
+        "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"},
+    }
+    # GIVEN a data quality job definition watching an endpoint
+    # WHEN a schedule runs it hourly
+    arn = call(sm, "CreateMonitoringSchedule", MonitoringScheduleName="churn-dq-hourly",
+               MonitoringScheduleConfig=config, Tags=TAGS)["MonitoringScheduleArn"]
+    # THEN the schedule is Scheduled, with its config and the endpoint of its job definition
+    described = call(sm, "DescribeMonitoringSchedule", MonitoringScheduleName="churn-dq-hourly")
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:monitoring-schedule/churn-dq-hourly"
+    assert described["MonitoringScheduleStatus"] == "Scheduled"
+    assert described["MonitoringScheduleConfig"] == config
+    assert described["MonitoringType"] == "DataQuality" and described["EndpointName"] == "churn-endpoint"
+    # AND list filters by endpoint; tags work by ARN
+    assert [s["MonitoringScheduleName"] for s in call(sm, "ListMonitoringSchedules", EndpointName="churn-endpoint")[
+        "MonitoringScheduleSummaries"]] == ["churn-dq-hourly"]
+    assert call(sm, "ListMonitoringSchedules", EndpointName="other")["MonitoringScheduleSummaries"] == []
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS
+    # AND an update replaces the schedule expression
+    daily = {**config, "ScheduleConfig": {"ScheduleExpression": "cron(0 0 ? * * *)"}}
+    call(sm, "UpdateMonitoringSchedule", MonitoringScheduleName="churn-dq-hourly", MonitoringScheduleConfig=daily)
+    assert sm.describe_monitoring_schedule(MonitoringScheduleName="churn-dq-hourly")["MonitoringScheduleConfig"] == daily
+    # AND after delete it is ResourceNotFound
+    call(sm, "DeleteMonitoringSchedule", MonitoringScheduleName="churn-dq-hourly")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.describe_monitoring_schedule(MonitoringScheduleName="churn-dq-hourly")
+
+
+def test_fails_when_monitoring_job_definition_does_not_exist(client):
+    sm = client("sagemaker")
+    # GIVEN no job definition
+    # WHEN a schedule names one
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.create_monitoring_schedule(MonitoringScheduleName="orphan", MonitoringScheduleConfig={
+            "MonitoringJobDefinitionName": "missing", "MonitoringType": "DataQuality",
+            "ScheduleConfig": {"ScheduleExpression": "cron(0 * ? * * *)"}})
+    # THEN no schedule was stored
+    assert sm.list_monitoring_schedules()["MonitoringScheduleSummaries"] == []
+
+
+def test_model_package_group_delete_round_trip(client):
+    sm = client("sagemaker")
+    # GIVEN a model package group
+    sm.create_model_package_group(ModelPackageGroupName="churn-models", Tags=TAGS)
+    # WHEN it is deleted
+    call(sm, "DeleteModelPackageGroup", ModelPackageGroupName="churn-models")
+    # THEN describe fails with the ValidationException "... does not exist." the provider looks for
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.describe_model_package_group(ModelPackageGroupName="churn-models")
+    assert error_code(excinfo) == "ValidationException"
+    assert "does not exist" in excinfo.value.response["Error"]["Message"]
+    # AND deleting it again says the same (the provider then treats it as gone)
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.delete_model_package_group(ModelPackageGroupName="churn-models")
+    assert "does not exist" in excinfo.value.response["Error"]["Message"]
+
+
+def test_fails_when_model_package_group_still_has_versions(client):
+    sm = client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="churn-models")
+    sm.create_model_package(
+        ModelPackageGroupName="churn-models",
+        InferenceSpecification={"Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"}],
+                                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+    )
+    # GIVEN a group holding a model version
+    # WHEN the group is deleted
+    with pytest.raises(sm.exceptions.ConflictException):
+        sm.delete_model_package_group(ModelPackageGroupName="churn-models")
+    # THEN it refuses, and the group is still there
+    assert sm.describe_model_package_group(ModelPackageGroupName="churn-models")["ModelPackageGroupName"] == "churn-models"
+
+
+def test_update_endpoint_round_trip(client):
+    sm = client("sagemaker")
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"})
+
+    def config(name: str, count: int) -> None:
+        sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+            "VariantName": "champion", "ModelName": "churn-model", "InitialInstanceCount": count,
+            "InstanceType": "ml.g4dn.xlarge", "InitialVariantWeight": 1.0}])
+
+    config("churn-config-1", 1)
+    config("churn-config-2", 3)
+    sm.create_endpoint(EndpointName="churn-endpoint", EndpointConfigName="churn-config-1")
+    # GIVEN an endpoint on its first configuration
+    # WHEN it is moved to a new configuration
+    arn = call(sm, "UpdateEndpoint", EndpointName="churn-endpoint", EndpointConfigName="churn-config-2")["EndpointArn"]
+    # THEN it is in service on the new configuration and its variants follow it
+    described = sm.describe_endpoint(EndpointName="churn-endpoint")
+    assert described["EndpointArn"] == arn and described["EndpointStatus"] == "InService"
+    assert described["EndpointConfigName"] == "churn-config-2"
+    assert described["ProductionVariants"][0]["DesiredInstanceCount"] == 3
+    # AND an update naming a missing configuration fails
+    with pytest.raises(sm.exceptions.ClientError):
+        sm.update_endpoint(EndpointName="churn-endpoint", EndpointConfigName="missing")
+
+
+def test_tagging_api_finds_the_added_sagemaker_kinds(client):
+    sm, tagging = client("sagemaker"), client("resourcegroupstaggingapi")
+    domain = _domain(sm)
+    sm.create_user_profile(DomainId=domain, UserProfileName="carol", Tags=TAGS)
+    sm.create_mlflow_tracking_server(TrackingServerName="churn-mlflow", ArtifactStoreUri="s3://b/mlflow",
+                                     RoleArn=ROLE, Tags=TAGS)
+    # GIVEN workspace-tagged resources of the added kinds
+    # WHEN the inventory asks the Resource Groups Tagging API for the workspace's resources
+    found = tagging.get_resources(TagFilters=[{"Key": "provision:workspace", "Values": ["churn"]}])
+    # THEN both are listed
+    arns = {r["ResourceARN"] for r in found["ResourceTagMappingList"]}
+    assert {f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{domain}/carol",
+            f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:mlflow-tracking-server/churn-mlflow"} <= arns
+
+
+# --- Budgets --------------------------------------------------------------------------------------------------
+
+NOTIFICATION = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0,
+                "ThresholdType": "PERCENTAGE"}
+SUBSCRIBERS = [{"SubscriptionType": "EMAIL", "Address": "alice@example.com"},
+               {"SubscriptionType": "SNS", "Address": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts"}]
+
+
+def _budget(budgets, name: str = "churn-budget") -> str:
+    budgets.create_budget(
+        AccountId=ACCOUNT,
+        Budget={"BudgetName": name, "BudgetLimit": {"Amount": "1500.00", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+                "BudgetType": "COST", "CostFilters": {"TagKeyValue": ["user:provision:workspace$churn"]}},
+        NotificationsWithSubscribers=[{"Notification": NOTIFICATION, "Subscribers": SUBSCRIBERS}],
+        ResourceTags=TAGS,
+    )
+    return f"arn:aws:budgets::{ACCOUNT}:budget/{name}"
+
+
+def test_budget_subscribers_and_tags_round_trip(client):
+    budgets = client("budgets")
+    # GIVEN a budget created with a notification, its subscribers and tags
+    arn = _budget(budgets)
+    # WHEN the provider's read asks for the notification's subscribers and the budget's tags
+    [notification] = budgets.describe_notifications_for_budget(AccountId=ACCOUNT, BudgetName="churn-budget")["Notifications"]
+    subscribers = call(budgets, "DescribeSubscribersForNotification", AccountId=ACCOUNT, BudgetName="churn-budget",
+                       Notification=notification)["Subscribers"]
+    # THEN both come back as created
+    assert subscribers == SUBSCRIBERS
+    assert call(budgets, "ListTagsForResource", ResourceARN=arn)["ResourceTags"] == TAGS
+    # AND tags can be changed
+    call(budgets, "TagResource", ResourceARN=arn, ResourceTags=[{"Key": "owner", "Value": "alice@example.com"}])
+    call(budgets, "UntagResource", ResourceARN=arn, ResourceTagKeys=["team"])
+    assert {t["Key"] for t in budgets.list_tags_for_resource(ResourceARN=arn)["ResourceTags"]} == {
+        "provision:workspace", "owner"}
+    # AND an update changes the limit
+    call(budgets, "UpdateBudget", AccountId=ACCOUNT, NewBudget={
+        "BudgetName": "churn-budget", "BudgetLimit": {"Amount": "2000.00", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+        "BudgetType": "COST"})
+    assert budgets.describe_budget(AccountId=ACCOUNT, BudgetName="churn-budget")["Budget"]["BudgetLimit"]["Amount"] == "2000.00"
+    # AND after delete every read says NotFoundException (what the provider's read looks for)
+    budgets.delete_budget(AccountId=ACCOUNT, BudgetName="churn-budget")
+    for read in (
+        lambda: budgets.describe_subscribers_for_notification(AccountId=ACCOUNT, BudgetName="churn-budget",
+                                                              Notification=NOTIFICATION),
+        lambda: budgets.describe_notifications_for_budget(AccountId=ACCOUNT, BudgetName="churn-budget"),
+        lambda: budgets.list_tags_for_resource(ResourceARN=arn),
+    ):
+        with pytest.raises(budgets.exceptions.NotFoundException):
+            read()
+
+
+def test_fails_when_budget_notification_does_not_exist(client):
+    budgets = client("budgets")
+    _budget(budgets)
+    # GIVEN a budget with an 80 % ACTUAL notification
+    # WHEN the subscribers of a 100 % FORECASTED notification are asked for
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.describe_subscribers_for_notification(
+            AccountId=ACCOUNT, BudgetName="churn-budget",
+            Notification={**NOTIFICATION, "NotificationType": "FORECASTED", "Threshold": 100.0})
+    # THEN the call fails with NotFoundException
+
+
+def test_fails_when_updating_a_missing_budget(client):
+    budgets = client("budgets")
+    # GIVEN no budget
+    # WHEN one is updated
+    with pytest.raises(budgets.exceptions.NotFoundException):
+        budgets.update_budget(AccountId=ACCOUNT, NewBudget={
+            "BudgetName": "missing", "BudgetLimit": {"Amount": "1", "Unit": "USD"}, "TimeUnit": "MONTHLY",
+            "BudgetType": "COST"})
+    # THEN the update fails with NotFoundException
+
+
+# --- Application Auto Scaling ---------------------------------------------------------------------------------
+
+
+def test_scalable_target_tags_round_trip(client):
+    scaling = client("application-autoscaling")
+    resource = "endpoint/churn-endpoint/variant/champion"
+    # GIVEN a SageMaker variant registered as a scalable target with tags
+    arn = scaling.register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId=resource, ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=1, MaxCapacity=4, Tags={"provision:workspace": "churn", "team": "growth"},
+    )["ScalableTargetARN"]
+    # WHEN its tags are read and changed by the target's ARN
+    assert call(scaling, "ListTagsForResource", ResourceARN=arn)["Tags"] == {"provision:workspace": "churn", "team": "growth"}
+    call(scaling, "TagResource", ResourceARN=arn, Tags={"owner": "alice@example.com"})
+    call(scaling, "UntagResource", ResourceARN=arn, TagKeys=["team"])
+    # THEN the target's tags follow
+    assert scaling.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"provision:workspace": "churn",
+                                                                       "owner": "alice@example.com"}
+    # AND re-registering (an update of capacity) keeps the ARN and its tags
+    again = scaling.register_scalable_target(
+        ServiceNamespace="sagemaker", ResourceId=resource, ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+        MinCapacity=2, MaxCapacity=4)["ScalableTargetARN"]
+    assert again == arn and scaling.list_tags_for_resource(ResourceARN=arn)["Tags"]["owner"] == "alice@example.com"
+    # AND once deregistered, the ARN is ResourceNotFoundException
+    scaling.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId=resource,
+                                       ScalableDimension="sagemaker:variant:DesiredInstanceCount")
+    with pytest.raises(scaling.exceptions.ResourceNotFoundException):
+        scaling.list_tags_for_resource(ResourceARN=arn)
+
+
+# --- CloudWatch Logs ------------------------------------------------------------------------------------------
+
+
+def test_log_group_kms_key_and_deletion_protection_round_trip(client):
+    logs = client("logs")
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    logs.create_log_group(logGroupName="churn-logs")
+    # GIVEN a log group without a key
+    # WHEN a key is associated and deletion protection switched on
+    call(logs, "AssociateKmsKey", logGroupName="churn-logs", kmsKeyId=key)
+    arn = logs.describe_log_groups(logGroupNamePrefix="churn-logs")["logGroups"][0]["logGroupArn"]
+    call(logs, "PutLogGroupDeletionProtection", logGroupIdentifier=arn, deletionProtectionEnabled=True)
+    # THEN describe shows both
+    [group] = logs.describe_log_groups(logGroupNamePrefix="churn-logs")["logGroups"]
+    assert group["kmsKeyId"] == key and group["deletionProtectionEnabled"] is True
+    assert group["logGroupClass"] == "STANDARD"
+    # AND the protected group refuses deletion until protection is off
+    with pytest.raises(logs.exceptions.InvalidOperationException):
+        logs.delete_log_group(logGroupName="churn-logs")
+    logs.put_log_group_deletion_protection(logGroupIdentifier="churn-logs", deletionProtectionEnabled=False)
+    # AND the key can be removed
+    call(logs, "DisassociateKmsKey", logGroupName="churn-logs")
+    assert "kmsKeyId" not in logs.describe_log_groups(logGroupNamePrefix="churn-logs")["logGroups"][0]
+    logs.delete_log_group(logGroupName="churn-logs")
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.associate_kms_key(logGroupName="churn-logs", kmsKeyId=key)
