@@ -13,6 +13,7 @@ An operation moto implements itself (a newer moto) is left alone and not reporte
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 from collections.abc import Callable, Iterator
@@ -63,6 +64,10 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("budgets", "DescribeNotificationsForBudget", "a missing budget is NotFoundException (moto answered HTTP 500)"),
     ("application-autoscaling", "RegisterScalableTarget / DeregisterScalableTarget", "store / drop Tags"),
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletionProtectionEnabled stored, shown, enforced"),
+    ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement planned on every run)"),
+    ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto answered a tuple's repr)"),
+    ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
+    ("s3", "PutBucketLogging", "checks only what AWS checks; moto demanded grants and failed with HTTP 500 on Principal *"),
 )
 
 _lock = threading.Lock()
@@ -78,7 +83,9 @@ def install() -> list[str]:
     with _lock:
         if _installed is None:
             added: list[str] = []
-            for install_service in (_install_sagemaker, _install_budgets, _install_autoscaling, _install_logs):
+            for install_service in (
+                _install_sagemaker, _install_budgets, _install_autoscaling, _install_logs, _install_kms, _install_s3
+            ):
                 added += install_service()
             _installed = added
         return list(_installed)
@@ -620,7 +627,11 @@ def _install_sagemaker() -> list[str]:
         return resource
 
     def iter_tagged_resources(self: Any) -> Iterator[Any]:
-        yield from native_tagged_resources(self)
+        for resource in native_tagged_resources(self):
+            # moto keeps an endpoint configuration's ARN in a one-element tuple; the API must answer a string.
+            if isinstance(resource.arn, tuple):
+                resource = dataclasses.replace(resource, arn=resource.arn[0])
+            yield resource
         for resources in (user_profiles(self), spaces(self), tracking_servers(self), monitoring_schedules(self)):
             for resource in resources.values():
                 yield TaggedResource(
@@ -631,6 +642,19 @@ def _install_sagemaker() -> list[str]:
 
     SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn
     SageMakerModelBackend.iter_tagged_resources = iter_tagged_resources
+
+    # CreateModel keeps EnableNetworkIsolation (moto always answered False: the provider then plans a
+    # replacement of every isolated model on each run).
+    native_create_model = SageMakerResponse.create_model
+
+    def create_model(self: Any) -> Any:
+        result = native_create_model(self)
+        model = self.sagemaker_backend._models.get(self._get_param("ModelName"))
+        if model is not None:
+            model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+        return result
+
+    SageMakerResponse.create_model = create_model
 
     # -- response handlers --
 
@@ -1107,3 +1131,68 @@ def _install_logs() -> list[str]:
             "PutLogGroupDeletionProtection": h_put_log_group_deletion_protection,
         },
     )
+
+
+# --- KMS ------------------------------------------------------------------------------------------------------
+
+
+def _install_kms() -> list[str]:
+    """EnableKeyRotation keeps RotationPeriodInDays and GetKeyRotationStatus answers it (moto dropped it: the
+    provider then sees rotation_period_in_days 0 against the configured 365 and plans an update on every run)."""
+    import json
+
+    from moto.kms.models import kms_backends
+    from moto.kms.responses import KmsResponse
+
+    default_period = 365  # AWS's period when EnableKeyRotation names none
+    native_enable = KmsResponse.enable_key_rotation
+    native_status = KmsResponse.get_key_rotation_status
+
+    def key_of(response: Any) -> Any:
+        backend = kms_backends[response.current_account][response.region]
+        return backend.keys[backend.get_key_id(response._get_param("KeyId"))]
+
+    def enable_key_rotation(self: Any) -> Any:
+        result = native_enable(self)
+        key_of(self).rotation_period_in_days = int(self._get_param("RotationPeriodInDays") or default_period)
+        return result
+
+    def get_key_rotation_status(self: Any) -> Any:
+        answer = json.loads(native_status(self))
+        key = key_of(self)
+        answer["KeyId"] = key.id
+        if answer.get("KeyRotationEnabled"):
+            answer["RotationPeriodInDays"] = getattr(key, "rotation_period_in_days", default_period)
+        return json.dumps(answer)
+
+    KmsResponse.enable_key_rotation = enable_key_rotation
+    KmsResponse.get_key_rotation_status = get_key_rotation_status
+    return []
+
+
+# --- S3 -------------------------------------------------------------------------------------------------------
+
+
+def _install_s3() -> list[str]:
+    """PutBucketLogging checks what AWS checks (the target bucket exists, in the same region) and no more.
+
+    moto also demanded a log-delivery grant or a matching bucket-policy statement on the target bucket, which AWS
+    does not check when logging is configured, and it answered HTTP 500 when the target's policy held a statement
+    with `"Principal": "*"` (our deny-insecure-transport statements).
+    """
+    from moto.s3.exceptions import CrossLocationLoggingProhibited, InvalidTargetBucketForLogging
+    from moto.s3.models import FakeBucket
+
+    def set_logging(self: Any, logging_config: dict[str, Any] | None, bucket_backend: Any) -> None:
+        if not logging_config:
+            self.logging = {}
+            return
+        target_bucket = bucket_backend.buckets.get(logging_config["TargetBucket"])
+        if not target_bucket:
+            raise InvalidTargetBucketForLogging("The target bucket for logging does not exist.")
+        if target_bucket.region_name != self.region_name:
+            raise CrossLocationLoggingProhibited()
+        self.logging = logging_config
+
+    FakeBucket.set_logging = set_logging
+    return []

@@ -172,6 +172,17 @@ def test_docs_list_every_added_operation():
     assert documented == added
 
 
+def test_docs_list_every_extended_native_call():
+    from provisioner.localcloud.moto_extensions import EXTENDED
+
+    # GIVEN the native moto calls whose behaviour the extensions change
+    # WHEN the documentation's second table is read
+    doc = (PROJECT_ROOT / "docs" / "local-cloud-extensions.md").read_text()
+    documented = set(re.findall(r"^\| ([a-z-]+) \| ([^|]+?) \| ([^|]+?) \|$", doc, re.MULTILINE))
+    # THEN each change is documented with its reason
+    assert set(EXTENDED) <= documented
+
+
 def test_every_added_operation_exists_in_the_botocore_model():
     import botocore.session
 
@@ -621,3 +632,81 @@ def test_log_group_kms_key_and_deletion_protection_round_trip(client):
     logs.delete_log_group(logGroupName="churn-logs")
     with pytest.raises(logs.exceptions.ResourceNotFoundException):
         logs.associate_kms_key(logGroupName="churn-logs", kmsKeyId=key)
+
+
+# --- native calls whose behaviour the extensions correct ------------------------------------------------------
+
+
+def test_create_model_keeps_network_isolation(client):
+    sm = client("sagemaker")
+    # GIVEN a model created with network isolation, as every served model is
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE, EnableNetworkIsolation=True,
+                    PrimaryContainer={"ModelPackageName": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:model-package/churn/1"},
+                    VpcConfig={"SecurityGroupIds": ["sg-0a1b2c3d4e5f60001"], "Subnets": ["subnet-0a1b2c3d4e5f60001"]})
+    # WHEN it is read back
+    described = call(sm, "DescribeModel", ModelName="churn-model")
+    # THEN the isolation is still on (else the provider would replace the model on every run)
+    assert described["EnableNetworkIsolation"] is True
+
+
+def test_tagging_api_answers_endpoint_configuration_arns_as_strings(client):
+    sm, tagging = client("sagemaker"), client("resourcegroupstaggingapi")
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"})
+    sm.create_endpoint_config(EndpointConfigName="churn-config", Tags=TAGS, ProductionVariants=[{
+        "VariantName": "champion", "ModelName": "churn-model", "InitialInstanceCount": 1,
+        "InstanceType": "ml.g4dn.xlarge"}])
+    # GIVEN a tagged endpoint configuration
+    # WHEN the workspace's resources are listed through the tagging API
+    found = call(tagging, "GetResources", TagFilters=[{"Key": "provision:workspace", "Values": ["churn"]}])
+    # THEN its ARN is the ARN, not the text of a Python tuple
+    assert [r["ResourceARN"] for r in found["ResourceTagMappingList"]] == [
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint-config/churn-config"]
+
+
+def test_key_rotation_keeps_its_period(client):
+    kms = client("kms")
+    key = kms.create_key(Description="workspace key")["KeyMetadata"]["KeyId"]
+    # GIVEN a key whose rotation is enabled with a 365-day period, as the provider does
+    kms.enable_key_rotation(KeyId=key, RotationPeriodInDays=365)
+    # WHEN its rotation status is read
+    status = call(kms, "GetKeyRotationStatus", KeyId=key)
+    # THEN the period comes back (the provider compares it with rotation_period_in_days)
+    assert (status["KeyRotationEnabled"], status["RotationPeriodInDays"], status["KeyId"]) == (True, 365, key)
+    # AND a disabled rotation has no period
+    kms.disable_key_rotation(KeyId=key)
+    assert "RotationPeriodInDays" not in kms.get_key_rotation_status(KeyId=key)
+
+
+def test_bucket_logging_accepts_a_target_with_policy_based_delivery(client):
+    import json
+
+    s3 = client("s3")
+    config = {"LocationConstraint": REGION}
+    s3.create_bucket(Bucket="churn-access-logs", CreateBucketConfiguration=config)
+    s3.create_bucket(Bucket="churn-data", CreateBucketConfiguration=config)
+    s3.put_bucket_ownership_controls(Bucket="churn-access-logs",
+                                     OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s3.put_bucket_policy(Bucket="churn-access-logs", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::churn-access-logs", "arn:aws:s3:::churn-access-logs/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
+    # GIVEN an access-log bucket with ACLs disabled and a deny-insecure-transport policy (Principal "*")
+    # WHEN the data bucket sends its access logs there
+    s3.put_bucket_logging(Bucket="churn-data", BucketLoggingStatus={
+        "LoggingEnabled": {"TargetBucket": "churn-access-logs", "TargetPrefix": "churn-data/"}})
+    # THEN logging is configured, as AWS accepts it
+    assert s3.get_bucket_logging(Bucket="churn-data")["LoggingEnabled"] == {
+        "TargetBucket": "churn-access-logs", "TargetPrefix": "churn-data/"}
+
+
+def test_fails_when_bucket_logging_target_does_not_exist(client):
+    s3 = client("s3")
+    s3.create_bucket(Bucket="churn-data", CreateBucketConfiguration={"LocationConstraint": REGION})
+    # GIVEN no access-log bucket
+    # WHEN logging points at it
+    with pytest.raises(s3.exceptions.ClientError) as excinfo:
+        s3.put_bucket_logging(Bucket="churn-data", BucketLoggingStatus={
+            "LoggingEnabled": {"TargetBucket": "missing-logs", "TargetPrefix": "churn-data/"}})
+    # THEN the call fails as AWS fails it
+    assert error_code(excinfo) == "InvalidTargetBucketForLogging"
