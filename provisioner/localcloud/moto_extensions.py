@@ -59,6 +59,7 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
 # Native moto operations whose behaviour is extended (not listed as added: moto already dispatches them).
 EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "ListTags / AddTags / DeleteTags", "also find user profiles, spaces, tracking servers, monitoring schedules"),
+    ("sagemaker", "AddTags", "overwrites a key already there, as AWS does (moto appended a duplicate key)"),
     ("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
     ("budgets", "CreateBudget / DeleteBudget", "store / drop ResourceTags"),
     ("budgets", "DescribeNotificationsForBudget", "a missing budget is NotFoundException (moto answered HTTP 500)"),
@@ -640,8 +641,16 @@ def _install_sagemaker() -> list[str]:
                     resource_type=f"sagemaker:{resource.kind}",
                 )
 
+    def add_tags(self: Any, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        # AddTags overwrites a key that is already there (moto appended a second tag with the same key).
+        resource = self._get_resource_from_arn(arn)
+        new_keys = {tag["Key"] for tag in tags}
+        resource.tags = [tag for tag in (resource.tags or []) if tag["Key"] not in new_keys] + list(tags)
+        return resource.tags
+
     SageMakerModelBackend._get_resource_from_arn = _get_resource_from_arn
     SageMakerModelBackend.iter_tagged_resources = iter_tagged_resources
+    SageMakerModelBackend.add_tags = add_tags
 
     # CreateModel keeps EnableNetworkIsolation (moto always answered False: the provider then plans a
     # replacement of every isolated model on each run).

@@ -649,6 +649,16 @@ def test_create_model_keeps_network_isolation(client):
     assert described["EnableNetworkIsolation"] is True
 
 
+def test_add_tags_overwrites_a_key_already_there(client):
+    sm = client("sagemaker")
+    arn = sm.create_model_package_group(ModelPackageGroupName="churn-models", Tags=TAGS)["ModelPackageGroupArn"]
+    # GIVEN a resource tagged team=growth
+    # WHEN the provider updates that tag's value
+    call(sm, "AddTags", ResourceArn=arn, Tags=[{"Key": "team", "Value": "retention"}])
+    # THEN the resource has one team tag, with the new value
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [TAGS[0], {"Key": "team", "Value": "retention"}]
+
+
 def test_tagging_api_answers_endpoint_configuration_arns_as_strings(client):
     sm, tagging = client("sagemaker"), client("resourcegroupstaggingapi")
     sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
