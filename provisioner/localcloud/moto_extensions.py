@@ -33,7 +33,7 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "ListSpaces", "finding a workspace's Studio spaces (inventory, sweepers)"),
     ("sagemaker", "CreateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server create"),
     ("sagemaker", "DescribeMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server read and waiters"),
-    ("sagemaker", "UpdateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server update (size, window, registration)"),
+    ("sagemaker", "UpdateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server update (size, window)"),
     ("sagemaker", "DeleteMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server destroy"),
     ("sagemaker", "ListMlflowTrackingServers", "finding a workspace's tracking servers (inventory, sweepers)"),
     ("sagemaker", "CreateMonitoringSchedule", "aws_sagemaker_monitoring_schedule create"),
@@ -58,17 +58,17 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
 
 # Native moto operations whose behaviour is extended (not listed as added: moto already dispatches them).
 EXTENDED: tuple[tuple[str, str, str], ...] = (
-    ("sagemaker", "ListTags / AddTags / DeleteTags", "also find user profiles, spaces, tracking servers, monitoring schedules"),
+    ("sagemaker", "ListTags / AddTags / DeleteTags", "also find user profiles, spaces, tracking servers, schedules"),
     ("sagemaker", "AddTags", "overwrites a key already there, as AWS does (moto appended a duplicate key)"),
     ("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
     ("budgets", "CreateBudget / DeleteBudget", "store / drop ResourceTags"),
     ("budgets", "DescribeNotificationsForBudget", "a missing budget is NotFoundException (moto answered HTTP 500)"),
     ("application-autoscaling", "RegisterScalableTarget / DeregisterScalableTarget", "store / drop Tags"),
-    ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletionProtectionEnabled stored, shown, enforced"),
-    ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement planned on every run)"),
-    ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto answered a tuple's repr)"),
+    ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
+    ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement on every plan)"),
+    ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
-    ("s3", "PutBucketLogging", "checks only what AWS checks; moto demanded grants and failed with HTTP 500 on Principal *"),
+    ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
 )
 
 _lock = threading.Lock()
@@ -146,7 +146,9 @@ def _page(items: list[Any], next_token: str | None, max_results: int | None) -> 
     return page, (str(start + size) if start + size < len(items) else None)
 
 
-def _sorted(items: list[Any], sort_by: str | None, sort_order: str | None, keys: dict[str, Callable[[Any], Any]]) -> list[Any]:
+def _sorted(
+    items: list[Any], sort_by: str | None, sort_order: str | None, keys: dict[str, Callable[[Any], Any]]
+) -> list[Any]:
     key = keys.get(sort_by or "CreationTime", keys["CreationTime"])
     return sorted(items, key=key, reverse=(sort_order or "Descending") == "Descending")
 
@@ -281,7 +283,8 @@ def _install_sagemaker() -> list[str]:
             self.window = params.get("WeeklyMaintenanceWindowStart") or self.default_window
             self.bucket_owner = params.get("S3BucketOwnerAccountId")
             self.bucket_owner_verification = params.get("S3BucketOwnerVerification")
-            self.url = f"https://t-{mock_random.get_random_string(12, lower_case=True)}.{backend.region_name}.experiments.sagemaker.aws"
+            server_id = mock_random.get_random_string(12, lower_case=True)
+            self.url = f"https://t-{server_id}.{backend.region_name}.experiments.sagemaker.aws"
             self.status = "Created"
 
         def update(self, params: dict[str, Any]) -> None:
@@ -402,7 +405,9 @@ def _install_sagemaker() -> list[str]:
             raise ResourceNotFound(f"User profile {name} in domain {domain_id} does not exist.")
         return profile
 
-    def update_user_profile(self: Any, domain_id: str, name: str, user_settings: dict[str, Any] | None) -> FakeUserProfile:
+    def update_user_profile(
+        self: Any, domain_id: str, name: str, user_settings: dict[str, Any] | None
+    ) -> FakeUserProfile:
         profile = self.describe_user_profile(domain_id, name)
         if user_settings:
             profile.user_settings = {**profile.user_settings, **user_settings}
@@ -411,7 +416,11 @@ def _install_sagemaker() -> list[str]:
 
     def delete_user_profile(self: Any, domain_id: str, name: str) -> None:
         self.describe_user_profile(domain_id, name)
-        owned = [s.name for s in spaces(self).values() if s.domain_id == domain_id and (s.ownership_settings or {}).get("OwnerUserProfileName") == name]
+        owned = [
+            s.name
+            for s in spaces(self).values()
+            if s.domain_id == domain_id and (s.ownership_settings or {}).get("OwnerUserProfileName") == name
+        ]
         if owned:
             raise ResourceInUseException(f"User profile {name} still owns spaces: {', '.join(sorted(owned))}.")
         del user_profiles(self)[(domain_id, name)]
@@ -442,7 +451,9 @@ def _install_sagemaker() -> list[str]:
             raise ResourceNotFound(f"Space {name} in domain {domain_id} does not exist.")
         return space
 
-    def update_space(self: Any, domain_id: str, name: str, settings: dict[str, Any] | None, display_name: str | None) -> FakeSpace:
+    def update_space(
+        self: Any, domain_id: str, name: str, settings: dict[str, Any] | None, display_name: str | None
+    ) -> FakeSpace:
         space = self.describe_space(domain_id, name)
         if settings:
             space.space_settings = {**space.space_settings, **settings}
@@ -485,7 +496,9 @@ def _install_sagemaker() -> list[str]:
         del tracking_servers(self)[name]
         return server
 
-    def list_mlflow_tracking_servers(self: Any, status: str | None, version: str | None) -> list[FakeMlflowTrackingServer]:
+    def list_mlflow_tracking_servers(
+        self: Any, status: str | None, version: str | None
+    ) -> list[FakeMlflowTrackingServer]:
         return [
             s
             for s in tracking_servers(self).values()
@@ -510,7 +523,9 @@ def _install_sagemaker() -> list[str]:
         name = config.get("MonitoringJobDefinitionName")
         monitoring_type = config.get("MonitoringType") or "DataQuality"
         if not name:
-            raise ValidationError("MonitoringScheduleConfig needs MonitoringJobDefinition or MonitoringJobDefinitionName.")
+            raise ValidationError(
+                "MonitoringScheduleConfig needs MonitoringJobDefinition or MonitoringJobDefinitionName."
+            )
         store_name, input_attr = job_definition_stores[monitoring_type]
         definition = getattr(self, store_name, {}).get(name)
         if definition is None:
@@ -521,7 +536,9 @@ def _install_sagemaker() -> list[str]:
     def create_monitoring_schedule(self: Any, params: dict[str, Any]) -> FakeMonitoringSchedule:
         name = params["MonitoringScheduleName"]
         if name in monitoring_schedules(self):
-            raise ResourceInUseException(f"Resource Already Exists: MonitoringSchedule with name {name} already exists.")
+            raise ResourceInUseException(
+                f"Resource Already Exists: MonitoringSchedule with name {name} already exists."
+            )
         endpoint = monitored_endpoint(self, params["MonitoringScheduleConfig"])
         schedule = monitoring_schedules(self)[name] = FakeMonitoringSchedule(self, params, endpoint)
         return schedule
@@ -683,7 +700,9 @@ def _install_sagemaker() -> list[str]:
         return ActionResult({"UserProfileArn": profile.arn})
 
     def h_describe_user_profile(self: Any) -> ActionResult:
-        profile = self.sagemaker_backend.describe_user_profile(self._get_param("DomainId"), self._get_param("UserProfileName"))
+        profile = self.sagemaker_backend.describe_user_profile(
+            self._get_param("DomainId"), self._get_param("UserProfileName")
+        )
         return ActionResult(profile.describe())
 
     def h_update_user_profile(self: Any) -> ActionResult:
@@ -725,7 +744,9 @@ def _install_sagemaker() -> list[str]:
         return EmptyResult()
 
     def h_list_spaces(self: Any) -> ActionResult:
-        found = self.sagemaker_backend.list_spaces(self._get_param("DomainIdEquals"), self._get_param("SpaceNameContains"))
+        found = self.sagemaker_backend.list_spaces(
+            self._get_param("DomainIdEquals"), self._get_param("SpaceNameContains")
+        )
         page, token = listed(self, found)
         return ActionResult({"Spaces": [s.summary() for s in page], "NextToken": token})
 
@@ -780,7 +801,9 @@ def _install_sagemaker() -> list[str]:
         return EmptyResult()
 
     def h_update_endpoint(self: Any) -> ActionResult:
-        endpoint = self.sagemaker_backend.update_endpoint(self._get_param("EndpointName"), self._get_param("EndpointConfigName"))
+        endpoint = self.sagemaker_backend.update_endpoint(
+            self._get_param("EndpointName"), self._get_param("EndpointConfigName")
+        )
         return ActionResult({"EndpointArn": endpoint.arn})
 
     return _add_operations(
@@ -1026,7 +1049,8 @@ def _install_autoscaling() -> list[str]:
     ApplicationAutoScalingResponse.deregister_scalable_target = deregister_scalable_target
 
     def h_list_tags_for_resource(self: Any) -> ActionResult:
-        return ActionResult({"Tags": self.applicationautoscaling_backend.list_target_tags(self._get_param("ResourceARN"))})
+        target_tags = self.applicationautoscaling_backend.list_target_tags(self._get_param("ResourceARN"))
+        return ActionResult({"Tags": target_tags})
 
     def h_tag_resource(self: Any) -> ActionResult:
         self.applicationautoscaling_backend.tag_target(self._get_param("ResourceARN"), self._get_param("Tags"))
