@@ -25,22 +25,22 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "DescribeUserProfile", "aws_sagemaker_user_profile read and the create/update/delete waiters"),
     ("sagemaker", "UpdateUserProfile", "aws_sagemaker_user_profile update of user_settings"),
     ("sagemaker", "DeleteUserProfile", "aws_sagemaker_user_profile destroy"),
-    ("sagemaker", "ListUserProfiles", "finding a workspace's Studio members (inventory, sweepers)"),
+    ("sagemaker", "ListUserProfiles", "completes the kind: lists a domain's Studio members (CLI, console, audits)"),
     ("sagemaker", "CreateSpace", "aws_sagemaker_space create"),
     ("sagemaker", "DescribeSpace", "aws_sagemaker_space read and waiters"),
     ("sagemaker", "UpdateSpace", "aws_sagemaker_space update of space_settings / space_display_name"),
     ("sagemaker", "DeleteSpace", "aws_sagemaker_space destroy"),
-    ("sagemaker", "ListSpaces", "finding a workspace's Studio spaces (inventory, sweepers)"),
+    ("sagemaker", "ListSpaces", "completes the kind: lists a domain's Studio spaces"),
     ("sagemaker", "CreateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server create"),
     ("sagemaker", "DescribeMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server read and waiters"),
     ("sagemaker", "UpdateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server update (size, window)"),
     ("sagemaker", "DeleteMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server destroy"),
-    ("sagemaker", "ListMlflowTrackingServers", "finding a workspace's tracking servers (inventory, sweepers)"),
+    ("sagemaker", "ListMlflowTrackingServers", "completes the kind: lists the tracking servers"),
     ("sagemaker", "CreateMonitoringSchedule", "aws_sagemaker_monitoring_schedule create"),
     ("sagemaker", "DescribeMonitoringSchedule", "aws_sagemaker_monitoring_schedule read and waiters"),
     ("sagemaker", "UpdateMonitoringSchedule", "aws_sagemaker_monitoring_schedule update of monitoring_schedule_config"),
     ("sagemaker", "DeleteMonitoringSchedule", "aws_sagemaker_monitoring_schedule destroy"),
-    ("sagemaker", "ListMonitoringSchedules", "finding a workspace's monitoring schedules (inventory, sweepers)"),
+    ("sagemaker", "ListMonitoringSchedules", "completes the kind: lists schedules, by endpoint or job definition"),
     ("sagemaker", "DeleteModelPackageGroup", "aws_sagemaker_model_package_group destroy"),
     ("sagemaker", "UpdateEndpoint", "aws_sagemaker_endpoint update when a new endpoint configuration replaces the old"),
     ("budgets", "DescribeSubscribersForNotification", "aws_budgets_budget read of each notification's subscribers"),
@@ -60,13 +60,13 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
 EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "ListTags / AddTags / DeleteTags", "also find user profiles, spaces, tracking servers, schedules"),
     ("sagemaker", "AddTags", "overwrites a key already there, as AWS does (moto appended a duplicate key)"),
+    ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement on every plan)"),
     ("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
+    ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
     ("budgets", "CreateBudget / DeleteBudget", "store / drop ResourceTags"),
     ("budgets", "DescribeNotificationsForBudget", "a missing budget is NotFoundException (moto answered HTTP 500)"),
     ("application-autoscaling", "RegisterScalableTarget / DeregisterScalableTarget", "store / drop Tags"),
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
-    ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement on every plan)"),
-    ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
     ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
 )
@@ -160,13 +160,13 @@ def _install_sagemaker() -> list[str]:
     from moto.core.responses import ActionResult, EmptyResult
     from moto.core.utils import utcnow
     from moto.moto_api._internal import mock_random
+    from moto.core.resource_tagging import TaggedResource
     from moto.sagemaker.exceptions import (
         ConflictException,
         ResourceInUseException,
         ResourceNotFound,
         ValidationError,
     )
-    from moto.core.resource_tagging import TaggedResource
     from moto.sagemaker.models import FakeEndpoint, SageMakerModelBackend
     from moto.sagemaker.responses import SageMakerResponse
     from moto.sagemaker.utils import arn_formatter
