@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +92,33 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
 
 def spec_path(org: Org, name: str) -> Path:
     return org.workspaces_dir / f"{name}.yaml"
+
+
+def already_exists(shown: str | Path, name: str) -> InvalidInput:
+    return InvalidInput.single(shown, "", f"workspace {name!r} already exists",
+                               "pick another name, or edit the spec through review")
+
+
+def write_new_spec(path: Path, text: str, shown: str | Path) -> None:
+    """Write a new spec atomically, never over an existing one, even one another request wrote meanwhile.
+
+    The text goes to a temporary file first, which is then hard-linked to its name: the link fails if the
+    name exists, so of two requests racing for one name exactly one wins and the other is told the name
+    is taken. The temporary file is created with mode 0666 less the umask, as any file the user writes
+    (mkstemp's 0600 would leave the spec unlike its siblings).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise already_exists(shown, path.stem) from None
+    finally:
+        os.unlink(tmp)
 
 
 def load_spec(path: Path, shown: str | Path | None = None) -> WorkspaceSpec:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -39,18 +38,6 @@ def parse_assignments(values: list[str], option: str, *, typed: bool) -> dict[st
     return parsed
 
 
-def write_new_file(path: Path, text: str) -> None:
-    """Write atomically, and never over an existing file (even one created meanwhile)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.link(tmp, path)  # fails if `path` exists: no overwrite race
-    finally:
-        os.unlink(tmp)
-
-
 def render_spec(spec: dict[str, Any]) -> str:
     import yaml
 
@@ -72,14 +59,13 @@ def request(
 ) -> None:
     """Request a workspace: validate everything, then write workspaces/NAME.yaml."""
     from provisioner.parameters import nest
-    from provisioner.workspaces import parse_spec, resolve, spec_path
+    from provisioner.workspaces import already_exists, parse_spec, resolve, spec_path, write_new_spec
 
     s = session()
     path = spec_path(s.org, name)
     shown = os.path.relpath(path, s.root)
     if path.exists():
-        raise InvalidInput.single(shown, "", f"workspace {name!r} already exists",
-                                  "pick another name, or edit the spec through review")
+        raise already_exists(shown, name)
     problems = ProblemCollector()
     pinned = blueprint
     try:
@@ -119,7 +105,7 @@ def request(
         problems.extend(p for p in exc.problems if p not in problems.problems)
     problems.raise_if_any()
     assert ctx is not None
-    write_new_file(path, render_spec(spec))
+    write_new_spec(path, render_spec(spec), shown)
     if output == OutputFormat.json:
         print_json({"workspace": name, "path": str(path), "blueprint": ctx.blueprint.ref})
         return

@@ -87,3 +87,79 @@ def test_fails_when_a_set_is_not_key_value(run):
 def test_fails_when_an_argument_is_unknown_with_exit_code_2(run):
     result = run("validate", "--bogus")
     assert result.code == 2
+
+
+# Runs `provision request` in a real process whose os.link (the spec's atomic write) first waits
+# until every racer has reached it: each one has passed the "already exists" check, so exactly one
+# link can win. The barrier is a folder of marker files, as the racers are separate processes.
+RACER = """
+import os, sys, time
+from pathlib import Path
+barrier, count = Path(sys.argv[1]), int(sys.argv[2])
+real_link = os.link
+def link(src, dst, *args, **kwargs):
+    (barrier / str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(list(barrier.iterdir())) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return real_link(src, dst, *args, **kwargs)
+os.link = link
+from provisioner.cli.main import cli
+raise SystemExit(cli(sys.argv[3:]))
+"""
+
+
+def test_fails_clearly_for_every_loser_when_requests_for_one_name_race(acme: Path, tmp_path: Path):
+    import os
+    import subprocess
+    import sys
+
+    # GIVEN four `provision request` processes for the same new name, all past the existence check
+    barrier = tmp_path / "barrier"
+    barrier.mkdir()
+    project = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": f"{project}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, str(barrier), "4", *REQUEST], cwd=acme, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    # WHEN they write the spec at the same moment
+    outcomes = [(p.wait(timeout=120), p.stderr.read()) for p in racers]
+    # THEN one wrote it and every other one got the clear "already exists" (exit 2), not a crash
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 2, 2, 2], outcomes
+    for code, err in outcomes:
+        if code == 2:
+            assert "workspaces/vision-lab.yaml: workspace 'vision-lab' already exists" in err, err
+            assert "unexpected" not in err
+    # AND the spec is whole and no temporary file is left behind
+    assert yaml.safe_load((acme / "workspaces" / "vision-lab.yaml").read_text())["name"] == "vision-lab"
+    assert sorted(p.name for p in (acme / "workspaces").iterdir() if p.name.startswith(".")) == []
+
+
+def test_request_writes_the_spec_with_the_same_mode_as_its_siblings(run, acme: Path):
+    import os
+    import stat
+
+    # GIVEN the usual umask 022, under which the org's existing specs are 0644
+    old = os.umask(0o022)
+    try:
+        # WHEN a workspace is requested
+        assert run(*REQUEST).code == 0
+    finally:
+        os.umask(old)
+    # THEN its spec is readable by the group and others too, like any file the user writes
+    mode = stat.S_IMODE((acme / "workspaces" / "vision-lab.yaml").stat().st_mode)
+    assert mode == 0o644, oct(mode)
+
+
+def test_request_respects_a_stricter_umask(run, acme: Path):
+    import os
+    import stat
+
+    # GIVEN a user whose umask keeps files private
+    old = os.umask(0o077)
+    try:
+        assert run(*REQUEST).code == 0
+    finally:
+        os.umask(old)
+    # THEN the spec is private too
+    assert stat.S_IMODE((acme / "workspaces" / "vision-lab.yaml").stat().st_mode) == 0o600
