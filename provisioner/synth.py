@@ -24,6 +24,7 @@ from provisioner.errors import OperationFailed
 from provisioner.locations import infra_dir
 from provisioner.models.resolved import WorkspaceContext
 
+INFRA_PACKAGE = "infra"  # the CDK layer
 SYNTH_META = "provision-synth.json"
 TARGET_VERSIONS = {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}
 
@@ -46,11 +47,18 @@ Plan = tuple[WorkspaceContext, str, "str | None"]  # (workspace, inputs hash, lo
 
 @lru_cache(maxsize=1)
 def _tool_fingerprint() -> str:
-    """The CDK layer's own code and the versions of the tool and its CDK packages."""
-    infra = infra_dir()  # where this process imports the CDK layer from: a checkout or an installed wheel
+    """The code the CDK layer runs and the versions of the tool and its CDK packages.
+
+    The code is the layer's import closure (`infra/` and every module of the tool it imports, found in
+    the source), so editing a provisioner module the layer uses invalidates the cache as editing the
+    layer does, whichever modules those are.
+    """
+    from provisioner.code_closure import import_closure
+
+    root = infra_dir().parent  # where this process imports the tool from: a checkout or an installed wheel
     digest = hashlib.sha256()
-    for path in sorted(infra.rglob("*.py")):
-        digest.update(path.relative_to(infra).as_posix().encode())
+    for path in import_closure(root, INFRA_PACKAGE):
+        digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())
     from importlib.metadata import PackageNotFoundError, version
 

@@ -1,5 +1,5 @@
 """The content-addressed synth cache: invalidated by each input that feeds a workspace's config
-(spec values, blueprint version, org config, the tool's infra/ code and versions) and by nothing else."""
+(spec values, blueprint version, org config, the code the CDK layer runs and versions) and by nothing else."""
 
 from __future__ import annotations
 
@@ -65,19 +65,71 @@ def test_cache_is_invalidated_by_another_blueprint_version(acme: Path, base: str
     assert digest(acme) != base
 
 
-def test_cache_is_invalidated_by_the_tools_own_infra_code(acme: Path, base: str, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch):
-    # GIVEN a copy of infra/ with one comment added
-    copy = tmp_path / "infra"
-    shutil.copytree(ROOT / "infra", copy, ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "naming.py").write_text((copy / "naming.py").read_text() + "\n# changed\n")
-    monkeypatch.setattr(synth, "infra_dir", lambda: copy)
+def copy_of_the_tool(tmp_path: Path) -> Path:
+    """The tool's two packages, copied: a root to edit instead of this checkout."""
+    root = tmp_path / "tool"
+    for package in ("infra", "provisioner"):
+        shutil.copytree(ROOT / package, root / package, ignore=shutil.ignore_patterns("__pycache__", "blueprints"))
+    return root
+
+
+def digest_of_tool(monkeypatch: pytest.MonkeyPatch, root: Path, org: Path) -> str:
+    monkeypatch.setattr(synth, "infra_dir", lambda: root / "infra")
     synth._tool_fingerprint.cache_clear()
     try:
-        # THEN the hash changes
-        assert digest(acme) != base
+        return digest(org)
     finally:
         synth._tool_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize("module", [
+    "infra/naming.py",                # the CDK layer's own code
+    "provisioner/models/resolved.py",  # the workspace model the layer is handed
+    "provisioner/errors.py",           # imported by modules the layer imports
+])
+def test_cache_is_invalidated_by_the_code_the_cdk_layer_runs(acme: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch, module: str):
+    # GIVEN a copy of the tool and the hash of churn-model synthesized by it
+    root = copy_of_the_tool(tmp_path)
+    before = digest_of_tool(monkeypatch, root, acme)
+    # WHEN one module that the CDK layer runs gains a comment
+    (root / module).write_text((root / module).read_text() + "\n# changed\n")
+    # THEN the hash changes
+    assert digest_of_tool(monkeypatch, root, acme) != before
+
+
+def test_cache_is_not_invalidated_by_code_the_cdk_layer_never_imports(acme: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a copy of the tool
+    root = copy_of_the_tool(tmp_path)
+    before = digest_of_tool(monkeypatch, root, acme)
+    # WHEN a command module (which the CDK layer never imports) changes
+    (root / "provisioner/cli/audit.py").write_text((root / "provisioner/cli/audit.py").read_text() + "\n# changed\n")
+    # THEN the hash stays
+    assert digest_of_tool(monkeypatch, root, acme) == before
+
+
+def test_import_closure_follows_imports_transitively_and_nothing_else(tmp_path: Path):
+    from provisioner.code_closure import import_closure
+
+    # GIVEN a layer that imports a helper of the tool inside a function, which imports another one relatively
+    files = {
+        "layer/__init__.py": "",
+        "layer/stack.py": "def build():\n    from tool.helpers import tags\n    return tags\n",
+        "tool/__init__.py": "",
+        "tool/helpers/__init__.py": "",
+        "tool/helpers/tags.py": "from .keys import KEYS\nimport yaml\n",
+        "tool/helpers/keys.py": "KEYS = ()\n",
+        "tool/cli.py": "import tool.helpers.tags\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    # WHEN the layer's closure is computed
+    closure = [p.relative_to(tmp_path).as_posix() for p in import_closure(tmp_path, "layer")]
+    # THEN it holds the layer, what it reaches (with the packages that hold it), and not the CLI or yaml
+    assert closure == ["layer/__init__.py", "layer/stack.py", "tool/__init__.py", "tool/helpers/__init__.py",
+                       "tool/helpers/keys.py", "tool/helpers/tags.py"]
 
 
 @pytest.mark.parametrize(
