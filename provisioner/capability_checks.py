@@ -30,6 +30,8 @@ CONTEXT = (
     "members",  # the spec's members (email addresses)
     "owner",  # the spec's owner
     "org_monitoring",  # the org config's `monitoring` settings (OrgMonitoring)
+    "org",  # the org's name
+    "workspace",  # the spec's name (the workspace)
 )
 ROOT_PREFIXES = {"parameters": "parameters.", "spec": ""}
 

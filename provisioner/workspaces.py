@@ -64,7 +64,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         if not issues:
             issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails,
                                 environment=spec.environment, env=env, members=tuple(spec.members), owner=spec.owner,
-                                org_monitoring=org.config.monitoring)
+                                org_monitoring=org.config.monitoring, org=org.name, workspace=spec.name)
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
     problems.raise_if_any()

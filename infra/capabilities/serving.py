@@ -39,8 +39,7 @@ from infra.constructs.endpoint import DataCapture, ModelSpec, RealtimeEndpoint, 
 from infra.constructs.image_repository import PULL
 from infra.instance_storage import volume_key_allowed
 from infra.serving_names import CAPTURE_PREFIX, ServingNames
-from provisioner.errors import InvalidInput, Problem
-from provisioner.model_sources import EXTRA_RESOLVED, EXTRA_UNRESOLVED, PACKAGE_ARN, Variant, variants
+from provisioner.model_sources import EXTRA_RESOLVED, EXTRA_UNRESOLVED, Variant, variants
 from provisioner.serving_deployment import rollout_of
 
 DEFAULT_CAPTURE_PERCENTAGE = 20
@@ -58,7 +57,6 @@ def build(parts: WorkspaceParts) -> None:
     capture_percentage = int(ctx.param("serving.data_capture_percentage", DEFAULT_CAPTURE_PERCENTAGE))
     parts.extras["serving_variants"] = all_variants
 
-    _check_sources(parts, all_variants)
     # People and CI may call and inspect the endpoint, not change it (weights change through the spec).
     serving_access(parts).add_to_policy(statement(
         "InvokeWorkspaceEndpoint", ("sagemaker:InvokeEndpoint", "sagemaker:DescribeEndpoint"), names.endpoint_arn))
@@ -144,28 +142,6 @@ def _grant_image_pull(parts: WorkspaceParts, image_uri: str) -> None:
         statement("EcrAuthorization", "ecr:GetAuthorizationToken", "*"),
         statement("PullServingImage", PULL, arn),
     )
-
-
-def _check_sources(parts: WorkspaceParts, all_variants: list[Variant]) -> None:
-    """Model packages must come from this workspace's registry (same account, region and group)."""
-    ctx, group = parts.ctx, parts.names.model_package_group
-    problems = []
-    for variant in all_variants:
-        source = variant.source
-        if source.kind != "package":
-            continue
-        match = PACKAGE_ARN.match(source.package_arn)
-        assert match is not None  # the blueprint's pattern checked it
-        where = (match.group("account"), match.group("region"), match.group("group"))
-        if where != (ctx.account_id, ctx.region, group):
-            problems.append(Problem(
-                str(ctx.spec_path or ctx.name), f"parameters.{source.field}",
-                f"{source.package_arn!r} is not in this workspace's registry "
-                f"({ctx.account_id}, {ctx.region}, group {group})",
-                f"register the model in {group} and use that version's ARN, or use latest-approved",
-            ))
-    if problems:
-        raise InvalidInput(problems)
 
 
 def _pending_note(parts: WorkspaceParts, pending: list[Variant]) -> str:

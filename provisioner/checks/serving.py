@@ -88,21 +88,36 @@ def monitoring_needs_captured_data(params: dict[str, Any], guardrails: Guardrail
 
 
 @check("serving")
-def model_packages_in_the_workspace_account(params: dict[str, Any], guardrails: Guardrails, *, env: Any = None) -> list[Issue]:
-    """Model packages must be in the environment's account and region (the group is checked at synth)."""
+def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrails: Guardrails, *, env: Any = None,
+                                               org: str = "", workspace: str = "", environment: str = "") -> list[Issue]:
+    """Model packages must come from this workspace's own registry: its account, region and group.
+
+    The execution role may read only that group's packages, so a package from anywhere else could be
+    named but never served.
+    """
+    from infra.resource_names import WorkspaceNames
     from provisioner.model_sources import PACKAGE_ARN, variants
 
-    if env is None:
+    if env is None or not (org and workspace):
         return []
+    group = WorkspaceNames(org, workspace, environment, env.account_id, env.region).model_package_group
     issues: dict[str, Issue] = {}  # one per parameter (serving.model_package may serve several variants)
     for variant in variants(params):
         match = PACKAGE_ARN.match(variant.source.package_arn) if variant.source.kind == "package" else None
-        if match and (match.group("account"), match.group("region")) != (env.account_id, env.region):
-            issues.setdefault(variant.source.field, (
-                variant.source.field,
-                f"model package {variant.source.package_arn!r} is in {match.group('account')}/{match.group('region')}, "
-                f"not in the environment's account {env.account_id}/{env.region}",
-                "register the model in this workspace's registry and use that version's ARN"))
+        if match is None:
+            continue
+        where = (match.group("account"), match.group("region"))
+        if where != (env.account_id, env.region):
+            problem = (f"model package {variant.source.package_arn!r} is in {where[0]}/{where[1]}, "
+                       f"not in the environment's account {env.account_id}/{env.region}")
+        elif match.group("group") != group:
+            problem = (f"{variant.source.package_arn!r} is not in this workspace's registry "
+                       f"({env.account_id}, {env.region}, group {group})")
+        else:
+            continue
+        issues.setdefault(variant.source.field, (
+            variant.source.field, problem,
+            f"register the model in {group} and use that version's ARN, or use latest-approved"))
     return list(issues.values())
 
 

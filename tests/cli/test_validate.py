@@ -122,3 +122,18 @@ def test_fails_when_blueprint_show_names_an_unknown_version(run):
     result = run("blueprints", "show", "gpu-training@7.0.0")
     assert result.code == 2
     assert "available versions: 1.0.0" in result.err
+
+
+def test_fails_when_a_model_package_is_from_another_workspaces_registry(run, acme: Path):
+    # GIVEN recsys-ab whose challenger serves a model package of another workspace's registry in the same
+    # account and region (synth would build no endpoint from it: the role may only read its own registry)
+    spec = acme / "workspaces" / "recsys-ab.yaml"
+    spec.write_text(spec.read_text().replace("model-package/acme-recsys-ab-prod-models/3",
+                                             "model-package/acme-other-prod-models/3"))
+    # WHEN it is validated
+    result = run("validate", "workspaces/recsys-ab.yaml")
+    # THEN validate refuses it as synth would: exit 2, the spec, the field and the registry it must come from
+    assert result.code == 2, result.out
+    [line] = result.error_lines
+    assert "workspaces/recsys-ab.yaml: parameters.serving.variants[1].model_package:" in line
+    assert "acme-recsys-ab-prod-models" in line

@@ -8,7 +8,6 @@ import json
 import pytest
 from serving_helpers import RESOLVED_VERSION, addresses, differences, resources
 
-from provisioner.errors import InvalidInput
 
 pytestmark = pytest.mark.synth
 
@@ -250,21 +249,6 @@ def test_resolved_latest_approved_is_named_in_the_synth_summary(serving_synth):
     notes = serving_synth.results["recsys-ab"].notes
     # THEN it names the package version the champion now serves
     assert any(f"acme-recsys-ab-prod-models/{RESOLVED_VERSION}" in n and "latest-approved" in n for n in notes)
-
-
-def test_fails_when_a_model_package_is_not_from_the_workspace_registry(serving_synth, synth_stack):
-    # GIVEN recsys-ab whose challenger names another workspace's registry
-    ctx = serving_synth.contexts["recsys-ab"]
-    variants = [dict(v) for v in ctx.parameters["serving.variants"]]
-    variants[1]["model_package"] = "arn:aws:sagemaker:eu-west-1:222222222222:model-package/acme-other-prod-models/1"
-    # WHEN synthesized
-    with pytest.raises(InvalidInput) as caught:
-        synth_stack(dataclasses.replace(ctx, parameters={**ctx.parameters, "serving.variants": variants}))
-    # THEN one problem names the spec, the field and the registry it must come from
-    [problem] = caught.value.problems
-    assert problem.file.endswith("recsys-ab.yaml")
-    assert problem.field == "parameters.serving.variants[1].model_package"
-    assert "acme-recsys-ab-prod-models" in problem.message
 
 
 # --- access ------------------------------------------------------------------------------------
