@@ -15,6 +15,7 @@ from provisioner.errors import InvalidInput, ProblemCollector
 from provisioner.locations import shipped_blueprints_dir
 from provisioner.models._base import load_yaml_model
 from provisioner.models.blueprint import Blueprint, semver_key
+from provisioner.parameters import default_issues
 
 __all__ = ["Catalog", "CatalogEntry", "shipped_blueprints_dir"]
 
@@ -54,6 +55,11 @@ class Catalog:
                         path, "name", f"declares {blueprint.ref} but lives at {path.parent.name}/{path.name}",
                         f"move it to {blueprint.name}/{blueprint.version}.yaml",
                     )
+                    continue
+                bad_defaults = default_issues(blueprint)
+                if bad_defaults:
+                    for field, message, _ in bad_defaults:
+                        problems.add(path, field, message, "make the default meet the parameter's own limits")
                     continue
                 versions = entries.setdefault(blueprint.name, {})
                 if blueprint.version in versions:

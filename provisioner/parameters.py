@@ -60,7 +60,8 @@ def _type_ok(spec: ParameterSpec, value: Any) -> bool:
     return isinstance(value, dict)
 
 
-def check_value(spec: ParameterSpec, value: Any, field: str, guardrails: Guardrails) -> list[Issue]:
+def check_value(spec: ParameterSpec, value: Any, field: str, guardrails: Guardrails | None) -> list[Issue]:
+    """Issues of one value against its parameter's limits, and against the org guardrails unless None."""
     if value is None and not spec.required:
         return []
     if not _type_ok(spec, value):
@@ -75,7 +76,7 @@ def check_value(spec: ParameterSpec, value: Any, field: str, guardrails: Guardra
         issues.append((field, f"{value!r} is above the maximum {spec.maximum:g}", f"use a value <= {spec.maximum:g}"))
     if spec.pattern is not None and isinstance(value, str) and not re.fullmatch(spec.pattern, value):
         issues.append((field, f"{value!r} does not match {spec.pattern}", spec.description))
-    if spec.guardrail:
+    if spec.guardrail and guardrails is not None:
         issues.extend(_check_guardrail(spec.guardrail, value, field, guardrails))
     if spec.type == "list":
         assert spec.items is not None
@@ -103,6 +104,27 @@ def check_value(spec: ParameterSpec, value: Any, field: str, guardrails: Guardra
                 issues.extend(check_value(field_spec, value[key], f"{field}.{key}", guardrails))
             elif field_spec.required:
                 issues.append((f"{field}.{key}", "missing", f"add it ({field_spec.description})"))
+    return issues
+
+
+def default_issues(blueprint: Blueprint) -> list[Issue]:
+    """Defaults that break their own parameter's limits (`minimum: 5, default: 1`), fields `parameters.<name>.default`.
+
+    Org guardrails are not applied: they differ per org, and a workspace that keeps such a default is
+    refused by `validate` with the guardrail named.
+    """
+    issues: list[Issue] = []
+
+    def walk(spec: ParameterSpec, field: str) -> None:
+        if not spec.required and spec.default is not None:
+            issues.extend(check_value(spec, spec.default, f"{field}.default", None))
+        for key, sub in (spec.fields or {}).items():
+            walk(sub, f"{field}.fields.{key}")
+        if spec.items is not None:
+            walk(spec.items, f"{field}.items")
+
+    for name, spec in blueprint.parameters.items():
+        walk(spec, f"parameters.{name}")
     return issues
 
 

@@ -91,20 +91,47 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: Path) -> Any:
-    """Read YAML safely, turning syntax errors and unreadable files into a Problem."""
+    """Read YAML safely, turning syntax errors, repeated keys and unreadable files into Problems."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InvalidInput.single(path, "", "file not found", "check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput.single(path, "", f"cannot be read ({exc})") from None
+    loader = _SAFE_LOADER(text)
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        node = loader.get_single_node()  # parse once: the node tree for the key check, then the data
+        duplicates = _duplicate_keys(node)
+        if duplicates:
+            raise InvalidInput([Problem(str(path), field, f"duplicate key (first at line {first}, again at line {again})",
+                                        "keep one of them: YAML would silently use the last")
+                                for field, first, again in duplicates])
+        return loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
         reason = getattr(exc, "problem", None) or str(exc)
         raise InvalidInput.single(path, where, f"invalid YAML: {reason}", "fix the YAML syntax") from None
+    finally:
+        loader.dispose()
+
+
+def _duplicate_keys(node: yaml.Node | None, loc: tuple[Any, ...] = ()) -> list[tuple[str, int, int]]:
+    """(dotted field, first line, repeated line) of every key written twice in one mapping."""
+    found: list[tuple[str, int, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            if name is not None and name in first:
+                found.append((dotted(loc + (name,)), first[name], key.start_mark.line + 1))
+            elif name is not None:
+                first[name] = key.start_mark.line + 1
+            found.extend(_duplicate_keys(value, loc + (name if name is not None else "?",)))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found.extend(_duplicate_keys(item, loc + (index,)))
+    return found
 
 
 def load_yaml_model(path: Path, model: type[M]) -> M:

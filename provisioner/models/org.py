@@ -15,6 +15,16 @@ ORG_FILE = "provision.yaml"
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
 
 
+def _real_region(value: str | None) -> str | None:
+    """The pattern lets `eu-westt-1` through; only the partitions' region list knows it does not exist."""
+    from provisioner.aws_regions import region_problem
+
+    problem = region_problem(value) if value else None
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class StateConfig(StrictModel):
     """Where a workspace's Terraform state lives. One state per workspace."""
 
@@ -33,6 +43,11 @@ class StateConfig(StrictModel):
         "{org}-{workspace}-{environment}",
         description="HCP Terraform workspace name pattern (`remote`); placeholders {org}, {workspace}, {environment}.",
     )
+
+    @field_validator("region")
+    @classmethod
+    def _real_region(cls, value: str | None) -> str | None:
+        return _real_region(value)
 
     @model_validator(mode="after")
     def _backend_settings(self) -> "StateConfig":
@@ -65,6 +80,11 @@ class Environment(StrictModel):
     subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
     security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
     studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
+
+    @field_validator("region")
+    @classmethod
+    def _real_region(cls, value: str) -> str:
+        return _real_region(value)
 
     @model_validator(mode="after")
     def _vpc_pairs(self) -> "Environment":

@@ -137,3 +137,84 @@ def test_fails_when_a_model_package_is_from_another_workspaces_registry(run, acm
     [line] = result.error_lines
     assert "workspaces/recsys-ab.yaml: parameters.serving.variants[1].model_package:" in line
     assert "acme-recsys-ab-prod-models" in line
+
+
+# --- mistakes in the platform engineer's files (org config, blueprints) -----------------------------
+
+def test_fails_when_the_org_config_repeats_a_key(run, acme: Path):
+    # GIVEN provision.yaml where the dev environment's region is written twice (YAML would keep the last)
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text().replace("    region: eu-west-1\n", "    region: eu-west-1\n    region: us-east-1\n", 1))
+    # WHEN anything loads it
+    result = run("validate")
+    # THEN it is refused like any bad input: exit 2, file and field named, both lines shown
+    assert result.code == 2, result.out
+    [line] = result.error_lines
+    assert "provision.yaml: environments.dev.region: duplicate key (first at line 7, again at line 8)" in line
+    assert "Traceback" not in result.err
+
+
+def test_fails_when_a_workspace_spec_repeats_a_key(run, acme: Path):
+    # GIVEN a spec that names its team twice
+    write(acme, "twice", VALID.replace("NAME", "twice") + "team: other\n")
+    # WHEN validated  THEN exit 2 names the spec and the key
+    result = run("validate")
+    assert result.code == 2
+    assert any("workspaces/twice.yaml: team: duplicate key" in line for line in result.error_lines), result.err
+
+
+def test_fails_when_an_environment_region_is_no_aws_region(run, acme: Path):
+    # GIVEN a region that has the shape of one but does not exist
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text().replace("region: eu-west-1", "region: eu-westt-1", 1))
+    # WHEN validated
+    result = run("validate")
+    # THEN the field is named with the closest real region
+    assert result.code == 2, result.out
+    [line] = result.error_lines
+    assert "provision.yaml: environments.dev.region: 'eu-westt-1' is not an AWS region" in line
+    assert "eu-west-1" in line.split("is not an AWS region", 1)[1]
+
+
+def test_fails_when_a_blueprint_default_breaks_its_own_limits(run, acme: Path):
+    # GIVEN an org blueprint whose parameter default lies below the parameter's own minimum
+    folder = acme / "blueprints" / "tiny"
+    folder.mkdir(parents=True)
+    (folder / "1.0.0.yaml").write_text(
+        "name: tiny\nversion: 1.0.0\ndescription: x\ncapabilities: [foundation]\n"
+        "parameters:\n  budget.monthly_usd: {type: number, minimum: 5, default: 1}\n")
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text().replace("blueprint_paths: []", "blueprint_paths: [blueprints]"))
+    # WHEN the catalog loads
+    result = run("blueprints", "list")
+    # THEN the blueprint file and parameter are named
+    assert result.code == 2, result.out
+    [line] = result.error_lines
+    assert "tiny/1.0.0.yaml: parameters.budget.monthly_usd.default: 1 is below the minimum 5" in line
+
+
+def test_request_writes_nothing_when_the_org_config_repeats_a_key(run, acme: Path):
+    # GIVEN provision.yaml with a repeated key
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text() + "engine: terraform\n")
+    # WHEN a workspace is requested  THEN exit 2 and no spec is written
+    result = run("request", "vision-lab", "--blueprint", "gpu-training", "--env", "dev", "--owner", "carol@example.com",
+                 "--team", "vision", "--tag", "cost-center=cc-1")
+    assert result.code == 2
+    assert any("provision.yaml: engine: duplicate key" in line for line in result.error_lines), result.err
+    assert not (acme / "workspaces" / "vision-lab.yaml").exists()
+
+
+def test_the_region_list_is_the_one_botocore_calls_aws_with():
+    import botocore.loaders
+
+    from provisioner.aws_regions import known_regions
+
+    # GIVEN botocore's own reading of its partitions data (which the light path reads without importing botocore)
+    data = botocore.loaders.Loader().load_data("partitions")
+    import re
+
+    expected = {name for p in data["partitions"] for name in p["regions"] if re.fullmatch(p["regionRegex"], name)}
+    # THEN the regions validate accepts are exactly those, and the well-known ones are among them
+    assert known_regions() == expected
+    assert {"eu-west-1", "us-east-1", "us-gov-west-1", "cn-north-1"} <= known_regions()

@@ -90,14 +90,15 @@ def test_fails_when_the_credentials_are_for_another_account(run, org, stub_quota
 
 
 def test_fails_when_the_region_is_not_a_sagemaker_region(org, stub_quotas):
-    # GIVEN dev in a region that does not exist
-    edit_org(org, "region: eu-west-1", "region: eu-west-9")
+    # GIVEN dev in a real region where SageMaker is not offered (a region that does not exist is refused
+    # when provision.yaml loads)
+    edit_org(org, "region: eu-west-1", "region: sa-west-1")
     # WHEN preflight runs
     checks = run_preflight(context(org), aws=stub_quotas([]))
     # THEN the region check fails naming the field to fix, and nothing else is asked of AWS
     region = by_id(checks)["region"]
     assert region.status == "fail"
-    assert "eu-west-9" in region.detail and "environments.dev.region" in region.fix
+    assert "sa-west-1" in region.detail and "environments.dev.region" in region.fix
     assert {c.status for c in checks if c.id != "region"} == {"skip"}
 
 
