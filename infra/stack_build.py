@@ -51,6 +51,7 @@ class StackBuild:
         self.stack = stack
         self.tags: TagRule | None = None
         self.addresses: set[str] = set()
+        self.promised: set[str] = set()  # addresses handed out by `reference` before their resource exists
         self._uses: Counter[str] = Counter()  # logical id -> resources using it so far
         self._hidden: list[Construct] = []  # stack/Default, stack/Default/Default, ...
         self._at_finish: list[Callable[[], None]] = []
@@ -126,9 +127,14 @@ def ref(resource: TerraformResource, attribute: str) -> str:
     return "${" + address_of(resource) + "." + attribute + "}"
 
 
-def reference(cls: type, logical_id: str, attribute: str) -> str:
-    """A reference to an attribute of a resource that `add_resource` creates later (at `finish`)."""
-    return "${" + terraform_type(cls) + "." + logical_id + "." + attribute + "}"
+def reference(scope: Any, cls: type, logical_id: str, attribute: str) -> str:
+    """A reference to an attribute of a resource that `add_resource` creates later (at `finish`).
+
+    The address is remembered: `finish` fails if it was never created (a reference that would dangle).
+    """
+    address = f"{terraform_type(cls)}.{logical_id}"
+    StackBuild.of(scope).promised.add(address)
+    return "${" + address + "." + attribute + "}"
 
 
 def output(scope: Any, id: str, value: Any, description: str) -> None:
@@ -140,12 +146,17 @@ def output(scope: Any, id: str, value: Any, description: str) -> None:
 
 
 def finish(scope: Any) -> None:
-    """Run the work deferred to the end of the build (policy documents), then write the outputs."""
+    """Run the work deferred to the end of the build (policy documents), check that every promised
+    reference was kept, then write the outputs."""
     build = StackBuild.of(scope)
     if build.finished:
         raise RuntimeError("the stack is already finished")
     while build._at_finish:  # finishing work may defer more work (a policy creating its resource)
         build._at_finish.pop(0)()
+    dangling = sorted(build.promised - build.addresses)
+    if dangling:
+        raise ValueError(f"stack {build.stack.node.id}: {', '.join(dangling)} referenced but never created "
+                         "(an empty managed policy writes no resource, for example)")
     build.finished = True
     if build.outputs:
         build.stack.add_override("output", dict(build.outputs))

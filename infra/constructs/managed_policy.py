@@ -54,16 +54,20 @@ class ManagedPolicy(L2):
                  part_name: Callable[[int], str] | None = None) -> None:
         super().__init__(scope, id)
         self.name, self._description, self._part_name = name, description, part_name
-        self.arn: str = reference(IamPolicy, id, "arn")
         self.parts: list[IamPolicy] = []
         self._promised = 0  # how many parts `arns` handed out
         self.policy = PolicyDocument(self._write_policy, scope=self.stack)
 
     @property
+    def arn(self) -> str:
+        """The (first) policy's ARN; reading it promises the policy exists (`finish` checks it does)."""
+        return reference(self.stack, IamPolicy, self.id, "arn")
+
+    @property
     def arns(self) -> list[str]:
         count = len(self._split(self.policy.statements)) if len(self.policy) else 1
         self._promised = max(self._promised, count)
-        return [reference(IamPolicy, self._logical_id(index), "arn") for index in range(1, count + 1)]
+        return [reference(self.stack, IamPolicy, self._logical_id(index), "arn") for index in range(1, count + 1)]
 
     def _logical_id(self, index: int) -> str:
         return self.id if index == 1 else f"{self.id}_{index}"

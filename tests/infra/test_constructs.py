@@ -141,3 +141,38 @@ def test_fails_when_one_address_is_defined_twice(synthesized):
     add_resource(stack, S3Bucket, "data", bucket="a")
     with pytest.raises(ValueError, match="aws_s3_bucket.data is defined twice"):
         add_resource(stack, S3Bucket, "data", bucket="b")
+
+
+def test_fails_when_a_reference_points_at_a_resource_that_is_never_created(synthesized):
+    # GIVEN a managed policy whose ARN is handed out (an output names it) but that never receives a
+    # statement: IAM rejects an empty policy, so none is written
+    from cdktn import App, TerraformStack
+
+    from infra.constructs.managed_policy import ManagedPolicy
+    from infra.stack_build import finish, output
+
+    stack = TerraformStack(App(), "dangling")
+    policy = ManagedPolicy(stack, "access", name="p", description="d")
+    output(stack, "access_policy_arn", policy.arn, "the access policy")
+    # WHEN the stack is finished  THEN it refuses to emit a reference to an address it never created
+    with pytest.raises(ValueError, match=r"aws_iam_policy\.access .*never created"):
+        finish(stack)
+
+
+def test_references_to_resources_created_at_finish_are_accepted(synthesized):
+    # GIVEN a managed policy whose ARN is read before its statements arrive (the usual order)
+    from cdktn import App, TerraformStack, Testing
+    from cdktn_provider_aws.provider import AwsProvider
+
+    from infra.constructs.managed_policy import ManagedPolicy
+    from infra.stack_build import finish, output
+
+    stack = TerraformStack(App(), "promised")
+    AwsProvider(stack, "aws", region="eu-west-1")
+    policy = ManagedPolicy(stack, "access", name="p", description="d")
+    output(stack, "access_policy_arn", policy.arn, "the access policy")
+    policy.add_to_policy(*_big_statements(1))
+    # WHEN finished  THEN the policy exists and the output points at it
+    finish(stack)
+    config = json.loads(Testing.synth(stack))
+    assert "access" in config["resource"]["aws_iam_policy"]
