@@ -93,10 +93,14 @@ class CustomerKey(L2):
         self.policy.add(statement(sid, actions, "*", principal={"Service": service}, conditions=merged))
 
     def allow_logs(self, log_group_arn: str) -> None:
-        """Let CloudWatch Logs encrypt the given log group (and only it) with this key."""
+        """Let CloudWatch Logs encrypt the given log group (and only it) with this key.
+
+        AWS's example policy also lists `kms:Describe*`, but DescribeKey requests carry no encryption
+        context, so under this condition it is never allowed: it is left out (tests/infra/test_iam_grammar.py).
+        """
         self.policy.add(statement(
             "CloudWatchLogsUseKey",
-            ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+            ("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"),
             "*",
             principal={"Service": f"logs.{self.region}.amazonaws.com"},
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},

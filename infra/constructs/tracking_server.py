@@ -52,8 +52,11 @@ class TrackingServer(L2):
         prefix = artifact_prefix.strip("/")
         self.artifact_uri = f"s3://{bucket.name}/{prefix}"
         self.role.add_to_policy(
-            statement("ListMlflowArtifacts", ("s3:ListBucket", "s3:GetBucketLocation"), bucket.arn,
+            statement("ListMlflowArtifacts", "s3:ListBucket", bucket.arn,
                       conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}/*"]}}),
+            # A request for the bucket's location carries no s3:prefix: under the condition above it
+            # would never be allowed (tests/infra/test_iam_grammar.py).
+            statement("LocateMlflowArtifactsBucket", "s3:GetBucketLocation", bucket.arn),
             statement("ReadWriteMlflowArtifacts", READ_OBJECT + WRITE_OBJECT, f"{bucket.arn}/{prefix}/*"),
         )
         if bucket.key is not None:

@@ -232,8 +232,12 @@ def test_mlflow_server_role_reaches_only_its_artifact_prefix(serving_synth):
     resources_touched = {r for s in s3 for r in as_list(s["Resource"])}
     bucket = "arn:aws:s3:::acme-forecasting-dev-artifacts-111111111111"
     assert resources_touched == {bucket, f"{bucket}/mlflow/*"}
-    [listing] = [s for s in s3 if s["Resource"] == bucket]
+    [listing] = [s for s in s3 if s["Action"] == "s3:ListBucket"]
+    assert listing["Resource"] == bucket
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["mlflow", "mlflow/*"]}}
+    # AND it can find the bucket's region (a request that carries no s3:prefix, so not under that condition)
+    [locate] = [s for s in s3 if s["Action"] == "s3:GetBucketLocation"]
+    assert locate["Resource"] == bucket and "Condition" not in locate
 
 
 def test_only_the_workspace_identities_may_use_the_mlflow_server(serving_synth):
