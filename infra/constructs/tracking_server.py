@@ -14,6 +14,8 @@ from infra.stack_build import add_resource, ref
 SIZES = ("Small", "Medium", "Large")
 # IAM actions of the MLflow REST API served by the tracking server.
 MLFLOW_API = "sagemaker-mlflow:*"
+# Opening the MLflow UI: authorized on "*" only (no resource type).
+MLFLOW_UI = "sagemaker-mlflow:AccessUI"
 
 
 class TrackingServer(L2):
@@ -25,7 +27,7 @@ class TrackingServer(L2):
     (automatic registration would create model package groups outside the
     workspace's own). Nobody can call the server without an IAM grant
     (`grant_use`): the MLflow API is authorized by IAM (`sagemaker-mlflow:*`)
-    on the server's ARN, and SageMaker has no resource policy for tracking
+    on the server's ARN (the UI, `AccessUI`, on "*": it has no resource type), and SageMaker has no resource policy for tracking
     servers, so "only the workspace's roles" means: only they get the grant.
 
     Props:
@@ -75,9 +77,19 @@ class TrackingServer(L2):
         self.url: str = ref(self.resource, "tracking_server_url")
 
     def grant_use(self, grantee: Grantee) -> None:
-        """Call the MLflow API of this server and open its UI (a presigned URL), nothing more."""
-        grantee.add_to_policy(statement(
-            "UseMlflowTrackingServer",
-            (MLFLOW_API, "sagemaker:CreatePresignedMlflowTrackingServerUrl", "sagemaker:DescribeMlflowTrackingServer"),
-            self.arn,
-        ))
+        """Call the MLflow API of this server and open its UI (a presigned URL), nothing more.
+
+        `sagemaker-mlflow:AccessUI` supports no resource-level permissions (AWS's Service Authorization
+        Reference lists no resource type for it), so the grant on the server's ARN never covers it: it
+        gets its own statement on "*". The UI still opens only through a presigned URL, and creating
+        one is granted for this server only.
+        """
+        grantee.add_to_policy(
+            statement(
+                "UseMlflowTrackingServer",
+                (MLFLOW_API, "sagemaker:CreatePresignedMlflowTrackingServerUrl",
+                 "sagemaker:DescribeMlflowTrackingServer"),
+                self.arn,
+            ),
+            statement("OpenMlflowUi", MLFLOW_UI, "*"),
+        )

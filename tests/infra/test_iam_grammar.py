@@ -56,3 +56,13 @@ def test_no_statement_names_a_condition_key_its_actions_never_carry(snapshot: Pa
                 if (found := condition_key_problems(document))}
     # THEN every condition can match
     assert problems == {}
+
+
+@pytest.mark.parametrize("snapshot", SNAPSHOTS, ids=lambda p: f"{p.parent.parent.name}/{p.stem}")
+def test_no_action_is_granted_only_on_resources_it_cannot_be_granted_on(snapshot: Path):
+    # GIVEN every IAM policy document of a synthesized workspace
+    # WHEN each action is checked against the resource types AWS authorizes it on
+    problems = {address: found for address, document in _policies(snapshot)
+                if (found := resource_type_problems(document))}
+    # THEN every action granted is granted where it can take effect (AccessUI of MLflow only on "*")
+    assert problems == {}

@@ -250,13 +250,14 @@ def test_only_the_workspace_identities_may_use_the_mlflow_server(serving_synth):
         ("people and CI", resources(config, "aws_iam_policy")["serving_access_policy"]["policy"]),
     ):
         statements = json.loads(document)["Statement"]
-        grants[label] = [s for s in statements if s["Sid"] == "UseMlflowTrackingServer"]
-    # THEN each has exactly one grant, on this server only
+        grants[label] = [s for s in statements if "Mlflow" in s["Sid"]]
+    # THEN each has the API and presigned URLs on this server only, and the UI (which has no resource type) on "*"
     for label, found in grants.items():
-        [grant] = found
-        assert grant["Resource"] == server, label
+        grant, ui = found
+        assert grant["Sid"] == "UseMlflowTrackingServer" and grant["Resource"] == server, label
         assert "sagemaker-mlflow:*" in grant["Action"] and "sagemaker:CreatePresignedMlflowTrackingServerUrl" in \
             grant["Action"]
+        assert ui == {"Sid": "OpenMlflowUi", "Effect": "Allow", "Action": "sagemaker-mlflow:AccessUI", "Resource": "*"}
     # The workspace access policy and the MLflow role get no such grant
     main = json.loads(resources(config, "aws_iam_policy")["access_policy"]["policy"])["Statement"]
     assert not [s for s in main if "Mlflow" in s["Sid"]]
