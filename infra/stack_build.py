@@ -13,7 +13,9 @@ one process. So what can be decided in Python is decided here, once:
   binding's `.arn` token resolves to, without asking node for a token;
 - `output(scope, id, value, description)` collects stack outputs, written with
   one override at `finish(scope)`, which also writes every policy document
-  once (see `infra.constructs._base.PolicyDocument`).
+  once (see `infra.constructs._base.PolicyDocument`);
+- every address is recorded with the capability that created it, written once
+  at `finish` into the config's `"//"` comment block for the audit's inventory.
 
 The L2 constructs in `infra.constructs` are plain Python objects built on
 these functions, not jsii constructs: a construct scope costs a round trip and
@@ -42,6 +44,8 @@ _BUILD = "_provision_build"
 _HIDDEN = "Default"
 _LOGICAL_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TYPES: dict[type, str] = {}
+# Where cdk.tf.json records which capability created each address (`provisioner.audit.config` reads it).
+CAPABILITIES_RECORD = "//.provision.capabilities"
 
 
 class StackBuild:
@@ -52,6 +56,8 @@ class StackBuild:
         self.tags: TagRule | None = None
         self.addresses: set[str] = set()
         self.promised: set[str] = set()  # addresses handed out by `reference` before their resource exists
+        self.capability: str | None = None  # the capability being built now (set by `build_capabilities`)
+        self.capabilities: dict[str, str] = {}  # address -> the capability that created it
         self._uses: Counter[str] = Counter()  # logical id -> resources using it so far
         self._hidden: list[Construct] = []  # stack/Default, stack/Default/Default, ...
         self._at_finish: list[Callable[[], None]] = []
@@ -77,9 +83,19 @@ class StackBuild:
         return self.stack if depth == 0 else self._hidden[depth - 1]
 
     def at_finish(self, work: Callable[[], None]) -> None:
+        """Run `work` at `finish`, on behalf of the capability being built now (its resources are filed under it)."""
         if self.finished:
             raise RuntimeError("the stack is already finished")
-        self._at_finish.append(work)
+        capability = self.capability
+
+        def on_behalf() -> None:
+            before, self.capability = self.capability, capability
+            try:
+                work()
+            finally:
+                self.capability = before
+
+        self._at_finish.append(on_behalf)
 
 
 def stack_of(scope: Any) -> TerraformStack:
@@ -113,6 +129,8 @@ def add_resource(scope: Any, cls: type[R], logical_id: str, **config: Any) -> R:
         config["tags"] = build.tags.tags_for(config.get("tags") or {})
     resource = cls(build.scope_for(logical_id), logical_id, **config)
     build.addresses.add(address)
+    if build.capability is not None:
+        build.capabilities[address] = build.capability
     setattr(resource, _ADDRESS, address)
     return resource
 
@@ -160,3 +178,6 @@ def finish(scope: Any) -> None:
     build.finished = True
     if build.outputs:
         build.stack.add_override("output", dict(build.outputs))
+    if build.capabilities:
+        # A comment block for Terraform ("//"), read by the audit to file each resource under its capability.
+        build.stack.add_override(CAPABILITIES_RECORD, dict(sorted(build.capabilities.items())))

@@ -21,6 +21,7 @@ import importlib
 import pkgutil
 
 from infra.capabilities._base import BUILDERS, Builder, WorkspaceParts, capability
+from infra.stack_build import StackBuild
 from provisioner.errors import OperationFailed
 
 __all__ = ["BUILDERS", "Builder", "WorkspaceParts", "build_capabilities", "builders", "capability"]
@@ -51,5 +52,8 @@ def build_capabilities(parts: WorkspaceParts) -> None:
         )
     if capabilities[:1] != ("foundation",):
         raise OperationFailed(f"blueprint {parts.ctx.blueprint.ref} must start with the foundation capability")
+    build = StackBuild.of(parts.scope)
     for name in capabilities:
+        build.capability = name  # what this builder creates is filed under it (the audit's inventory)
         known[name](parts)
+    build.capability = None

@@ -199,8 +199,15 @@ def provider_default_tags(raw: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     return result
 
 
+def recorded_capabilities(raw: Mapping[str, Any]) -> dict[str, str]:
+    """Address -> capability, as the stack build recorded it in the config's `"//"` comment block."""
+    record = ((raw.get("//") or {}).get("provision") or {}).get("capabilities") or {}
+    return {str(k): str(v) for k, v in record.items()} if isinstance(record, Mapping) else {}
+
+
 def config_from_dict(raw: Mapping[str, Any], *, path: Path | None = None, workspace: WorkspaceFacts | None = None) -> Config:
     resources: list[Resource] = []
+    capabilities = recorded_capabilities(raw)
     for mode, section in (("managed", "resource"), ("data", "data")):
         for type_, items in (raw.get(section) or {}).items():
             if not isinstance(items, Mapping):
@@ -212,6 +219,7 @@ def config_from_dict(raw: Mapping[str, Any], *, path: Path | None = None, worksp
                 clean = {k: v for k, v in values.items() if k != "//"}
                 address = f"{type_}.{name}" if mode == "managed" else f"data.{type_}.{name}"
                 resources.append(Resource(address, type_, name, clean, mode=mode, path=str(meta.get("path", "")),
+                                          capability=capabilities.get(address, ""),
                                           provider=str(clean.get("provider", "aws")).removeprefix("${").removesuffix("}")))
     resources.extend(_meta_resources(raw))
     return Config(resources, source="config", path=path, default_tags=provider_default_tags(raw), raw=raw, workspace=workspace)
@@ -287,6 +295,7 @@ def plan_from_dict(raw: Mapping[str, Any], *, path: Path | None = None, base: Co
                     values[key] = config_value
         resources.append(Resource(address, item.get("type", ""), item.get("name", ""), values,
                                   mode=item.get("mode", "managed"), path=base_resource.path if base_resource else "",
+                                  capability=base_resource.capability if base_resource else "",
                                   provider=_provider_alias(item.get("provider_name", "aws"), base_resource)))
     known = {r.address for r in resources}
     if base is not None:  # data sources and resources the plan does not list (for example, unchanged reads)

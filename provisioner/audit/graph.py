@@ -19,7 +19,7 @@ from provisioner.audit.resources import Resource, references
 
 COLORS = {
     "foundation": "#4e79a7", "training": "#f28e2b", "registry": "#59a14f", "serving": "#e15759",
-    "monitoring": "#76b7b2", "experiments": "#b07aa1", "other": "#9c9c9c",
+    "monitoring": "#76b7b2", "experiments": "#b07aa1", "notebooks": "#edc948", "other": "#9c9c9c",
 }
 NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN, LEGEND_H = 270, 48, 80, 12, 20, 40
 # Settings-like resources drawn inside their owner's box (attribute that names the owner).
@@ -149,7 +149,7 @@ def layout(config: Config, pairs: list[tuple[str, str]], folded: dict[str, str] 
     order = list(COLORS)
     positions = {}
     for column, items in columns.items():
-        items.sort(key=lambda r: (order.index(capability(r.type, r.name, r.path)), r.type, r.name))
+        items.sort(key=lambda r: (order.index(capability(r)), r.type, r.name))
         for row, resource in enumerate(items):
             positions[resource.address] = (column, row)
     return positions
@@ -202,7 +202,7 @@ def render_svg(config: Config) -> str:
         if resource.address in folded:
             continue
         x0, y0 = box(resource.address)
-        color = COLORS[capability(resource.type, resource.name, resource.path)]
+        color = COLORS[capability(resource)]
         name = config.label(resource)
         short = name if len(name) <= 34 else name[:16] + "…" + name[-16:]
         settings = sorted(set(extras.get(resource.address, [])))

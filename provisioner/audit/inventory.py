@@ -12,6 +12,7 @@ from typing import Any
 
 from provisioner.audit.config import Config
 from provisioner.audit.pack import Finding, PackResult
+from provisioner.audit.resources import Resource
 from provisioner.audit.rule import Rule
 from provisioner.audit.taxonomy import CAPABILITY_BY_TYPE, CAPABILITY_ORDER, TAGGABLE
 
@@ -24,13 +25,20 @@ NAME_HINTS = (
 )
 
 
-def capability(resource_type: str, name: str, path: str) -> str:
-    for part in path.split("/")[1:]:
+def capability(resource: Resource) -> str:
+    """The capability that created a resource, as synth recorded it in the config.
+
+    Configs without that record (written by an older provision, or by hand) fall back to the
+    construct path, the resource type, then name patterns.
+    """
+    if resource.capability in CAPABILITY_ORDER:
+        return resource.capability
+    for part in resource.path.split("/")[1:]:
         if part in CAPABILITY_ORDER:
             return part
-    if resource_type in CAPABILITY_BY_TYPE:
-        return CAPABILITY_BY_TYPE[resource_type]
-    lowered = name.lower()
+    if resource.type in CAPABILITY_BY_TYPE:
+        return CAPABILITY_BY_TYPE[resource.type]
+    lowered = resource.name.lower()
     for pattern, label in NAME_HINTS:
         if pattern.search(lowered):
             return label
@@ -40,7 +48,7 @@ def capability(resource_type: str, name: str, path: str) -> str:
 def inventory(config: Config) -> dict[str, Any]:
     groups: dict[str, list[dict[str, str]]] = {}
     for resource in sorted(config.managed(), key=lambda r: r.address):
-        label = capability(resource.type, resource.name, resource.path)
+        label = capability(resource)
         groups.setdefault(label, []).append({"address": resource.address, "type": resource.type, "name": config.label(resource)})
     ordered = {k: groups[k] for k in CAPABILITY_ORDER if k in groups}
     return {

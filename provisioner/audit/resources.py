@@ -97,6 +97,7 @@ class Resource:
     values: Mapping[str, Any]
     mode: str = "managed"
     path: str = ""  # cdktn construct path, for example `churn-model/foundation/data`
+    capability: str = ""  # the capability that created it, as synth recorded it ("" when not recorded)
     provider: str = "aws"
     line: int = 0  # line of the resource in the file it came from (1-based; 0 when unknown)
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -6,6 +6,8 @@ the upgrade diff agree.
 
 from __future__ import annotations
 
+from provisioner.models.blueprint import CAPABILITIES
+
 # Resource types that accept `tags` (and so receive the provider's default_tags).
 TAGGABLE = frozenset({
     "aws_s3_bucket", "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_ecr_repository",
@@ -47,7 +49,8 @@ CAPABILITY_BY_TYPE = {
     "aws_cloudwatch_metric_alarm": "monitoring",
     "aws_sagemaker_mlflow_tracking_server": "experiments",
 }
-CAPABILITY_ORDER = ("foundation", "training", "registry", "serving", "monitoring", "experiments", "other")
+# The blueprint model's capabilities (the one list of the tool), and "other" for what belongs to none.
+CAPABILITY_ORDER = (*CAPABILITIES, "other")
 
 
 def capability_of(resource_type: str, path: str, known: tuple[str, ...] = CAPABILITY_ORDER) -> str:

@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from provisioner.models._base import StrictModel
 
 CAPABILITIES = ("foundation", "training", "registry", "serving", "monitoring", "experiments", "notebooks")
-Capability = Literal["foundation", "training", "registry", "serving", "monitoring", "experiments", "notebooks"]
+Capability = Literal[CAPABILITIES]  # the same list, as a type (Literal of a tuple is a Literal of its items)
 SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 GUARDRAIL_ALLOWLISTS = ("training_instance_types", "serving_instance_types", "notebook_instance_types")
 GUARDRAIL_MAXIMUMS = (

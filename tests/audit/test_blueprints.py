@@ -105,3 +105,26 @@ def test_every_shipped_blueprint_has_no_unsuppressed_checkov_failure(example):
         open_failures[ref] = [f"{f.rule_id} {f.address}" for f in marked if not f.suppressed]
     # THEN every failed check is suppressed with a written reason
     assert open_failures == {ref: [] for ref in chosen}
+
+
+def test_inventory_files_each_resource_under_the_capability_that_built_it(example):
+    from provisioner.audit.inventory import inventory
+
+    # GIVEN every synthesized example workspace
+    _, workspaces = example
+    filed = {}
+    for name, (ctx, config) in workspaces.items():
+        # WHEN its inventory is taken
+        groups = {g["capability"]: {r["address"] for r in g["resources"]} for g in inventory(load_config(config))["capabilities"]}
+        filed[name] = groups
+        # THEN every resource sits under one of the capabilities its blueprint builds
+        assert set(groups) <= set(ctx.capabilities), (name, sorted(groups))
+    # AND the notebook lab's Studio user profiles and shared space are notebooks, not foundation
+    lab = filed["notebook-lab-ws"]
+    studio = {a for group in lab.values() for a in group if a.startswith(("aws_sagemaker_user_profile.", "aws_sagemaker_space."))}
+    assert studio and studio <= lab["notebooks"]
+    # AND a serving workspace's endpoint is serving, its model group registry, its budget foundation
+    live = filed["recsys-ab-live"]
+    assert any(a.startswith("aws_sagemaker_endpoint.") for a in live["serving"])
+    assert any(a.startswith("aws_sagemaker_model_package_group.") for a in live["registry"])
+    assert any(a.startswith("aws_budgets_budget.") for a in live["foundation"])
