@@ -1,8 +1,9 @@
 """The workspace's tags on every taggable resource, in the resource's own `tags`.
 
 A resource is taggable when its cdktn binding has a `tags` input. The tags are
-written into each resource's own `tags` (not only the provider's
-`default_tags`), so the audit and checkov see them in cdk.tf.json.
+written into each resource's own `tags`; the provider's `default_tags` are not
+used, since tags there appear on no resource in cdk.tf.json, where the audit
+and checkov look for them.
 
 Merge order, last wins: the spec's extra tags, then tags a construct gives the
 resource itself, then the standard `provision:*`/owner/team tags, so nothing

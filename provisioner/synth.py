@@ -1,7 +1,7 @@
 """Synthesizes workspaces into Terraform JSON, one stack and one state each.
 
 All workspaces of a run share one cdktn App in one process (a fleet of
-PARALLEL_MIN or more is split over a worker process per core, one App each):
+PARALLEL_MIN or more is split over worker processes, one per core and at most two, one App each):
 the jsii runtime costs ~5 s and ~0.9 GiB to start, so it is paid once per
 process. Output is written to a
 temporary folder and moved into place per workspace, so a failed run leaves

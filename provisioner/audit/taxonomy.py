@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from provisioner.models.blueprint import CAPABILITIES
 
-# Resource types that accept `tags` (and so receive the provider's default_tags).
+# Resource types that accept `tags` (synth writes the workspace's tags into each one's own `tags`).
 TAGGABLE = frozenset({
     "aws_s3_bucket", "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_ecr_repository",
     "aws_cloudwatch_log_group", "aws_sns_topic", "aws_budgets_budget", "aws_resourcegroups_group",

@@ -10,7 +10,7 @@ command modules, and imported only when an apply runs:
 
     PRE_APPLY_GATES = [
         "provisioner.audit.gate:check_plan",        # policy findings on plan.json
-        "provisioner.cloud.preflight:check_account", # credentials, quotas, account id
+        "provisioner.cloud.preflight:gate",         # credentials, account, region, state, quotas
     ]
 
 `provision apply --skip-preflight` leaves out the gates whose path contains

@@ -11,8 +11,8 @@ from provisioner.audit.taxonomy import TAGGABLE
     why="""Cost allocation, the workspace's resource group, budgets and clean-up all find a workspace's
     resources by its tags (provision:*, owner, team and the org's required tags). An untagged resource
     is invisible to all of them.""",
-    fix="""Tag the resource with the workspace tags; the provider's default_tags (set by the workspace
-    stack) do this for every resource that takes tags.""",
+    fix="""Tag the resource with the workspace tags. `provision synth` writes them into every resource
+    it creates that takes tags; a resource added by other means needs them in its own `tags`.""",
     level="error",
     resource_types=tuple(sorted(TAGGABLE)),
     category="tagging",
