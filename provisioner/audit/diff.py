@@ -18,6 +18,7 @@ from provisioner.audit.config import Config
 from provisioner.audit.forcenew import FORCE_NEW, IGNORED, forces_replacement
 from provisioner.audit.resources import references
 from provisioner.audit.taxonomy import STATEFUL
+from provisioner.engine.summary import action_of
 
 # Attributes of a resource that only exist once it is created; a replaced resource gets new ones.
 COMPUTED_ATTRIBUTES = {"arn", "id", "key_id", "unique_id"}
@@ -38,7 +39,7 @@ class AttributeChange:
 class ResourceChange:
     address: str
     type: str
-    action: str  # "create", "update", "replace", "delete", "move"
+    action: str  # "create", "update", "replace", "delete", "forget" (out of the state, not destroyed), "move"
     changes: list[AttributeChange] = field(default_factory=list)
     reason: str = ""
     previous_address: str = ""
@@ -68,6 +69,8 @@ class ConfigDiff:
 
     def counts(self) -> dict[str, int]:
         counts = {a: len(self.of(a)) for a in ("create", "update", "replace", "delete", "move")}
+        if self.of("forget"):  # only Terraform's plan knows of it (a `removed` block)
+            counts["forget"] = len(self.of("forget"))
         counts["unchanged"] = self.unchanged
         return counts
 
@@ -186,21 +189,13 @@ def diff_from_plan(plan: dict[str, Any]) -> ConfigDiff:
     for item in plan.get("resource_changes") or []:
         if item.get("mode", "managed") != "managed":
             continue
-        actions = (item.get("change") or {}).get("actions") or []
-        if actions == ["no-op"] or actions == ["read"]:
+        action = action_of((item.get("change") or {}).get("actions") or ["no-op"])
+        if action in ("no-op", "read"):
             unchanged += 1
             continue
-        if "delete" in actions and "create" in actions:
-            action = "replace"
-        elif actions == ["create"]:
-            action = "create"
-        elif actions == ["delete"]:
-            action = "delete"
-        else:
-            action = "update"
         paths = [".".join(str(p) for p in path) for path in (item.get("change") or {}).get("replace_paths") or []]
         out.append(ResourceChange(item.get("address", ""), item.get("type", ""), action,
                                   reason=f"forces replacement: {', '.join(paths)}" if paths else "",
                                   previous_address=item.get("previous_address", "")))
-    order = ("replace", "delete", "create", "update", "move")
+    order = ("replace", "delete", "create", "update", "forget", "move")
     return ConfigDiff(sorted(out, key=lambda c: (order.index(c.action), c.address)), unchanged, source="plan")

@@ -24,7 +24,12 @@ STATEFUL_TYPES = frozenset({
 
 
 def action_of(actions: list[str]) -> str:
-    """Terraform's action list as one word: create, update, replace, delete, read, no-op, forget."""
+    """Terraform's action list (plan JSON) as one word: create, update, replace, delete, read, no-op, forget.
+
+    The one reading of plan actions for the whole tool (the plan summary and the audit's diff): both orders
+    of create and delete are a replacement; `forget` (a `removed` block) takes a resource out of the state
+    without destroying it.
+    """
     if sorted(actions) == ["create", "delete"]:
         return "replace"
     if len(actions) == 1:

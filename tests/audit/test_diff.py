@@ -86,3 +86,20 @@ def test_plan_resource_changes_give_terraforms_verdict():
     # THEN the verdict is Terraform's, with the stateful replacement called out
     assert result.counts()["replace"] == 1 and result.counts()["create"] == 1 and result.unchanged == 1
     assert result.stateful[0].address == "aws_s3_bucket.data" and "bucket" in result.stateful[0].reason
+
+
+def test_plan_actions_read_the_same_in_the_audit_and_the_plan_summary():
+    from provisioner.engine.summary import summarize
+
+    # GIVEN a plan that forgets a log group (a `removed` block: out of the state, not destroyed) and replaces
+    # a topic create-before-destroy (["create", "delete"])
+    plan = {"resource_changes": [
+        {"address": "aws_cloudwatch_log_group.logs", "type": "aws_cloudwatch_log_group", "mode": "managed",
+         "change": {"actions": ["forget"]}},
+        {"address": "aws_sns_topic.t", "type": "aws_sns_topic", "mode": "managed",
+         "change": {"actions": ["create", "delete"]}}]}
+    # WHEN the audit's diff and the plan summary read it
+    audit = {c.address: c.action for c in diff_from_plan(plan).changes}
+    summary = {c.address: c.action for c in summarize(plan).changes}
+    # THEN both call the first "forget" (not an update: nothing in the cloud changes) and the second a replacement
+    assert audit == summary == {"aws_cloudwatch_log_group.logs": "forget", "aws_sns_topic.t": "replace"}
