@@ -16,10 +16,11 @@ Conventions (shared with the capability layer and the other helpers):
   ids must be unique per stack and never change (renames go through cdktn's
   `move_to`). `add_resource` refuses an address defined twice.
 - Policies grow with grants and are written once, when the stack is finished.
-- Protection: every resource whose Terraform type is in `PROTECTED_TYPES`
-  is synthesized with `lifecycle { prevent_destroy = true }`. The lifecycle
-  commands find protected resources with `protected_addresses(config)` on a
-  synthesized cdk.tf.json instead of guessing.
+- Protection: stateful resources (buckets, keys, image repositories, the
+  model registry) are synthesized with `lifecycle { prevent_destroy = true }`
+  (`_base.protect()`). The lifecycle commands find them with
+  `provisioner.engine.protection.protected_addresses(config)` on a synthesized
+  cdk.tf.json instead of guessing.
 
 This module is pure Python and cheap to import (CLI code may use it); import the
 constructs from their own modules, for example
@@ -27,23 +28,3 @@ constructs from their own modules, for example
 """
 
 from __future__ import annotations
-
-from typing import Any
-
-# Stateful resources: deleting one loses data, keys or history.
-PROTECTED_TYPES: tuple[str, ...] = (
-    "aws_s3_bucket",
-    "aws_kms_key",
-    "aws_ecr_repository",
-    "aws_sagemaker_model_package_group",
-)
-
-
-def protected_addresses(config: dict[str, Any]) -> list[str]:
-    """Terraform addresses (`aws_s3_bucket.data`) that carry `prevent_destroy = true` in a cdk.tf.json."""
-    found = []
-    for resource_type, resources in sorted(config.get("resource", {}).items()):
-        for name, body in sorted(resources.items()):
-            if (body.get("lifecycle") or {}).get("prevent_destroy") is True:
-                found.append(f"{resource_type}.{name}")
-    return found

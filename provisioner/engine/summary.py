@@ -13,14 +13,12 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.audit.taxonomy import STATEFUL
+
 MASK = "(sensitive value)"
 ACTIONS = ("create", "update", "replace", "delete")
-# Resource types that hold data or identity: replacing or deleting one loses something.
-STATEFUL_TYPES = frozenset({
-    "aws_s3_bucket", "aws_kms_key", "aws_kms_alias", "aws_ecr_repository", "aws_sagemaker_model_package_group",
-    "aws_sagemaker_feature_group", "aws_sagemaker_domain", "aws_sagemaker_mlflow_tracking_server",
-    "aws_dynamodb_table", "aws_efs_file_system", "aws_db_instance", "aws_rds_cluster", "aws_secretsmanager_secret",
-})
+# Resource types that hold data or identity: replacing or deleting one loses something (one list, the audit's).
+STATEFUL_TYPES = frozenset(STATEFUL)
 
 
 def action_of(actions: list[str]) -> str:

@@ -103,3 +103,19 @@ def test_plan_actions_read_the_same_in_the_audit_and_the_plan_summary():
     summary = {c.address: c.action for c in summarize(plan).changes}
     # THEN both call the first "forget" (not an update: nothing in the cloud changes) and the second a replacement
     assert audit == summary == {"aws_cloudwatch_log_group.logs": "forget", "aws_sns_topic.t": "replace"}
+
+
+def test_the_audit_and_the_plan_summary_agree_on_what_is_stateful():
+    from provisioner.audit.taxonomy import STATEFUL
+    from provisioner.engine.summary import summarize
+
+    # GIVEN a plan deleting one resource of each type either of them ever called stateful
+    types = sorted(set(STATEFUL) | {"aws_kms_alias", "aws_sagemaker_domain", "aws_secretsmanager_secret",
+                                    "aws_sns_topic", "aws_cloudwatch_log_group", "aws_sagemaker_endpoint"})
+    plan = {"resource_changes": [{"address": f"{t}.x", "type": t, "mode": "managed", "change": {"actions": ["delete"]}}
+                                 for t in types]}
+    # WHEN both read it
+    audit = {c.type for c in diff_from_plan(plan).stateful}
+    summary = {c.type for c in summarize(plan).changes if c.stateful}
+    # THEN they call the same types stateful
+    assert audit == summary

@@ -7,7 +7,8 @@ import json
 import pytest
 from infra_helpers import as_list, policy, resources, statements_by_sid
 
-from infra.constructs import PROTECTED_TYPES, protected_addresses
+from provisioner.audit.taxonomy import STATEFUL
+from provisioner.engine.protection import protected_addresses
 from infra.resource_names import WorkspaceNames
 
 BUCKETS = ("data", "artifacts", "access_logs")
@@ -213,12 +214,12 @@ def test_resource_group_queries_the_workspace_and_org_tags(workspace, example_or
 def test_stateful_resources_are_protected_from_destroy(workspace):
     # GIVEN a synthesized workspace
     _, config, _ = workspace
-    # WHEN the resources of a protected type are listed
-    stateful = {f"{t}.{n}" for t in PROTECTED_TYPES for n in resources(config, t)}
-    # THEN exactly those carry prevent_destroy, and they include buckets, key, repository and registry
-    assert set(protected_addresses(config)) == stateful
-    assert {"aws_s3_bucket.data", "aws_s3_bucket.artifacts", "aws_s3_bucket.access_logs", "aws_kms_key.key",
-            "aws_ecr_repository.images", "aws_sagemaker_model_package_group.models"} <= stateful
+    # WHEN the resources that carry prevent_destroy are listed
+    protected = set(protected_addresses(config))
+    # THEN they are the buckets, the key, the image repository and the registry, all of stateful types
+    assert protected == {"aws_s3_bucket.data", "aws_s3_bucket.artifacts", "aws_s3_bucket.access_logs",
+                         "aws_kms_key.key", "aws_ecr_repository.images", "aws_sagemaker_model_package_group.models"}
+    assert all(address.split(".")[0] in STATEFUL for address in protected)
     assert all(resources(config, "aws_s3_bucket")[b]["force_destroy"] is False for b in BUCKETS)
 
 
