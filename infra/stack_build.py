@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from cdktn import TerraformResource, TerraformStack
 from constructs import Construct
 
-from infra.tagging import TagRule
+from infra.tagging import TAGGABLE, TagRule
 
 R = TypeVar("R", bound=TerraformResource)
 _ADDRESS = "_provision_address"  # Python-side attribute of a resource: reading it costs no jsii call
@@ -110,8 +110,8 @@ def terraform_type(cls: type) -> str:
 
 
 def is_taggable(cls: type) -> bool:
-    """Whether a binding has a `tags` input (a Python-side check of the generated class)."""
-    return hasattr(cls, "tags_input")
+    """Whether a binding's Terraform type takes tags (`infra.tagging.TAGGABLE`)."""
+    return terraform_type(cls) in TAGGABLE
 
 
 def add_resource(scope: Any, cls: type[R], logical_id: str, **config: Any) -> R:

@@ -19,13 +19,15 @@ from provisioner.models.workspace import WorkspaceSpec
 
 
 def standard_tags(org: str, spec: WorkspaceSpec, blueprint_ref: str) -> dict[str, str]:
+    from infra.tagging import TAG_BLUEPRINT, TAG_ENVIRONMENT, TAG_ORG, TAG_OWNER, TAG_TEAM, TAG_WORKSPACE
+
     return {
-        "provision:org": org,
-        "provision:workspace": spec.name,
-        "provision:environment": spec.environment,
-        "provision:blueprint": blueprint_ref,
-        "owner": spec.owner,
-        "team": spec.team,
+        TAG_ORG: org,
+        TAG_WORKSPACE: spec.name,
+        TAG_ENVIRONMENT: spec.environment,
+        TAG_BLUEPRINT: blueprint_ref,
+        TAG_OWNER: spec.owner,
+        TAG_TEAM: spec.team,
     }
 
 

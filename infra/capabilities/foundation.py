@@ -23,11 +23,11 @@ from infra.constructs.managed_policy import ManagedPolicy
 from infra.constructs.resource_group import ResourceGroup
 from infra.constructs.secure_bucket import SecureBucket
 from infra.stack_build import ref
+from infra.tagging import TAG_ORG, TAG_WORKSPACE
 
 ACCESS_LOG_DAYS = 365  # S3 server access logs are kept a year, then expire
 DEFAULT_NONCURRENT_DAYS = 90
 DEFAULT_LOG_RETENTION_DAYS = 30
-WORKSPACE_TAG = "provision:workspace"
 
 ENI_DESCRIBE = ("ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets",
                 "ec2:DescribeSecurityGroups")
@@ -96,16 +96,16 @@ def build(parts: WorkspaceParts) -> None:
         parts.note(f"blueprint has no budget.monthly_usd: budget set to the org maximum (${monthly:g})")
     Budget(
         scope, "budget", name=names.budget, account_id=account, monthly_usd=float(monthly),
-        tag_key=WORKSPACE_TAG, tag_value=ctx.name, emails=[ctx.owner], topic=topic,
+        tag_key=TAG_WORKSPACE, tag_value=ctx.name, emails=[ctx.owner], topic=topic,
     )
     ResourceGroup(
         scope, "resource_group", name=names.resource_group,
-        tags={WORKSPACE_TAG: ctx.name, "provision:org": ctx.org},
+        tags={TAG_WORKSPACE: ctx.name, TAG_ORG: ctx.org},
         description=f"Resources of provision workspace {ctx.name} ({ctx.environment})",
     )
 
     parts.note(f"alerts go to {ctx.owner} once they confirm the subscription email AWS sends")
-    parts.note(f"activate the cost allocation tag `{WORKSPACE_TAG}` in the Billing console, "
+    parts.note(f"activate the cost allocation tag `{TAG_WORKSPACE}` in the Billing console, "
                "or the budget tracks no cost")
 
     parts.output("key_arn", key.arn, "ARN of the workspace KMS key")

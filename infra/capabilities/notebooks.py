@@ -57,6 +57,7 @@ from infra.constructs.studio import (
 )
 from infra.naming import physical_name
 from infra.stack_build import add_resource, ref
+from infra.tagging import TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE
 from infra.studio_names import (
     image_name,
     member_component,
@@ -70,7 +71,7 @@ DEFAULT_IDLE_MINUTES = 60
 DEFAULT_VOLUME_GB = 20
 # Studio's own JupyterServer app (Studio Classic) runs on `system`, which has no compute to govern.
 NO_COMPUTE_INSTANCE_TYPE = "system"
-TAG_KEYS = ("provision:org", "provision:workspace", "provision:environment")
+TAG_KEYS = (TAG_ORG, TAG_WORKSPACE, TAG_ENVIRONMENT)
 MANAGED_BY_PROVISION = (
     "sagemaker:CreateDomain", "sagemaker:UpdateDomain", "sagemaker:DeleteDomain",
     "sagemaker:CreateUserProfile", "sagemaker:UpdateUserProfile", "sagemaker:DeleteUserProfile",

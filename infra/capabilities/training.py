@@ -32,8 +32,8 @@ from infra.capabilities._base import WorkspaceParts, capability
 from infra.constructs._base import statement
 from infra.constructs.event_alert import EventAlert
 from infra.instance_storage import volume_key_allowed
+from infra.tagging import TAG_WORKSPACE
 
-WORKSPACE_TAG = "provision:workspace"
 DEFAULT_MAX_RUNTIME_HOURS = 24
 
 
@@ -50,11 +50,11 @@ def build(parts: WorkspaceParts) -> None:
     conditions: dict[str, dict] = {
         "Null": {"sagemaker:InstanceTypes": "false"},
         "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": instance_types},
-        "StringEquals": {"sagemaker:OutputKmsKey": key_ids, f"aws:RequestTag/{WORKSPACE_TAG}": ctx.name},
+        "StringEquals": {"sagemaker:OutputKmsKey": key_ids, f"aws:RequestTag/{TAG_WORKSPACE}": ctx.name},
         "Bool": {"sagemaker:NetworkIsolation": "true", "sagemaker:InterContainerTrafficEncryption": "true"},
         "BoolIfExists": {"sagemaker:EnableRemoteDebug": "false"},
         "NumericLessThanEquals": {"sagemaker:MaxRuntimeInSeconds": str(max_runtime_seconds)},
-        "ForAnyValue:StringEquals": {"aws:TagKeys": [WORKSPACE_TAG]},
+        "ForAnyValue:StringEquals": {"aws:TagKeys": [TAG_WORKSPACE]},
     }
     if strict_volume_key:
         conditions["StringEquals"]["sagemaker:VolumeKmsKey"] = key_ids
@@ -109,7 +109,7 @@ def build(parts: WorkspaceParts) -> None:
     )
 
     parts.note(f"name training jobs `{names.training_job_prefix}-...` and tag them "
-               f"{WORKSPACE_TAG}={ctx.name}: the access policy allows no other training job")
+               f"{TAG_WORKSPACE}={ctx.name}: the access policy allows no other training job")
     if not strict_volume_key:
         local = ", ".join(t for t in instance_types if not volume_key_allowed([t]))
         parts.note(f"local NVMe volumes ({local}) are encrypted by the instance hardware; "

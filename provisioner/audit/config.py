@@ -57,10 +57,6 @@ class WorkspaceFacts:
         )
 
 
-# The standard tags every workspace resource carries (see provisioner.workspaces.standard_tags).
-STANDARD_TAGS = ("owner", "provision:blueprint", "provision:environment", "provision:org", "provision:workspace", "team")
-
-
 class Config:
     """An indexed Terraform configuration: resources by address and by type."""
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infra.tagging import TAGGABLE
 from provisioner.audit.config import Config
 from provisioner.audit.pack import Finding, PackResult
 from provisioner.audit.resources import Resource
 from provisioner.audit.rule import Rule
-from provisioner.audit.taxonomy import CAPABILITY_BY_TYPE, CAPABILITY_ORDER, TAGGABLE
+from provisioner.audit.taxonomy import CAPABILITY_BY_TYPE, CAPABILITY_ORDER
 
 NAME_HINTS = (
     (re.compile(r"train"), "training"),

@@ -8,20 +8,6 @@ from __future__ import annotations
 
 from provisioner.models.blueprint import CAPABILITIES
 
-# Resource types that accept `tags` (synth writes the workspace's tags into each one's own `tags`).
-TAGGABLE = frozenset({
-    "aws_s3_bucket", "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_ecr_repository",
-    "aws_cloudwatch_log_group", "aws_sns_topic", "aws_budgets_budget", "aws_resourcegroups_group",
-    "aws_cloudwatch_event_rule", "aws_cloudwatch_metric_alarm", "aws_cloudwatch_composite_alarm",
-    "aws_sagemaker_model_package_group", "aws_sagemaker_model", "aws_sagemaker_endpoint_configuration",
-    "aws_sagemaker_endpoint", "aws_sagemaker_data_quality_job_definition", "aws_sagemaker_monitoring_schedule",
-    "aws_sagemaker_mlflow_tracking_server", "aws_sagemaker_pipeline", "aws_sagemaker_domain",
-    "aws_sagemaker_user_profile", "aws_sagemaker_space", "aws_sagemaker_notebook_instance",
-    "aws_appautoscaling_target", "aws_kms_replica_key", "aws_iam_user", "aws_sqs_queue", "aws_lambda_function",
-    "aws_scheduler_schedule_group", "aws_security_group", "aws_vpc_endpoint", "aws_secretsmanager_secret",
-    "aws_ssm_parameter", "aws_dynamodb_table", "aws_s3_object",
-})
-
 # Types that hold data or long-lived identity: replacing or removing one loses something. The one list of
 # the tool: the audit's diff and upgrade preview, and the plan summary (provisioner.engine.summary), read it.
 STATEFUL = {

@@ -12,11 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-TAG_ORG = "provision:org"
-TAG_WORKSPACE = "provision:workspace"
-TAG_ENVIRONMENT = "provision:environment"
-TAG_BLUEPRINT = "provision:blueprint"
-TAG_COMPONENT = "provision:component"
+from infra.tagging import TAG_BLUEPRINT, TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE  # noqa: F401  (re-exported)
+
+TAG_COMPONENT = "provision:component"  # the org's own shared resources (the state bucket), not a workspace's
 
 # SageMaker resources that cost money or hold models; an untagged one escapes budgets and clean-up.
 ML_RESOURCE_TYPES = ("sagemaker:training-job", "sagemaker:model", "sagemaker:endpoint")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
+from infra.tagging import STANDARD_TAG_KEYS  # tags the tool owns; a spec may not set them
 from provisioner.models._base import StrictModel
 from provisioner.models.blueprint import SEMVER, Suppression
 
@@ -14,16 +15,6 @@ WORKSPACE_NAME = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
 BLUEPRINT_REF = r"^[a-z][a-z0-9-]*[a-z0-9](@" + SEMVER[1:-1] + r")?$"
 EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 TAG_KEY = r"^[A-Za-z0-9 _.:/=+\-@]{1,128}$"
-
-# Tags the tool owns; a spec may not set them.
-STANDARD_TAG_KEYS = (
-    "provision:org",
-    "provision:workspace",
-    "provision:environment",
-    "provision:blueprint",
-    "owner",
-    "team",
-)
 
 
 class WorkspaceSpec(StrictModel):

@@ -7,7 +7,7 @@ import inspect
 import json
 from functools import cache
 
-from provisioner.models.workspace import STANDARD_TAG_KEYS
+from infra.tagging import STANDARD_TAG_KEYS, TAGGABLE
 
 
 @cache
@@ -34,6 +34,16 @@ def test_every_taggable_resource_carries_all_workspace_tags(configs, example_org
                 checked += 1
     assert checked >= 3 * 15
     assert set(STANDARD_TAG_KEYS) <= set(expected)
+
+
+def test_the_taggable_types_are_those_whose_bindings_take_tags(configs):
+    # GIVEN the one list of taggable types (the stack tags by it, the audit checks by it), and every type
+    # the example workspaces create
+    created = {resource_type for config in configs.values() for resource_type in config["resource"]}
+    # THEN a created type is in the list exactly when its cdktn binding takes tags
+    assert {t for t in created if taggable(t)} == created & TAGGABLE
+    # AND every listed type's binding takes tags
+    assert [t for t in sorted(TAGGABLE) if not taggable(t)] == []
 
 
 def test_tags_are_not_left_to_provider_default_tags(configs):

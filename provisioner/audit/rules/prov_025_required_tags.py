@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from provisioner.audit.config import STANDARD_TAGS
+from infra.tagging import STANDARD_TAG_KEYS, TAGGABLE
 from provisioner.audit.rule import PASS, Fail, rule
-from provisioner.audit.taxonomy import TAGGABLE
 
 
 @rule(
@@ -19,7 +18,7 @@ from provisioner.audit.taxonomy import TAGGABLE
     coverage="tagging",
 )
 def check(resource, config):
-    required = config.workspace.required_tags if config.workspace and config.workspace.required_tags else STANDARD_TAGS
+    required = config.workspace.required_tags if config.workspace and config.workspace.required_tags else sorted(STANDARD_TAG_KEYS)
     tags = config.effective_tags(resource)
     missing = [key for key in required if not tags.get(key)]
     if missing:
