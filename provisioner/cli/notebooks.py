@@ -102,17 +102,12 @@ def studio_url(ctx: "WorkspaceContext", member: str, aws: "Aws", *, shared_space
 
     from infra.studio_names import member_profile_name, shared_space_name
     from provisioner.cloud.aws import aws_errors, error_code
+    from provisioner.ds.workspace import check_account
 
     assert ctx.env.studio is not None  # the notebooks checks reject a workspace without a domain
     domain_id = ctx.env.studio.domain_id
     where = f"environments.{ctx.environment}.studio.domain_id in {ORG_FILE}"
-    identity = aws.identity(ctx.region)
-    if identity.account_id != ctx.account_id:
-        raise OperationFailed(
-            f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but workspace "
-            f"{ctx.name} lives in account {ctx.account_id} ({ctx.environment})",
-            f"use credentials for account {ctx.account_id} (for example AWS_PROFILE=<its profile>)",
-        )
+    check_account(aws, ctx)
     client = aws.client("sagemaker", ctx.region)
     with aws_errors(f"reading Studio domain {domain_id}"):
         try:

@@ -73,6 +73,28 @@ class Identity:
     arn: str
 
 
+def account_mismatch(identity: Identity, account_id: str, subject: str, environment: str) -> tuple[str, str] | None:
+    """(message, hint) when the credentials are for another account than `account_id`, else None.
+
+    `subject` says whose account it is ("workspace 'churn-model' lives in account 111111111111 (environment
+    'dev')"). The one wording of this check, whether a command stops on it or reports it as a failed check.
+    """
+    if identity.account_id == account_id:
+        return None
+    return (f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but {subject}",
+            f"use credentials for account {account_id} (for example AWS_PROFILE=<its profile>), or fix "
+            f"environments.{environment}.account_id in provision.yaml")
+
+
+def require_account(aws: Any, region: str, account_id: str, subject: str, environment: str) -> Identity:
+    """The credentials' identity; OperationFailed (exit 1) when they are for another account than `account_id`."""
+    identity = aws.identity(region)
+    mismatch = account_mismatch(identity, account_id, subject, environment)
+    if mismatch:
+        raise OperationFailed(*mismatch)
+    return identity
+
+
 HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 _SHARED_LOADER: list[Any] = []
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from provisioner.cloud.aws import ACCESS_CODES, Aws, error_code, explain, is_credentials_problem
+from provisioner.cloud.aws import ACCESS_CODES, Aws, account_mismatch, error_code, explain, is_credentials_problem
 from provisioner.cloud.quotas import ENDPOINT, Quota, QuotaNeed, increase_command, quota_needs, sagemaker_quotas
 from provisioner.cloud.state_backend import bootstrap, state_target
 from provisioner.errors import OperationFailed, ProvisionError
@@ -124,15 +124,11 @@ def _region_known(ctx: WorkspaceContext, aws: Aws, checks: list[Check]) -> bool:
 
 def _account(ctx: WorkspaceContext, aws: Aws, checks: list[Check]) -> bool:
     identity = aws.identity(ctx.region)  # raises OperationFailed: without credentials nothing else can run
-    if identity.account_id != ctx.account_id:
-        checks.append(Check(
-            "account", "account", "fail",
-            f"credentials are for account {identity.account_id} ({identity.arn}); environment "
-            f"{ctx.environment!r} is account {ctx.account_id}",
-            f"use credentials for account {ctx.account_id} (for example AWS_PROFILE=<its profile>), "
-            f"or fix environments.{ctx.environment}.account_id in provision.yaml",
-            {"expected": ctx.account_id, "actual": identity.account_id, "principal": identity.arn},
-        ))
+    mismatch = account_mismatch(identity, ctx.account_id,
+                                f"environment {ctx.environment!r} is account {ctx.account_id}", ctx.environment)
+    if mismatch:
+        checks.append(Check("account", "account", "fail", *mismatch,
+                            {"expected": ctx.account_id, "actual": identity.account_id, "principal": identity.arn}))
         return False
     checks.append(Check("account", "account", "pass", f"{identity.account_id} ({identity.arn})"))
     return True

@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from infra.naming import physical_name
 from infra.resource_names import partition_for
-from provisioner.cloud.aws import Aws, aws_errors, error_code
+from provisioner.cloud.aws import Aws, aws_errors, error_code, require_account
 from provisioner.cloud.resources import TAG_COMPONENT, TAG_ENVIRONMENT, TAG_ORG
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.org import Environment
@@ -154,14 +154,8 @@ def bootstrap(aws: Aws, target: StateTarget, *, check_only: bool = False) -> Boo
     of these can be fixed by bootstrap.
     """
     result = BootstrapResult(target)
-    identity = aws.identity(target.region)
-    if identity.account_id != target.account_id:
-        raise OperationFailed(
-            f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but environment "
-            f"{target.environment!r} is account {target.account_id}",
-            "use credentials for that account (for example AWS_PROFILE=<profile of the account>) "
-            f"or fix environments.{target.environment}.account_id in provision.yaml",
-        )
+    require_account(aws, target.region, target.account_id,
+                    f"environment {target.environment!r} is account {target.account_id}", target.environment)
     s3 = aws.client("s3", target.region, target.endpoint)
     with aws_errors(f"checking the state bucket {target.bucket}"):
         exists = _bucket(s3, target, check_only, result)

@@ -21,7 +21,7 @@ from typing import Any
 
 from provisioner.cloud.aws import Aws, aws_errors, error_code
 from provisioner.cloud.resources import TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE, LiveResource, tagged_resources
-from provisioner.errors import OperationFailed
+from provisioner.ds.workspace import check_account
 from provisioner.models.resolved import WorkspaceContext
 
 
@@ -100,13 +100,7 @@ class WorkspaceStatus:
 def workspace_status(ctx: WorkspaceContext, *, aws: Aws | None = None, since_days: int = 30,
                      limit: int = 10) -> WorkspaceStatus:
     aws = aws or Aws()
-    identity = aws.identity(ctx.region)
-    if identity.account_id != ctx.account_id:
-        raise OperationFailed(
-            f"the AWS credentials are for account {identity.account_id}, but workspace {ctx.name!r} lives in "
-            f"account {ctx.account_id} (environment {ctx.environment!r})",
-            "use credentials for that account (for example AWS_PROFILE=<its profile>)",
-        )
+    check_account(aws, ctx)
     status = WorkspaceStatus(ctx.name, ctx.environment, ctx.account_id, ctx.region, ctx.expires)
     region = ctx.region
     filters = {TAG_ORG: [ctx.org], TAG_WORKSPACE: [ctx.name], TAG_ENVIRONMENT: [ctx.environment]}

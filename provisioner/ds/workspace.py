@@ -150,9 +150,8 @@ def applied_outputs(ctx: WorkspaceContext, stack_dir: Path, work_dir: Path, engi
 
 def check_account(aws: Any, ctx: WorkspaceContext) -> None:
     """Refuse to act with credentials for another account than the workspace's (exit 1)."""
-    identity = aws.identity(ctx.region)
-    if identity.account_id != ctx.account_id:
-        raise OperationFailed(
-            f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but workspace "
-            f"{ctx.name!r} lives in account {ctx.account_id} (environment {ctx.environment!r})",
-            "use credentials for that account (for example AWS_PROFILE=<its profile>)")
+    from provisioner.cloud.aws import require_account
+
+    require_account(aws, ctx.region, ctx.account_id,
+                    f"workspace {ctx.name!r} lives in account {ctx.account_id} (environment {ctx.environment!r})",
+                    ctx.environment)
