@@ -23,6 +23,7 @@ from cdktn_provider_aws.s3_bucket_server_side_encryption_configuration import (
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
 )
 from cdktn_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
+from infra.bucket_policy import tls_only_statements
 from infra.constructs._base import L2, Grantee, PolicyDocument, Statement, policy_json, protect, statement
 from infra.constructs.customer_key import CustomerKey
 from infra.stack_build import add_resource, ref
@@ -136,13 +137,8 @@ class SecureBucket(L2):
                          target_bucket=ref(access_logs.resource, "id"), target_prefix=f"{name}/")
             access_logs.allow_access_logs_from(self)
 
-        everything = [self.arn, f"{self.arn}/*"]
-        self.policy = PolicyDocument(self._write_policy, scope=self.stack, statements=[
-            statement(f"DenyInsecureTransport{self._sid}", "s3:*", everything, effect="Deny", principal="*",
-                      conditions={"Bool": {"aws:SecureTransport": "false"}}),
-            statement(f"DenyTlsOlderThan12{self._sid}", "s3:*", everything, effect="Deny", principal="*",
-                      conditions={"NumericLessThan": {"s3:TlsVersion": "1.2"}}),
-        ])
+        self.policy = PolicyDocument(self._write_policy, scope=self.stack,
+                                     statements=tls_only_statements(self.arn, self._sid))
 
     def _write_policy(self, statements: list[Statement]) -> None:
         """The bucket policy is created once every grant has arrived."""

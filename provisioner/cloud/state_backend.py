@@ -28,6 +28,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from infra.bucket_policy import tls_only_statements
 from infra.naming import physical_name
 from infra.resource_names import partition_for
 from provisioner.cloud.aws import Aws, aws_errors, error_code, require_account
@@ -36,8 +37,6 @@ from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.org import Environment
 
 STATE_COMPONENT = "provision-state"
-TLS_ONLY_SID = "DenyInsecureTransport"
-TLS_VERSION_SID = "DenyTlsOlderThan12"
 LIFECYCLE_RULE_ID = "provision-noncurrent-versions"
 NONCURRENT_VERSION_DAYS = 90
 ABORT_MULTIPART_DAYS = 7
@@ -413,16 +412,6 @@ def _ensure_key(aws: Aws, target: StateTarget, result: BootstrapResult) -> str:
     return str(created["Arn"])
 
 
-def tls_statements(bucket_arn: str) -> list[dict[str, Any]]:
-    resources = [bucket_arn, f"{bucket_arn}/*"]
-    return [
-        {"Sid": TLS_ONLY_SID, "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources,
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        {"Sid": TLS_VERSION_SID, "Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": resources,
-         "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
-    ]
-
-
 def _normal(value: Any) -> Any:
     """Policy JSON compared the way IAM means it: one-item lists equal their item, list order ignored."""
     if isinstance(value, dict):
@@ -442,7 +431,7 @@ def _tls_policy(s3: Any, target: StateTarget, check_only: bool, result: Bootstra
         if not _missing(exc, "NoSuchBucketPolicy"):
             raise
         policy = None
-    wanted = tls_statements(target.bucket_arn)
+    wanted = tls_only_statements(target.bucket_arn)  # the workspace buckets' statements too (infra/bucket_policy.py)
     ours = {statement["Sid"] for statement in wanted}
     statements = list((policy or {}).get("Statement", []))
     if isinstance((policy or {}).get("Statement"), dict):

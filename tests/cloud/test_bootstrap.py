@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .aws_seed import MOTO_ACCOUNT, REGION, bucket, client
 
@@ -35,6 +36,13 @@ def test_bootstrap_creates_a_locked_down_state_bucket(run):
     tls = {s["Sid"]: s for s in policy["Statement"]}
     assert tls["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert tls["DenyTlsOlderThan12"]["Effect"] == "Deny"
+    # AND they are the statements every workspace bucket carries, less the bucket's name in their ids
+    workspace = json.loads((Path(__file__).resolve().parents[1] / "infra" / "snapshots" / "churn-model.json").read_text())
+    data = json.loads(workspace["resource"]["aws_s3_bucket_policy"]["data"]["policy"])["Statement"]
+    arn = "arn:aws:s3:::" + STATE_BUCKET
+    denied = [{**s, "Sid": s["Sid"].removesuffix("Data"), "Resource": [arn, arn + "/*"]}
+              for s in data if s["Effect"] == "Deny"]
+    assert denied == [tls["DenyInsecureTransport"], tls["DenyTlsOlderThan12"]]
     lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=STATE_BUCKET)["Rules"]
     assert lifecycle[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
     assert report["backend"] == {
