@@ -67,14 +67,12 @@ def test_second_concurrent_apply_fails_fast_naming_the_lock_holder(tmp_path: Pat
     runner.start()
     assert started.wait(30), "the first apply never started"
     # ... and Bob applies too
-    began = time.monotonic()
     with pytest.raises(StateLocked) as locked:
         second.apply(bob)
-    waited = time.monotonic() - began
     runner.join(60)
 
-    # THEN Bob's apply fails fast, naming who holds the lock, for what, and its ID
-    assert waited < 10, f"took {waited:.1f}s"
+    # THEN Bob's apply fails on the held lock (had it waited for the lock, it would have got it and applied),
+    # naming who holds the lock, for what, and its ID
     lock = locked.value.lock
     assert lock.operation == "OperationTypeApply" and lock.who and lock.id
     assert lock.path == f"{moto_stack_env['bucket']}/{KEY}"

@@ -13,8 +13,8 @@ private copy of the example org with two extra specs:
   recsys-pending (recsys-ab's spec with `latest-approved` left unresolved).
 - App 2: recsys-ab again from a spec that differs only in the weights. It
   cannot share App 1: the stack id and every physical name come from the
-  workspace name, and the point is that they stay the same. A second App in
-  the same process costs well under a second (measured in `timings`).
+  workspace name, and the point is that they stay the same (what a second
+  App costs is measured by `make bench`, not here).
 
 `latest-approved` is resolved with a fixed lookup (version 7 of the
 workspace's group) instead of SageMaker: the synth tests are about the CDK
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,7 +49,6 @@ class ServingSynth:
     results: dict[str, Any]  # name -> SynthResult (App 1)
     configs: dict[str, dict]  # name -> cdk.tf.json without metadata (App 1)
     reweighted: dict  # recsys-ab from the spec with new weights (App 2)
-    timings: dict[str, float]
 
 
 def _load_with_model_monitor(org_root: Path, names: list[str]) -> list[Any]:
@@ -95,8 +93,6 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
         .replace("    min_quality: {metric: auc, threshold: 0.7}\n", "")
         .replace("  monitoring:\n", "  monitoring:\n    engine: model-monitor\n"))
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
     resolved = resolve_all(_load(org_root, ["recsys-ab", "forecasting", "search-shadow"]), lookup=fixed_lookup)
     pending = resolve_all(_load(org_root, ["recsys-pending"]), offline=True)
     # An organization that is a SageMaker Model Monitor customer (`monitoring.model_monitor: true`).
@@ -106,7 +102,6 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
     [model_monitor] = resolve_all(_load_with_model_monitor(org_root, ["recsys-mm"]), lookup=fixed_lookup)
     contexts = {ctx.name: ctx for ctx in [*resolved, model_monitor, *pending]}
     results = synthesize(list(contexts.values()), base / "out", state_root=base / "state", force=True)
-    timings["app1"] = time.perf_counter() - started
 
     # The same workspace, its spec changed only in the weights.
     second = copy_org(base / "acme-reweighted")
@@ -116,14 +111,12 @@ def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
         assert old in text
         text = text.replace(old, new)
     spec.write_text(text)
-    started = time.perf_counter()
     [reweighted_ctx] = resolve_all(_load(second, ["recsys-ab"]), lookup=fixed_lookup)
     [reweighted] = synthesize([reweighted_ctx], base / "out-reweighted", state_root=base / "state", force=True)
-    timings["app2"] = time.perf_counter() - started
 
     configs = {r.name: strip_metadata(json.loads(r.config_path.read_text())) for r in results}
     return ServingSynth(org_root, contexts, {r.name: r for r in results}, configs,
-                        strip_metadata(json.loads(reweighted.config_path.read_text())), timings)
+                        strip_metadata(json.loads(reweighted.config_path.read_text())))
 
 
 @pytest.fixture(scope="session")

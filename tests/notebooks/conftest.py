@@ -12,7 +12,6 @@ workspace and region names with the most members allowed and a custom image
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ class Synth:
     org: Path
     configs: dict[str, dict[str, Any]]
     contexts: dict[str, Any]
-    seconds: float
 
     def resources(self, workspace: str, type_: str) -> dict[str, dict[str, Any]]:
         """Resources of one type by address, without cdktn's `//` metadata."""
@@ -56,8 +54,6 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     contexts = {n: load_named(org, catalog, n) for n in (EXAMPLE, "nb-vpc")}
     worst = load_org(worst_case_org(tmp_path_factory.mktemp("nb-worst")) / "provision.yaml")
     contexts[WORST] = load_named(worst, Catalog.for_org(worst), WORST)
-    started = time.perf_counter()
     results = synthesize(list(contexts.values()), org_dir / "out", state_root=org_dir / ".provision" / "state")
-    seconds = time.perf_counter() - started
     configs = {r.name: json.loads(r.config_path.read_text()) for r in results}
-    return Synth(org_dir, configs, contexts, seconds)
+    return Synth(org_dir, configs, contexts)

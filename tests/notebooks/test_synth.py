@@ -348,11 +348,3 @@ def test_idle_shutdown_refuses_a_timeout_above_its_maximum():
     for timeout, maximum in ((300, 240), (30, 240), (90, 600000)):
         with pytest.raises(ValueError, match="idle shutdown needs"):
             IdleShutdown(timeout_minutes=timeout, max_minutes=maximum)
-
-
-def test_synth_time_is_measured(synth):
-    # GIVEN the session synth (one jsii start for three workspaces)
-    counts = {name: sum(len(v) for v in raw["resource"].values()) for name, raw in synth.configs.items()}
-    print(f"\nnotebooks session synth: {synth.seconds:.1f} s for {counts} resources")
-    # THEN it stays far from anything a developer would notice as slow on a 2-core machine
-    assert synth.seconds < 60
