@@ -7,6 +7,7 @@ it too, unless the environment says otherwise).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -36,9 +37,13 @@ def test_gpu_spot_training_job_completes_inside_the_workspace(run, applied_churn
     assert result.code == 0, result.err
     job_name = result.json()["job"]["name"]
     assert result.json()["job"]["status"] == "Completed"
-    assert "Completed" not in result.err or "Starting" in result.err  # the progress display went to stderr
     job = client("sagemaker").describe_training_job(TrainingJobName=job_name)
     assert job["TrainingJobStatus"] == "Completed"
+    # AND the progress went to stderr (stdout holds only the JSON) and showed each of the job's real status
+    # transitions, in order
+    assert f"started training job {job_name}" in result.err
+    shown = re.findall(r"^  (?:\d\d:\d\d:\d\d)? ?(\w+)", result.err, flags=re.M)
+    assert shown == [t["Status"] for t in job["SecondaryStatusTransitions"]], result.err
     # AND it ran as the workspace, named as its IAM policy requires
     assert job_name.startswith(names.training_job_prefix + "-")
     assert job["RoleArn"] == names.execution_role_arn
