@@ -48,6 +48,9 @@ try:
 except Exception as exc:  # noqa: BLE001 - tests that need the CDK layer will report it
     print(f"conftest: {exc}", file=sys.stderr)
 
+# Pending snapshot rewrites are written when the session ends, and only if every test passed.
+from snapshot_files import pytest_sessionfinish  # noqa: E402, F401  (a pytest hook)
+
 
 class CliResult:
     """What one in-process `provision` run returned and printed."""

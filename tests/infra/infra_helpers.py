@@ -12,7 +12,6 @@ from tf_json import resources, strip_metadata  # noqa: F401 (re-exported to the 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG_FILE = PROJECT_ROOT / "examples" / "acme" / "provision.yaml"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
-UPDATE_SNAPSHOTS_ENV = "PROVISION_UPDATE_SNAPSHOTS"
 
 
 def policy(config: dict, resource_type: str, name: str, attribute: str = "policy") -> dict:

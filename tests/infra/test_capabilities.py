@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import pytest
 
@@ -38,7 +39,8 @@ def test_capabilities_run_in_blueprint_order_with_foundation_first(example_org, 
     for name in ("foundation", "training", "registry"):
         monkeypatch.setitem(BUILDERS, name, lambda parts, name=name: calls.append((name, parts.key)))
     ctx = example_org.contexts["churn-model"]
-    parts = WorkspaceParts(scope=None, ctx=ctx, names=WorkspaceNames.of(ctx))  # type: ignore[arg-type]
+    stack = types.SimpleNamespace()  # stands in for the stack: the recording builders create nothing in it
+    parts = WorkspaceParts(scope=stack, ctx=ctx, names=WorkspaceNames.of(ctx))  # type: ignore[arg-type]
     # WHEN the workspace's capabilities are built
     build_capabilities(parts)
     # THEN they ran once each, in the blueprint's order

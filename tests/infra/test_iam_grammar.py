@@ -9,13 +9,10 @@ what synth writes, so every blueprint is covered without starting jsii here.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from iam_reference import condition_key_problems, policies_in, resource_type_problems  # noqa: E402
+from iam_reference import condition_key_problems, policies_in, resource_type_problems
 
 SNAPSHOTS = sorted(Path(__file__).resolve().parents[1].glob("infra*/snapshots/*.json"))
 

@@ -1,63 +1,43 @@
-"""Snapshots of the synthesized Terraform JSON, one per example workspace.
+"""Snapshots of the synthesized Terraform JSON, one per blueprint this folder synthesizes (the serving
+blueprints' are in tests/infra_serving): gpu-training from churn-model, notebook-lab from notebook-lab-ws.
 
-Construct ids, Terraform addresses and physical names are an API: a change
-here replaces cloud resources. A failing snapshot means: check the diff is
-intended, then regenerate with
+Construct ids, Terraform addresses and physical names are an API: a change here replaces cloud resources.
+A failing snapshot shows the whole diff; check it is intended, then rewrite as tests/snapshot_files.py
+says (only a run where every other test passed rewrites).
 
-    PROVISION_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/infra/test_snapshots.py
-
-The snapshot is the sorted cdk.tf.json without cdktn's `//` metadata; the
-local backend path of sandbox workspaces is relative to the stack folder and
-so the same on every machine.
+The snapshot is the sorted cdk.tf.json without cdktn's `//` metadata.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
+from pathlib import Path
 
 import pytest
-from infra_helpers import SNAPSHOT_DIR, UPDATE_SNAPSHOTS_ENV
+from infra_helpers import SNAPSHOT_DIR
+from snapshot_files import compare, render
+
+BLUEPRINT_EXAMPLES = {"gpu-training": "churn-model", "notebook-lab": "notebook-lab-ws"}
+TESTS = Path(__file__).resolve().parents[1]
 
 
-def render(config: dict) -> str:
-    return json.dumps(config, indent=2, sort_keys=True) + "\n"
+@pytest.mark.parametrize(("blueprint", "workspace"), sorted(BLUEPRINT_EXAMPLES.items()))
+def test_snapshot_matches_for_each_blueprint(synthesized, example_org, blueprint: str, workspace: str):
+    # GIVEN the blueprint's example workspace, synthesized once per session
+    assert example_org.contexts[workspace].blueprint.name == blueprint
+    # WHEN its config is compared with the stored snapshot
+    problem = compare(SNAPSHOT_DIR / f"{blueprint}.json", render(synthesized.configs[workspace]))
+    # THEN nothing differs
+    if problem:
+        pytest.fail(problem, pytrace=False)
 
 
-def test_snapshot_matches_for_every_buildable_example_workspace(synthesized, example_org):
-    # GIVEN every example workspace this version can build, synthesized once
-    update = os.environ.get(UPDATE_SNAPSHOTS_ENV) == "1"
-    problems = []
-    # WHEN each config is compared with its stored snapshot
-    for name, config in sorted(synthesized.configs.items()):
-        path = SNAPSHOT_DIR / f"{name}.json"
-        text = render(config)
-        if update:
-            SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            continue
-        if not path.is_file():
-            problems.append(f"{name}: no snapshot at {path}")
-            continue
-        stored = path.read_text()
-        if stored != text:
-            diff = "".join(difflib.unified_diff(stored.splitlines(True), text.splitlines(True),
-                                                f"snapshots/{name}.json", "synthesized", n=2))
-            problems.append(f"{name} differs from its snapshot:\n{diff[:6000]}")
-    # THEN nothing differs (regenerate deliberately with PROVISION_UPDATE_SNAPSHOTS=1)
-    if problems:
-        pytest.fail("\n\n".join(problems) + f"\n\nIf intended: {UPDATE_SNAPSHOTS_ENV}=1 pytest {__file__}",
-                    pytrace=False)
-
-
-def test_every_snapshot_belongs_to_a_synthesized_workspace(synthesized):
-    # GIVEN the stored snapshots
-    stored = {path.stem for path in SNAPSHOT_DIR.glob("*.json")}
-    # WHEN compared with the workspaces synthesized
-    stale = stored - set(synthesized.configs)
-    # THEN none is left over from a removed or renamed workspace
-    assert not stale, f"stale snapshots (delete them): {sorted(stale)}"
+def test_every_shipped_blueprint_has_exactly_one_snapshot():
+    # GIVEN the shipped blueprints and the snapshots of both synth test folders
+    shipped = {path.parent.name for path in (TESTS.parent / "blueprints").glob("*/*.yaml")}
+    stored = sorted(path.stem for path in TESTS.glob("infra*/snapshots/*.json"))
+    # THEN each blueprint has one snapshot, and no snapshot belongs to anything else
+    assert stored == sorted(shipped)
 
 
 def test_synth_output_is_deterministic(synthesized, example_org, tmp_path):

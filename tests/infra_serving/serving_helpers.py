@@ -12,7 +12,6 @@ from tf_json import resources, strip_metadata  # noqa: F401 (re-exported to the 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG = PROJECT_ROOT / "examples" / "acme"
 SNAPSHOT_DIR = Path(__file__).resolve().parent / "snapshots"
-UPDATE_SNAPSHOTS_ENV = "PROVISION_UPDATE_SNAPSHOTS"
 # What the fake `latest-approved` lookup of the synth fixture answers (see conftest.py).
 RESOLVED_VERSION = 7
 
