@@ -113,3 +113,14 @@ def resource_type_problems(document: dict[str, Any]) -> list[str]:
                 found.append(f"{item.get('Sid', '?')}: {', '.join(stranded)} supports no resource type, so "
                              "granting it on specific resources grants nothing; grant it on \"*\"")
     return found
+
+
+def grammar_problems(configs: dict[str, dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
+    """workspace -> policy address -> problems of either kind, for every synthesized config given."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for name, config in configs.items():
+        for address, document in policies_in(config):
+            problems = condition_key_problems(document) + resource_type_problems(document)
+            if problems:
+                found.setdefault(name, {})[address] = problems
+    return found

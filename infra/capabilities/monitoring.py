@@ -184,9 +184,13 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
     logs = (f"arn:{parts.names.partition}:logs:{ctx.region}:{ctx.account_id}:log-group:"
             "/aws/sagemaker/ProcessingJobs")
     role.add_to_policy(
-        statement("RunMonitoringJobs", ("sagemaker:CreateProcessingJob", "sagemaker:AddTags"), jobs,
+        statement("RunMonitoringJobs", "sagemaker:CreateProcessingJob", jobs,
                   conditions={"StringEquals": {"sagemaker:VolumeKmsKey": parts.key.arn},
                               "Bool": {"sagemaker:InterContainerTrafficEncryption": "true"}}),
+        # AddTags requests carry neither key above: under those conditions tagging a new job would be denied
+        # (tests/infra/test_iam_grammar.py). Tags may be added only as a job is created.
+        statement("TagMonitoringJobsOnCreate", "sagemaker:AddTags", jobs,
+                  conditions={"StringEquals": {"sagemaker:TaggingAction": "CreateProcessingJob"}}),
         statement("WatchMonitoringJobs", ("sagemaker:DescribeProcessingJob", "sagemaker:StopProcessingJob"), jobs),
         statement("PassMonitoringRole", "iam:PassRole", role.arn,
                   conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),

@@ -37,7 +37,7 @@ def test_bootstrap_creates_a_locked_down_state_bucket(run):
     assert tls["DenyInsecureTransport"]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
     assert tls["DenyTlsOlderThan12"]["Effect"] == "Deny"
     # AND they are the statements every workspace bucket carries, less the bucket's name in their ids
-    workspace = json.loads((Path(__file__).resolve().parents[1] / "infra" / "snapshots" / "gpu-training.json").read_text())
+    workspace = json.loads((Path(__file__).resolve().parents[1] / "infra" / "snapshots" / "gpu-training@1.0.0.json").read_text())
     data = json.loads(workspace["resource"]["aws_s3_bucket_policy"]["data"]["policy"])["Statement"]
     arn = "arn:aws:s3:::" + STATE_BUCKET
     denied = [{**s, "Sid": s["Sid"].removesuffix("Data"), "Resource": [arn, arn + "/*"]}

@@ -1,5 +1,5 @@
-"""Snapshots of the synthesized Terraform JSON, one per blueprint this folder synthesizes (the serving
-blueprints' are in tests/infra_serving): gpu-training from churn-model, notebook-lab from notebook-lab-ws.
+"""Snapshots of the synthesized Terraform JSON, one per shipped blueprint version (those whose examples
+need a resolved model are in tests/infra_serving), named `<blueprint>@<version>.json`.
 
 Construct ids, Terraform addresses and physical names are an API: a change here replaces cloud resources.
 A failing snapshot shows the whole diff; check it is intended, then rewrite as tests/snapshot_files.py
@@ -17,14 +17,15 @@ import pytest
 from infra_helpers import SNAPSHOT_DIR
 from snapshot_files import compare, render
 
-BLUEPRINT_EXAMPLES = {"gpu-training": "churn-model", "notebook-lab": "notebook-lab-ws"}
+BLUEPRINT_EXAMPLES = {"gpu-training@1.0.0": "churn-model", "notebook-lab@1.0.0": "notebook-lab-ws",
+                      "full-mlops@1.1.0": "demand-forecast", "realtime-endpoint@1.0.0": "search-ranker"}
 TESTS = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("blueprint", "workspace"), sorted(BLUEPRINT_EXAMPLES.items()))
 def test_snapshot_matches_for_each_blueprint(synthesized, example_org, blueprint: str, workspace: str):
     # GIVEN the blueprint's example workspace, synthesized once per session
-    assert example_org.contexts[workspace].blueprint.name == blueprint
+    assert example_org.contexts[workspace].blueprint.ref == blueprint
     # WHEN its config is compared with the stored snapshot
     problem = compare(SNAPSHOT_DIR / f"{blueprint}.json", render(synthesized.configs[workspace]))
     # THEN nothing differs
@@ -32,11 +33,11 @@ def test_snapshot_matches_for_each_blueprint(synthesized, example_org, blueprint
         pytest.fail(problem, pytrace=False)
 
 
-def test_every_shipped_blueprint_has_exactly_one_snapshot():
-    # GIVEN the shipped blueprints and the snapshots of both synth test folders
-    shipped = {path.parent.name for path in (TESTS.parent / "blueprints").glob("*/*.yaml")}
+def test_every_shipped_blueprint_version_has_exactly_one_snapshot():
+    # GIVEN the shipped blueprint versions and the snapshots of both synth test folders
+    shipped = {f"{path.parent.name}@{path.stem}" for path in (TESTS.parent / "blueprints").glob("*/*.yaml")}
     stored = sorted(path.stem for path in TESTS.glob("infra*/snapshots/*.json"))
-    # THEN each blueprint has one snapshot, and no snapshot belongs to anything else
+    # THEN each version has one snapshot, and no snapshot belongs to anything else
     assert stored == sorted(shipped)
 
 

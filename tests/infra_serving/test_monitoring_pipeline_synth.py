@@ -113,6 +113,9 @@ def test_monitoring_role_reaches_only_what_the_script_reads_and_writes(serving_s
     assert grants["RunMonitoringJobs"]["Resource"] == \
         "arn:aws:sagemaker:eu-west-1:222222222222:processing-job/pipelines-*"
     assert grants["RunMonitoringJobs"]["Condition"]["StringEquals"] == {"sagemaker:VolumeKmsKey": KEY}
+    # AND it may tag a job only as it creates it
+    assert grants["TagMonitoringJobsOnCreate"]["Condition"] == \
+        {"StringEquals": {"sagemaker:TaggingAction": "CreateProcessingJob"}}
     # AND nothing is granted on every resource except the metric namespace and the VPC's describe calls
     wildcard = {sid for sid, s in grants.items() if "*" in as_list(s["Resource"])}
     assert wildcard == {"PublishModelQualityMetrics", "DescribeJobNetwork"}
