@@ -8,6 +8,11 @@
   providers it holds (air-gapped machines, tests).
 - With `PROVISION_OFFLINE=1`, providers come only from the mirror (or nowhere): Terraform makes no
   network request at all, and a missing provider fails at once, locally (offline machines, demos).
+- The AWS provider comes from the user cache's build (`make aws-provider`, see `aws_provider.py`) when
+  the cache holds the version the bindings ask for. `PROVISION_AWS_PROVIDER=cache` uses the newest
+  cached build even when its version differs (a development build on a machine that cannot reach the
+  registry): every working folder then gets an override file that pins that version, and plans say so.
+  `PROVISION_AWS_PROVIDER=registry` never uses the cache.
 - A CLI config of the user's own (`TF_CLI_CONFIG_FILE` or `~/.terraformrc`) is
   respected when it exists and no mirror is asked for; otherwise provision
   writes its own (some machines preset `TF_CLI_CONFIG_FILE` to a missing file,
@@ -21,10 +26,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provisioner.engine.aws_provider import Build
 
 MIRROR_ENV = "PROVISION_PROVIDER_MIRROR"
 OFFLINE_ENV = "PROVISION_OFFLINE"
 PLUGIN_CACHE_ENV = "TF_PLUGIN_CACHE_DIR"
+AWS_PROVIDER_ENV = "PROVISION_AWS_PROVIDER"
+AWS_PROVIDER_CHOICES = ("auto", "cache", "registry")
+AWS_ADDRESS = "registry.terraform.io/hashicorp/aws"
 
 
 def default_plugin_cache() -> Path:
@@ -47,32 +59,45 @@ def _hcl_list(items: list[str]) -> str:
     return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
 
-def render_cli_config(plugin_cache: Path, mirror: Path | None, *, offline: bool = False) -> str:
+def render_cli_config(plugin_cache: Path, mirror: Path | None, *, offline: bool = False,
+                      aws_mirror: Path | None = None) -> str:
     lines = [
         "# Written by provision: the CLI config its engine processes use.",
         f"plugin_cache_dir = {json.dumps(str(plugin_cache))}",
     ]
+    aws_block = [
+        "  filesystem_mirror {",
+        f"    path    = {json.dumps(str(aws_mirror))}",
+        f"    include = {_hcl_list([AWS_ADDRESS])}",
+        "  }",
+    ] if aws_mirror is not None else []
     if offline:
         # No `direct` block: Terraform never asks a registry; an empty mirror folder when none is given.
         source = mirror if mirror is not None else plugin_cache / "offline-mirror"
         source.mkdir(parents=True, exist_ok=True)
         lines += [
             "provider_installation {",
+            *aws_block,
             "  filesystem_mirror {",
             f"    path = {json.dumps(str(source))}",
             "  }",
             "}",
         ]
-    elif mirror is not None:
-        providers = mirror_providers(mirror)
-        lines += [
-            "provider_installation {",
+    elif mirror is not None or aws_mirror is not None:
+        providers = mirror_providers(mirror) if mirror is not None else []
+        mirror_block = [
             "  filesystem_mirror {",
             f"    path    = {json.dumps(str(mirror))}",
             f"    include = {_hcl_list(providers)}",
             "  }",
+        ] if mirror is not None else []
+        excluded = sorted(set(providers) | ({AWS_ADDRESS} if aws_mirror is not None else set()))
+        lines += [
+            "provider_installation {",
+            *aws_block,
+            *mirror_block,
             "  direct {",
-            f"    exclude = {_hcl_list(providers)}",
+            f"    exclude = {_hcl_list(excluded)}",
             "  }",
             "}",
         ]
@@ -95,14 +120,28 @@ class CliConfig:
     plugin_cache: Path
     mirror: Path | None
     own: bool  # True when provision wrote the file
+    aws_build: "Build | None" = None  # the cached AWS provider build Terraform uses, if any
+    aws_override: str | None = None  # a version that overrides the bindings' required_providers (PROVISION_AWS_PROVIDER=cache)
 
     @property
     def providers_from(self) -> str:
         if os.environ.get(OFFLINE_ENV) == "1":
-            return f"offline ({OFFLINE_ENV}=1): only the filesystem mirror {self.mirror or '(none)'}, never the registry"
-        if self.mirror is not None:
-            return f"filesystem mirror {self.mirror} (for {', '.join(mirror_providers(self.mirror)) or 'nothing'}), else the registry"
-        return f"the registry, cached in {self.plugin_cache}" + ("" if self.own else f" (your CLI config {self.path})")
+            text = f"offline ({OFFLINE_ENV}=1): only the filesystem mirror {self.mirror or '(none)'}, never the registry"
+        elif self.mirror is not None:
+            text = f"filesystem mirror {self.mirror} (for {', '.join(mirror_providers(self.mirror)) or 'nothing'}), else the registry"
+        else:
+            text = f"the registry, cached in {self.plugin_cache}" + ("" if self.own else f" (your CLI config {self.path})")
+        return f"{text}; {self.aws_provider_from}"
+
+    @property
+    def aws_provider_from(self) -> str:
+        """Where Terraform gets hashicorp/aws, in one phrase (doctor and plan output)."""
+        if self.aws_build is None:
+            return "AWS provider: " + ("none available offline (make aws-provider)" if os.environ.get(OFFLINE_ENV) == "1"
+                                       else "from the registry")
+        pinned = (f", pinned over the bindings' {required_aws_version()} by {AWS_PROVIDER_ENV}=cache"
+                  if self.aws_override else "")
+        return f"AWS provider {self.aws_build.version} built from source in {self.aws_build.path}{pinned}"
 
     def env(self) -> dict[str, str]:
         values = {
@@ -117,6 +156,34 @@ class CliConfig:
         return values
 
 
+def required_aws_version() -> str:
+    from provisioner.engine.aws_provider import required_version
+
+    return required_version()
+
+
+def choose_aws_build() -> tuple["Build | None", str | None]:
+    """(cached build Terraform should use, version override) per PROVISION_AWS_PROVIDER (see the docstring)."""
+    from provisioner.engine import aws_provider
+    from provisioner.errors import InvalidInput, OperationFailed
+
+    choice = os.environ.get(AWS_PROVIDER_ENV, "").strip() or "auto"
+    if choice not in AWS_PROVIDER_CHOICES:
+        raise InvalidInput.single("<environment>", AWS_PROVIDER_ENV, f"unknown value {choice!r}",
+                                  f"use one of: {', '.join(AWS_PROVIDER_CHOICES)}")
+    if choice == "registry":
+        return None, None
+    wanted = aws_provider.required_version()
+    exact = aws_provider.find_build(wanted)
+    if exact is not None or choice == "auto":
+        return exact, None
+    builds = aws_provider.cached_builds()
+    if not builds:
+        raise OperationFailed(f"{AWS_PROVIDER_ENV}=cache but the user cache holds no AWS provider build",
+                              "build one with `make aws-provider` (or python -m provisioner.engine.aws_provider)")
+    return builds[0], builds[0].version
+
+
 def prepare(work_dir: Path) -> CliConfig:
     """Choose and, if needed, write the CLI config under `work_dir`."""
     cache = Path(os.environ.get(PLUGIN_CACHE_ENV) or default_plugin_cache()).expanduser().resolve()
@@ -129,11 +196,17 @@ def prepare(work_dir: Path) -> CliConfig:
         raise OperationFailed(f"{MIRROR_ENV}={mirror_env} is not a folder",
                               "point it at a Terraform filesystem mirror (host/namespace/type/version/os_arch/...), or unset it")
     offline = os.environ.get(OFFLINE_ENV) == "1"
-    if mirror is None and not offline:
+    aws_build, aws_override = choose_aws_build()
+    if mirror is not None and AWS_ADDRESS in mirror_providers(mirror):
+        aws_build, aws_override = None, None  # an explicit mirror that holds the AWS provider wins
+    if mirror is None and not offline and aws_build is None:
         existing = user_cli_config()
         if existing is not None:
             return CliConfig(existing, cache, None, own=False)
-    text = render_cli_config(cache, mirror, offline=offline)
+    from provisioner.engine.aws_provider import mirror_root
+
+    aws_mirror = mirror_root() if aws_build is not None else None
+    text = render_cli_config(cache, mirror, offline=offline, aws_mirror=aws_mirror)
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
     work_dir.mkdir(parents=True, exist_ok=True)
     path = work_dir / f"terraform-{digest}.tfrc"
@@ -141,4 +214,4 @@ def prepare(work_dir: Path) -> CliConfig:
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(text)
         os.replace(tmp, path)
-    return CliConfig(path, cache, mirror, own=True)
+    return CliConfig(path, cache, mirror, own=True, aws_build=aws_build, aws_override=aws_override)

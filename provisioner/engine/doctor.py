@@ -48,7 +48,28 @@ def check_engine(choice: str, work_dir: Path) -> list[DoctorCheck]:
         checks.append(DoctorCheck("providers", "providers", "fail", exc.message, exc.hint))
     else:
         checks.append(DoctorCheck("providers", "providers", "pass", f"from {config.providers_from}"))
+        checks.append(check_aws_provider(config))
     return checks
+
+
+def check_aws_provider(config: Any) -> DoctorCheck:
+    """Which AWS provider Terraform will use: the user cache's build, a mirror, or the registry, and its version."""
+    from provisioner.engine.aws_provider import required_version
+    from provisioner.engine.cliconfig import AWS_ADDRESS, OFFLINE_ENV, mirror_providers
+
+    wanted = required_version()
+    title = "AWS provider"
+    if config.aws_build is not None:
+        return DoctorCheck("aws-provider", title, "pass", config.aws_provider_from)
+    if config.mirror is not None and AWS_ADDRESS in mirror_providers(config.mirror):
+        return DoctorCheck("aws-provider", title, "pass", f"{wanted} from the filesystem mirror {config.mirror}")
+    if os.environ.get(OFFLINE_ENV) == "1":
+        return DoctorCheck("aws-provider", title, "fail",
+                           f"offline and no AWS provider {wanted} in a mirror or the user cache",
+                           "build it with `make aws-provider` (Go module proxy), or set PROVISION_AWS_PROVIDER=cache "
+                           "to use another cached build")
+    return DoctorCheck("aws-provider", title, "pass",
+                       f"{wanted} from the registry (downloaded by `terraform init` into the plugin cache)")
 
 
 def check_node() -> DoctorCheck:

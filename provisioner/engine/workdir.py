@@ -22,6 +22,9 @@ from provisioner.errors import OperationFailed
 _INIT_LOCK = threading.Lock()
 
 INIT_MARKER = "provision-init.sha256"
+# Written only under PROVISION_AWS_PROVIDER=cache: Terraform merges `*_override.tf.json` into the config,
+# so the pinned AWS provider version changes without touching the synthesized (and reviewed) cdk.tf.json.
+AWS_OVERRIDE_FILE = "provision_aws_provider_override.tf.json"
 # Terraform's ways of saying the working folder needs `init` first.
 _NEEDS_INIT = ("terraform init", "Required plugins are not installed", "Backend initialization required",
                "Inconsistent dependency lock file", "Module not installed", "missing or corrupted provider plugins")
@@ -76,13 +79,26 @@ class Workdir:
 
     # -- commands ---------------------------------------------------------------------------------
 
+    def _write_aws_override(self) -> None:
+        """Pin the AWS provider to the cached build's version when the CLI config says so; else no override."""
+        path = self.stack_dir / AWS_OVERRIDE_FILE
+        version = self.runner.cli_config.aws_override
+        if version is None:
+            path.unlink(missing_ok=True)
+            return
+        text = json.dumps({"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": version}}}},
+                          indent=2) + "\n"
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+
     def _init_key(self) -> str:
         """What `init` depends on: the terraform block (backend, providers), modules, engine, CLI config, lock file."""
         config = self.config()
         digest = hashlib.sha256()
         digest.update(json.dumps({"terraform": config.get("terraform"), "module": config.get("module"),
                                   "engine": self.runner.engine.to_dict()}, sort_keys=True).encode())
-        for path in (self.runner.cli_config.path, self.stack_dir / ".terraform.lock.hcl"):
+        for path in (self.runner.cli_config.path, self.stack_dir / ".terraform.lock.hcl",
+                     self.stack_dir / AWS_OVERRIDE_FILE):
             digest.update(path.read_bytes() if path.is_file() else b"-")
         return digest.hexdigest()
 
@@ -101,6 +117,7 @@ class Workdir:
         if not self.config_path.is_file():
             raise OperationFailed(f"workspace {self.workspace}: no synthesized config at {self.config_path}",
                                   f"run `provision synth {self.workspace}`")
+        self._write_aws_override()
         marker = self.stack_dir / ".terraform" / INIT_MARKER
         key = self._init_key()
         if not force and marker.is_file() and marker.read_text().strip() == key:
