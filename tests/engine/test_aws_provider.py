@@ -61,12 +61,14 @@ def locked_aws_version(stack: Path) -> str:
 
 
 def test_required_version_is_the_one_every_synthesized_stack_asks_for():
-    # GIVEN the committed snapshot of a synthesized workspace
-    snapshot = json.loads((SNAPSHOTS / "notebook-lab-ws.json").read_text())
+    # GIVEN the committed snapshots of synthesized workspaces
+    snapshots = sorted(SNAPSHOTS.glob("*.json"))
+    assert snapshots
     # WHEN the version is read from the installed bindings
     wanted = aws_provider.required_version()
-    # THEN they agree
-    assert snapshot["terraform"]["required_providers"]["aws"]["version"] == wanted
+    # THEN every snapshot asks for it
+    for path in snapshots:
+        assert json.loads(path.read_text())["terraform"]["required_providers"]["aws"]["version"] == wanted, path.name
 
 
 def test_a_build_of_another_commit_gets_a_prerelease_label(tmp_path: Path):
