@@ -43,12 +43,11 @@ test: setup
 demo: setup
 	bash scripts/demo.sh
 
-<<<<<<< HEAD
 # The sdist and the wheel users install (pipx install dist/provision-*.whl); `build` is pinned in the test extra.
 dist: $(VENV)/.installed
 	rm -rf dist
 	$(PY) -m build --outdir dist .
-=======
+
 # The AWS provider from its Go module into the user cache (long: start it early). REF=commit RELEASE=x.y.z optional.
 aws-provider: $(VENV)/.installed
 	$(PY) -m provisioner.engine.aws_provider $(if $(REF),--ref $(REF)) $(if $(RELEASE),--release $(RELEASE))
@@ -56,7 +55,6 @@ aws-provider: $(VENV)/.installed
 # Every shipped blueprint through plan, apply and destroy on the real AWS provider, against the local cloud.
 e2e: setup aws-provider
 	$(VENV)/bin/pytest -q -p no:cacheprovider -m e2e tests/e2e
->>>>>>> 1cb0f2f (AWS provider from its Go module: make aws-provider builds into the user cache's mirror; Terraform uses a cached build of the wanted version (or, with PROVISION_AWS_PROVIDER=cache, the newest build through an override file); doctor names it)
 
 bench: setup
 	$(PY) scripts/bench.py
