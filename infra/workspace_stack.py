@@ -13,10 +13,13 @@ from cdktn import (
     S3Backend,
     S3BackendEndpointConfig,
     TerraformStack,
+    TerraformVariable,
+    TerraformVariableValidationConfig,
 )
-from cdktn_provider_aws.provider import AwsProvider
+from cdktn_provider_aws.provider import AwsProvider, AwsProviderEndpoints
 from constructs import Construct
 
+from infra import local_cloud
 from infra.capabilities import WorkspaceParts, build_capabilities
 from infra.resource_names import WorkspaceNames
 from infra.stack_build import StackBuild, finish
@@ -45,7 +48,7 @@ class WorkspaceStack(TerraformStack):
         self.names = WorkspaceNames.of(ctx)
         self.notes: list[str] = []
         StackBuild.of(self).tags = TagRule(ctx.tags)  # every taggable resource is created with them
-        AwsProvider(self, "aws", region=ctx.region, allowed_account_ids=[ctx.account_id])
+        self._provider()
         self._backend(local_state_path)
         self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)
         build_capabilities(self.parts)
@@ -60,6 +63,27 @@ class WorkspaceStack(TerraformStack):
         if len(arns) > 1:
             self.parts.note(f"the workspace access policy is split into {len(arns)} managed policies "
                             "(IAM limits one to 6,144 characters): attach every ARN in access_policy_arns")
+
+    def _provider(self) -> None:
+        """AWS for a real environment (its account only); the sandbox for a local cloud (infra.local_cloud)."""
+        if not self.ctx.env.is_local:
+            AwsProvider(self, "aws", region=self.ctx.region, allowed_account_ids=[self.ctx.account_id])
+            return
+        endpoint = TerraformVariable(
+            self, local_cloud.ENDPOINT_VARIABLE, type="string", nullable=False,
+            description="The local cloud's endpoint (http://127.0.0.1:PORT); provision sets it from the running "
+                        "sandbox (`provision sandbox start`)",
+            validation=[TerraformVariableValidationConfig(
+                condition=f'can(regex("{local_cloud.ENDPOINT_PATTERN.replace(chr(92), chr(92) * 2)}", '
+                          f'var.{local_cloud.ENDPOINT_VARIABLE}))',
+                error_message="The local cloud's endpoint must be on this machine (http://127.0.0.1:PORT).",
+            )],
+        )
+        settings = local_cloud.provider_settings(endpoint.string_value)
+        endpoints = AwsProviderEndpoints(**settings.pop("endpoints"))
+        AwsProvider(self, "aws", region=self.ctx.region, endpoints=[endpoints], **settings)
+        self.notes.append("local cloud: every AWS call goes to the sandbox (`provision sandbox start`), whose "
+                          "resources live in memory and are lost when it stops")
 
     def _backend(self, local_state_path: str | None) -> None:
         state = self.ctx.env.state

@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "provisioner.cli.audit",
     "provisioner.cli.ds",
     "provisioner.cli.monitoring",
+    "provisioner.cli.sandbox",
 ]
 
 

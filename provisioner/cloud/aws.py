@@ -9,6 +9,9 @@ Every call to AWS in `provisioner.cloud` goes through an `Aws` object:
 - `AWS_ENDPOINT_URL` (honoured by botocore) points every client at an emulator
   such as moto; an environment's `state.endpoint` points only the state
   bucket's client elsewhere.
+- `Aws.for_environment(org_root, name, env)` is how a command gets the session of
+  an environment (see provisioner.cloud.access): the default chain for AWS, the
+  sandbox with fixed test credentials for a local cloud (`Aws.local`).
 - `aws_errors("doing something")` wraps a block of calls and raises
   `OperationFailed` (exit 1) with a single line saying what failed, why, and
   how to fix it; `explain(exc, doing)` gives the same text for a preflight
@@ -125,6 +128,42 @@ class Aws:
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._identity: Identity | None = None
         self.cache: dict[Any, Any] = {}  # lookups shared by checks in one run (service quotas per region)
+        self.local_endpoint: str | None = None  # the sandbox's endpoint when this is a local cloud
+
+    @classmethod
+    def for_environment(cls, org_root: Any, name: str, env: Any) -> "Aws":
+        """The session of environment `name` (provisioner.cloud.access): the one way commands get one."""
+        from provisioner.cloud.access import access
+
+        return access(org_root, name, env).aws()
+
+    @classmethod
+    def local(cls, endpoint: str, region: str) -> "Aws":
+        """A session of the local cloud at `endpoint`: fixed test credentials, and no file or variable of the
+        user's AWS configuration is read (no profile, no credentials, no config file, no endpoint override)."""
+        import boto3
+
+        from provisioner.cloud.access import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
+
+        core = _botocore_session()
+        # Instance variables win over the environment (AWS_PROFILE, AWS_CONFIG_FILE, ...); an empty file has
+        # no profiles, and the `default` profile may be missing without error.
+        for variable, value in (("profile", "default"), ("config_file", os.devnull),
+                                ("credentials_file", os.devnull), ("region", region)):
+            core.set_config_variable(variable, value)
+        self = cls.__new__(cls)
+        self.session = boto3.session.Session(aws_access_key_id=TEST_ACCESS_KEY_ID,
+                                             aws_secret_access_key=TEST_SECRET_ACCESS_KEY,
+                                             region_name=region, botocore_session=core)
+        self._clients = {}
+        self._identity = None
+        self.cache = {}
+        self.local_endpoint = endpoint
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        return self.local_endpoint is not None
 
     @property
     def ambient_region(self) -> str | None:
@@ -132,6 +171,7 @@ class Aws:
         return self.session.region_name
 
     def client(self, service: str, region: str, endpoint_url: str | None = None) -> Any:
+        endpoint_url = endpoint_url or self.local_endpoint
         key = (service, region, endpoint_url)
         if key not in self._clients:
             from botocore.config import Config

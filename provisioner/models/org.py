@@ -13,6 +13,8 @@ from provisioner.models._base import StrictModel, load_yaml_model
 
 ORG_FILE = "provision.yaml"
 NAME_PATTERN = r"^[a-z][a-z0-9-]*[a-z0-9]$"
+# The account id the local cloud (moto) answers with: every local-cloud environment lives in it.
+LOCAL_CLOUD_ACCOUNT_ID = "123456789012"
 
 
 def _real_region(value: str | None) -> str | None:
@@ -74,7 +76,11 @@ class StudioConfig(StrictModel):
 
 
 class Environment(StrictModel):
-    account_id: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id.")
+    cloud: Literal["aws", "local"] = Field(
+        "aws", description="`aws` for a real AWS account; `local` for the local cloud that `provision sandbox start` "
+        "runs on this machine (fixed test credentials, account 123456789012, state in memory: lost on stop).")
+    account_id: str = Field(pattern=r"^\d{12}$", description="12-digit AWS account id (`local`: 123456789012, the "
+                            "default).")
     region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$", description="AWS region, for example `eu-west-1`.")
     state: StateConfig = Field(description="Terraform state backend of this environment's workspaces.")
     subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
@@ -85,6 +91,31 @@ class Environment(StrictModel):
     @classmethod
     def _real_region(cls, value: str) -> str:
         return _real_region(value)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_defaults(cls, data: object) -> object:
+        # A local-cloud environment needs no account id or state backend: the emulator's and a local file.
+        if isinstance(data, dict) and data.get("cloud") == "local":
+            data = {"account_id": LOCAL_CLOUD_ACCOUNT_ID, "state": {"backend": "local"}, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _local_cloud(self) -> "Environment":
+        if self.cloud != "local":
+            return self
+        if self.account_id != LOCAL_CLOUD_ACCOUNT_ID:
+            raise ValueError(f"account_id {self.account_id!r} is not the local cloud's account; leave it out or "
+                             f"set {LOCAL_CLOUD_ACCOUNT_ID!r} (the only account the local cloud has)")
+        if self.state.backend != "local":
+            raise ValueError(f"state.backend {self.state.backend!r} cannot hold a local-cloud environment's state "
+                             "(the local cloud forgets everything when it stops); use `state: {backend: local}`")
+        return self
+
+    @property
+    def is_local(self) -> bool:
+        """True for the local cloud (`cloud: local`), False for a real AWS account."""
+        return self.cloud == "local"
 
     @model_validator(mode="after")
     def _vpc_pairs(self) -> "Environment":

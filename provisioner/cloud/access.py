@@ -1,0 +1,110 @@
+"""How provision reaches one environment's cloud: the one place every command gets it from.
+
+`access(org_root, env_name, env)` answers, for an environment of provision.yaml:
+
+- `aws()`: the boto3 session (`Aws`) of our own commands;
+- `process_env()`: the environment variables that send a child process or an SDK
+  (Terraform's AWS provider, the SageMaker SDK) to the same cloud with the same identity;
+- `terraform_env()`: those plus what the synthesized config asks Terraform for.
+
+A real environment (`cloud: aws`, the default) uses the caller's own AWS
+configuration: the default credential chain (AWS_PROFILE, SSO, keys) and
+nothing added. A local-cloud environment (`cloud: local`) uses the org's
+sandbox (`provision sandbox start`) at its endpoint, with fixed public test
+credentials, and never reads the user's profile, credentials or config files;
+when the sandbox is not running, every command on it stops with exit 1 and
+the command that starts it. Per-environment deploy roles go here too.
+
+Nothing heavy is imported at module load (boto3 only inside `Aws`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from infra.local_cloud import ENDPOINT_VARIABLE
+
+if TYPE_CHECKING:
+    from provisioner.cloud.aws import Aws
+    from provisioner.models.org import Environment
+
+# Public, fixed credentials of the local cloud: moto accepts any; these say plainly that they are not real.
+TEST_ACCESS_KEY_ID = "test"
+TEST_SECRET_ACCESS_KEY = "test"  # noqa: S105 - a well-known placeholder, not a secret
+# Variables that would make an SDK or Terraform reach for the user's own AWS identity or endpoints.
+USER_AWS_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CA_BUNDLE", "AWS_USE_FIPS_ENDPOINT",
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    """The way to one environment's cloud. `endpoint` is the sandbox's for a local cloud, None for AWS."""
+
+    environment: str
+    region: str
+    endpoint: str | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return self.endpoint is not None
+
+    def aws(self) -> "Aws":
+        from provisioner.cloud.aws import Aws
+
+        if self.endpoint is None:
+            return Aws()
+        return Aws.local(self.endpoint, self.region)
+
+    def process_env(self) -> dict[str, str | None]:
+        """Variables to set (a value) or remove (None) for a child process or SDK; {} for a real environment."""
+        if self.endpoint is None:
+            return {}
+        env: dict[str, str | None] = {name: None for name in USER_AWS_VARIABLES}
+        env.update({name: None for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")})
+        env.update({
+            "AWS_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": TEST_SECRET_ACCESS_KEY,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            # No file of the user's: os.devnull is an empty, valid config and credentials file.
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        })
+        return env
+
+    def terraform_env(self) -> dict[str, str | None]:
+        """`process_env()` plus the endpoint variable the synthesized provider block of a local cloud reads."""
+        env = self.process_env()
+        if self.endpoint is not None:
+            env[f"TF_VAR_{ENDPOINT_VARIABLE}"] = self.endpoint
+        return env
+
+
+def access(org_root: Path | str, env_name: str, env: "Environment") -> Access:
+    """The access of environment `env_name`; for a local cloud, OperationFailed (exit 1) if it is not running."""
+    if not env.is_local:
+        return Access(env_name, env.region)
+    from provisioner.localcloud.sandbox import Sandbox
+
+    server = Sandbox(Path(org_root)).running()
+    return Access(env_name, env.region, server.endpoint)
+
+
+def apply_env(changes: dict[str, str | None], base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: os.environ) with `changes` applied: a None value removes the variable."""
+    out = dict(os.environ if base is None else base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
