@@ -14,6 +14,9 @@ from __future__ import annotations
 ENDPOINT_VARIABLE = "local_cloud_endpoint"
 # Loopback only: a local-cloud config can never be pointed at a real network address.
 ENDPOINT_PATTERN = r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?/?$"
+# The variable's validation, as a Terraform JSON template (the pattern's backslashes doubled for HCL).
+ENDPOINT_CONDITION = ('${can(regex("' + ENDPOINT_PATTERN.replace("\\", "\\\\") + '", var.' + ENDPOINT_VARIABLE
+                      + '))}')
 # Public placeholders (moto accepts any credentials): no file or variable of the user's is ever read.
 TEST_ACCESS_KEY = "test"
 TEST_SECRET_KEY = "test"  # noqa: S105 - a placeholder, not a secret

@@ -74,8 +74,7 @@ class WorkspaceStack(TerraformStack):
             description="The local cloud's endpoint (http://127.0.0.1:PORT); provision sets it from the running "
                         "sandbox (`provision sandbox start`)",
             validation=[TerraformVariableValidationConfig(
-                condition=f'can(regex("{local_cloud.ENDPOINT_PATTERN.replace(chr(92), chr(92) * 2)}", '
-                          f'var.{local_cloud.ENDPOINT_VARIABLE}))',
+                condition=local_cloud.ENDPOINT_CONDITION,
                 error_message="The local cloud's endpoint must be on this machine (http://127.0.0.1:PORT).",
             )],
         )

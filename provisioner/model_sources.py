@@ -166,14 +166,22 @@ class Unresolved(Exception):
 
 
 def lookup_latest_approved(ctx: "WorkspaceContext", group: str) -> str:
-    """ARN of the highest approved version in `group`, asked from SageMaker with the caller's credentials."""
-    import boto3
+    """ARN of the highest approved version in `group`, asked from SageMaker in the workspace's environment
+    (the caller's credentials for AWS, the sandbox for a local cloud: provisioner.cloud.access)."""
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from provisioner.cloud.access import access_for
+    from provisioner.errors import OperationFailed
+
     config = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
     try:
-        client = boto3.client("sagemaker", region_name=ctx.region, config=config)
+        aws = access_for(ctx).aws()
+    except OperationFailed as exc:  # the local cloud is not running
+        raise Unresolved(f"{exc.message} ({exc.hint})") from None
+    try:
+        client = aws.session.client("sagemaker", region_name=ctx.region, config=config,
+                                    endpoint_url=aws.local_endpoint)
         best: tuple[int, str] | None = None
         pages = client.get_paginator("list_model_packages").paginate(
             ModelPackageGroupName=group, ModelApprovalStatus="Approved", ModelPackageType="Versioned",

@@ -89,6 +89,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         spec_path=source.resolve() if source else None,
         blueprint_path=entry.path,
         monitoring=org.config.monitoring,
+        org_root=org.root,
     )
 
 

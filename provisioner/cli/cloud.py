@@ -35,11 +35,12 @@ ACTION_STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "wo
                 "would-update": "yellow", "failed": "bold red"}
 
 
-def new_aws() -> "Aws":
-    """The AWS session of one command (default credential chain, adaptive retries)."""
+def new_aws(ctx: Optional["WorkspaceContext"] = None) -> "Aws":
+    """The AWS session of one command: of the workspace's environment (provisioner.cloud.access), else the
+    default credential chain. Adaptive retries either way."""
     from provisioner.cloud.aws import Aws
 
-    return Aws()
+    return Aws() if ctx is None else Aws.for_workspace(ctx)
 
 
 def _when(value: Any) -> str:
@@ -140,7 +141,7 @@ def preflight_gate(ctx: "WorkspaceContext", *, aws: Optional["Aws"] = None,
     """
     from provisioner.cloud.preflight import run_preflight
 
-    checks = run_preflight(ctx, aws=aws or new_aws())
+    checks = run_preflight(ctx, aws=aws or new_aws(ctx))
     if output == OutputFormat.json:
         print_json({"workspace": ctx.name, "checks": [c.to_dict() for c in checks]})
     else:
@@ -173,11 +174,22 @@ def inventory(
     from provisioner.cloud.inventory import take_inventory
 
     s = session()
-    report = take_inventory(s.org, env or None, aws=new_aws(), since_days=since_days)
+    report = take_inventory(s.org, env or None, aws=_inventory_aws(s, env), since_days=since_days)
     if output == OutputFormat.json:
         print_json(report.to_dict())
         return
     _print_inventory(report)
+
+
+def _inventory_aws(s: Any, selected: list[str]) -> "Aws":
+    """The local cloud's session when the selection names a local-cloud environment, else the caller's."""
+    from provisioner.cloud.aws import Aws
+
+    local = [name for name in selected if name in s.org.config.environments
+             and s.org.config.environments[name].is_local]
+    if local:
+        return Aws.for_environment(s.root, local[0], s.org.config.environments[local[0]])
+    return new_aws()
 
 
 def _print_inventory(report: "InventoryReport") -> None:
@@ -239,7 +251,7 @@ def status(
 
     s = session()
     ctx = load_named(s.org, s.catalog, name)
-    result = workspace_status(ctx, aws=new_aws(), since_days=since_days, limit=limit)
+    result = workspace_status(ctx, aws=new_aws(ctx), since_days=since_days, limit=limit)
     if output == OutputFormat.json:
         print_json(result.to_dict())
         return

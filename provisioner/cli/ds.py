@@ -83,7 +83,9 @@ def env(
         validated = f"sagemaker {sdk_version()}"
     text = sdk_config.to_yaml(doc, ctx, facts)
     path = sdk_config.config_path(s.provision_dir, name)
-    exports = sdk_config.exports(path, ctx.region)
+    from provisioner.cloud.access import access_for
+
+    exports = sdk_config.exports(path, ctx.region, access_for(ctx).process_env())
     if write:
         write_atomic(path, text)
     caveats = sdk_config.caveats(ctx, facts, doc)
@@ -181,7 +183,7 @@ def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wai
     from provisioner.ds import require_sdk
 
     require_sdk("train")
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for, environment_of
     from provisioner.ds import registry, sdk_config
     from provisioner.ds.guardrails import format_duration
     from provisioner.ds.training import launch, outcome_error
@@ -189,12 +191,14 @@ def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wai
     from provisioner.errors import OperationFailed
 
     out = err_console()
-    aws = Aws()
+    reach = access_for(ctx)
+    aws = reach.aws()
     check_account(aws, ctx)
     spot_note = f", spot (waits up to {format_duration(plan.max_wait_seconds or 0)})" if plan.spot else ""
     out.print(f"launching on {plan.instance_count} x {plan.instance_type}{spot_note}, at most "
               f"{format_duration(plan.max_runtime_seconds)}, as {escape(plan.role_arn)}")
-    job = launch(plan, sdk_config.render(ctx, facts))
+    with environment_of(reach.process_env()):  # the SDK reads its identity and endpoint from the environment
+        job = launch(plan, sdk_config.render(ctx, facts))
     out.print(f"started training job [bold]{escape(job)}[/]", markup=True)
     if not wait:
         out.print(f"it runs on without provision; see it with: aws sagemaker describe-training-job "
@@ -271,7 +275,7 @@ def _registry(name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "Wo
     s = session()
     ctx, facts = _workspace(s, name, engine)
     require_capability(ctx, "registry", "keep models", s.root)
-    aws = Aws()
+    aws = Aws.for_workspace(ctx)
     check_account(aws, ctx)
     return ctx, facts, aws.client("sagemaker", ctx.region)
 

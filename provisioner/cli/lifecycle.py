@@ -93,7 +93,8 @@ def _stack_folder(s: Session, name: str) -> Path:
     return stack_dir((s.root / DEFAULT_OUT).resolve(), name)
 
 
-def _stack(s: Session, ctx: "WorkspaceContext", folder: Path) -> "Stack":
+def _stack(s: Session, ctx: "WorkspaceContext", folder: Path, *, cloud: bool = True) -> "Stack":
+    """The stack of a workspace; `cloud=False` leaves out what reaching its cloud takes (added later)."""
     from provisioner.engine.operations import Stack
 
     spec = Path(ctx.spec_path) if ctx.spec_path else s.org.workspaces_dir / f"{ctx.name}.yaml"
@@ -104,7 +105,27 @@ def _stack(s: Session, ctx: "WorkspaceContext", folder: Path) -> "Stack":
     except ValueError:
         shown = str(spec)
     return Stack(name=ctx.name, environment=ctx.environment, stack_dir=folder, spec_path=spec,
-                 blueprint_ref=ctx.blueprint.ref, blueprint_path=ctx.blueprint_path, spec_display=shown)
+                 blueprint_ref=ctx.blueprint.ref, blueprint_path=ctx.blueprint_path, spec_display=shown,
+                 env=_cloud_env(ctx) if cloud else {})
+
+
+def _cloud_env(ctx: "WorkspaceContext") -> dict[str, str | None]:
+    """What Terraform needs to reach the workspace's cloud: nothing added for AWS (the caller's own
+    configuration); the sandbox's endpoint and test identity for a local cloud (exit 1 if it is not running)."""
+    if not ctx.env.is_local:
+        return {}
+    from provisioner.cloud.access import access_for
+
+    return access_for(ctx).terraform_env()
+
+
+def _refuse_stale_local_state(s: Session, ctx: "WorkspaceContext") -> None:
+    """A local cloud forgets everything when it stops: a state from before the running server is stale."""
+    if not ctx.env.is_local:
+        return
+    from provisioner.localcloud.sandbox import Sandbox, check_state
+
+    check_state(ctx.name, s.state_root / ctx.name / "terraform.tfstate", Sandbox(s.root).running(), s.root)
 
 
 def _unsynthesized(s: Session, ctx: "WorkspaceContext") -> "Stack":
@@ -117,7 +138,8 @@ def _synth(s: Session, ctx: "WorkspaceContext", *, quiet: bool = False) -> "Stac
     return _synth_many(s, [ctx], quiet=quiet)[0]
 
 
-def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool = False) -> list["Stack"]:
+def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool = False,
+                cloud: bool = True) -> list["Stack"]:
     """Synthesize workspaces in one CDK app (one jsii start), reusing unchanged ones."""
     from provisioner.cli.synth import DEFAULT_OUT
     from provisioner.model_sources import resolve_all
@@ -137,7 +159,7 @@ def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool =
         if not quiet:
             how = "unchanged, reused" if result.reused else "synthesized"
             err_console().print(f"synth: {ctx.name}: {result.resources} resources, {how} -> {escape(_rel(result.config_path))}")
-        stacks.append(_stack(s, ctx, result.stack_dir))
+        stacks.append(_stack(s, ctx, result.stack_dir, cloud=cloud))
     return stacks
 
 
@@ -294,6 +316,7 @@ def plan(
         chosen = _engine(s, engine)
         entry.engine = _describe(chosen)
         life = _lifecycle(s, chosen)
+        _refuse_stale_local_state(s, ctx)
         stack = _synth(s, ctx)
         with progress(f"terraform plan {name} ({chosen.label})"):
             bundle = _plan_stack(life, stack, on_event=_PlanProgress())
@@ -333,14 +356,20 @@ def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optio
         return
     chosen = _engine(s, engine)
     life = _lifecycle(s, chosen)
-    stacks = _synth_many(s, contexts, quiet=output == OutputFormat.json)
+    # Each workspace reaches its own cloud: a local cloud that is not running fails its workspaces only.
+    stacks = _synth_many(s, contexts, quiet=output == OutputFormat.json, cloud=False)
+    by_name = {ctx.name: ctx for ctx in contexts}
 
     def one(stack: "Stack") -> dict[str, Any]:
+        import dataclasses
+
         with _audit(s, "plan", stack.name) as entry:
             entry.environment = stack.environment
             entry.engine = _describe(chosen)
             try:
-                bundle = _plan_stack(life, stack)
+                ctx = by_name[stack.name]
+                _refuse_stale_local_state(s, ctx)
+                bundle = _plan_stack(life, dataclasses.replace(stack, env=_cloud_env(ctx)))
             except ProvisionError as exc:
                 entry.result = "failed"
                 return {"workspace": stack.name, "ok": False, "error": exc.message, "hint": exc.hint}

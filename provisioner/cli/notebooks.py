@@ -52,11 +52,11 @@ class StudioUrl:
     warnings: list[str] = field(default_factory=list)
 
 
-def new_aws() -> "Aws":
-    """The AWS session of the command (default credential chain, adaptive retries)."""
+def new_aws(ctx: "WorkspaceContext") -> "Aws":
+    """The AWS session of the workspace's environment (provisioner.cloud.access; adaptive retries)."""
     from provisioner.cloud.aws import Aws
 
-    return Aws()
+    return Aws.for_workspace(ctx)
 
 
 def _spec_file(ctx: "WorkspaceContext", root: os.PathLike[str] | str) -> str:
@@ -181,7 +181,7 @@ def open_studio(
         raise InvalidInput.single(spec_file, "environment", f"environment {ctx.environment!r} has no Studio domain",
                                   f"add `studio: {{domain_id: d-...}}` under environments.{ctx.environment} in {ORG_FILE}")
     chosen = pick_member(ctx, member, spec_file)
-    result = studio_url(ctx, chosen, new_aws(), shared_space=space, expires_in_seconds=expires)
+    result = studio_url(ctx, chosen, new_aws(ctx), shared_space=space, expires_in_seconds=expires)
     if output == OutputFormat.json:
         print_json(asdict(result))
         return

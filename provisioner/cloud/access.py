@@ -21,6 +21,8 @@ Nothing heavy is imported at module load (boto3 only inside `Aws`).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +32,7 @@ from infra.local_cloud import ENDPOINT_VARIABLE
 if TYPE_CHECKING:
     from provisioner.cloud.aws import Aws
     from provisioner.models.org import Environment
+    from provisioner.models.resolved import WorkspaceContext
 
 # Public, fixed credentials of the local cloud: moto accepts any; these say plainly that they are not real.
 TEST_ACCESS_KEY_ID = "test"
@@ -97,6 +100,35 @@ def access(org_root: Path | str, env_name: str, env: "Environment") -> Access:
 
     server = Sandbox(Path(org_root)).running()
     return Access(env_name, env.region, server.endpoint)
+
+
+def access_for(ctx: "WorkspaceContext") -> Access:
+    """The access of a workspace's environment (see `access`)."""
+    root = ctx.org_root
+    if root is None:
+        from provisioner.models.org import find_org_file
+
+        root = find_org_file().parent
+    return access(root, ctx.environment, ctx.env)
+
+
+@contextmanager
+def environment_of(changes: dict[str, str | None]) -> Iterator[None]:
+    """Apply `changes` to os.environ for the block (for SDKs that read it in-process), then restore it."""
+    saved = {key: os.environ.get(key) for key in changes}
+    try:
+        for key, value in changes.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def apply_env(changes: dict[str, str | None], base: dict[str, str] | None = None) -> dict[str, str]:

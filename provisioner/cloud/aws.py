@@ -102,14 +102,15 @@ HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-go
 _SHARED_LOADER: list[Any] = []
 
 
-def _botocore_session() -> Any:
+def _botocore_session(session_vars: dict[str, Any] | None = None) -> Any:
     """A fresh botocore session (fresh credentials) sharing one model loader with the others.
 
     Parsing a service model costs 0.1-0.3 s per client and session; the loader caches parsed models.
+    `session_vars` overrides where settings come from (botocore's (config key, env vars, default, conversion)).
     """
     import botocore.session
 
-    session = botocore.session.get_session()
+    session = botocore.session.Session(session_vars=session_vars)
     if _SHARED_LOADER:
         session.register_component("data_loader", _SHARED_LOADER[0])
     else:
@@ -138,6 +139,13 @@ class Aws:
         return access(org_root, name, env).aws()
 
     @classmethod
+    def for_workspace(cls, ctx: Any) -> "Aws":
+        """The session of a workspace's environment (same seam as `for_environment`)."""
+        from provisioner.cloud.access import access_for
+
+        return access_for(ctx).aws()
+
+    @classmethod
     def local(cls, endpoint: str, region: str) -> "Aws":
         """A session of the local cloud at `endpoint`: fixed test credentials, and no file or variable of the
         user's AWS configuration is read (no profile, no credentials, no config file, no endpoint override)."""
@@ -145,12 +153,13 @@ class Aws:
 
         from provisioner.cloud.access import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
 
-        core = _botocore_session()
-        # Instance variables win over the environment (AWS_PROFILE, AWS_CONFIG_FILE, ...); an empty file has
-        # no profiles, and the `default` profile may be missing without error.
-        for variable, value in (("profile", "default"), ("config_file", os.devnull),
-                                ("credentials_file", os.devnull), ("region", region)):
-            core.set_config_variable(variable, value)
+        # Settings from nowhere but here: no profile, config or credentials file, nor their variables
+        # (AWS_PROFILE, AWS_CONFIG_FILE, AWS_ENDPOINT_URL...); os.devnull is an empty, valid file.
+        nowhere = {name: (None, None, default, None) for name, default in (
+            ("profile", None), ("config_file", os.devnull), ("credentials_file", os.devnull),
+            ("region", region), ("endpoint_url", endpoint), ("ca_bundle", None), ("sts_regional_endpoints", "regional"),
+        )}
+        core = _botocore_session(nowhere)
         self = cls.__new__(cls)
         self.session = boto3.session.Session(aws_access_key_id=TEST_ACCESS_KEY_ID,
                                              aws_secret_access_key=TEST_SECRET_ACCESS_KEY,

@@ -138,6 +138,10 @@ def take_inventory(
     regions: dict[str, list[str]] = {}
     for name in selected:
         env = config.environments[name]
+        if env.is_local != aws.is_local:  # the local cloud and AWS are scanned apart, each with its own session
+            report.skipped[name] = ("the local cloud: scan it with `provision inventory --env " + name + "`"
+                                    if env.is_local else "an AWS environment: this scan is of the local cloud")
+            continue
         if env.account_id != identity.account_id:
             report.skipped[name] = (f"account {env.account_id}; the credentials are for {identity.account_id}: "
                                     "rerun with credentials for that account")

@@ -87,8 +87,10 @@ def gate(request: Any) -> None:
 
 def run_preflight(ctx: WorkspaceContext, *, aws: Aws | None = None, quotas: bool = True) -> list[Check]:
     """Every preflight check of one workspace (see the module docstring); `quotas=False` leaves quotas out."""
-    aws = aws or Aws()
+    aws = aws or Aws.for_workspace(ctx)
     checks: list[Check] = []
+    if ctx.env.is_local:
+        return _local_cloud(ctx, aws, quotas)
     region_ok = _region_known(ctx, aws, checks)
     if not region_ok:
         return checks + _skipped(ctx, "the region check failed", quotas)
@@ -99,6 +101,19 @@ def run_preflight(ctx: WorkspaceContext, *, aws: Aws | None = None, quotas: bool
     checks.append(_state_bucket(ctx, aws))
     if quotas:
         checks.extend(_quotas(ctx, aws))
+    return checks
+
+
+def _local_cloud(ctx: WorkspaceContext, aws: Aws, quotas: bool) -> list[Check]:
+    """The local cloud has no regions to enable, state bucket or quotas: it must answer, as its own account."""
+    checks: list[Check] = []
+    if not _account(ctx, aws, checks):
+        return checks
+    why = "the local cloud has none"
+    checks.append(Check("region", "region", "pass", f"{ctx.region} on the local cloud at {aws.local_endpoint}"))
+    checks.append(Check("state-bucket", "state bucket", "skip", "this environment keeps its state locally"))
+    for need in quota_needs(ctx.parameters) if quotas else []:
+        checks.append(Check(_quota_id(need), f"quota {need.quota_name}", "skip", f"skipped: {why}"))
     return checks
 
 

@@ -99,7 +99,7 @@ class WorkspaceStatus:
 
 def workspace_status(ctx: WorkspaceContext, *, aws: Aws | None = None, since_days: int = 30,
                      limit: int = 10) -> WorkspaceStatus:
-    aws = aws or Aws()
+    aws = aws or Aws.for_workspace(ctx)
     check_account(aws, ctx)
     status = WorkspaceStatus(ctx.name, ctx.environment, ctx.account_id, ctx.region, ctx.expires)
     region = ctx.region

@@ -85,13 +85,21 @@ def config_path(provision_dir: Path, name: str) -> Path:
     return provision_dir / CONFIG_DIR / f"{name}.yaml"
 
 
-def exports(path: Path, region: str) -> dict[str, str]:
-    """The environment that makes the SDK (and boto3) use the file and the workspace's region."""
-    return {CONFIG_ENV: str(path.resolve()), "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+def exports(path: Path, region: str, cloud: dict[str, str | None] | None = None) -> dict[str, str | None]:
+    """The environment that makes the SDK (and boto3) use the file and the workspace's region.
+
+    `cloud`: what reaching the environment takes (provisioner.cloud.access `process_env()`): nothing for
+    AWS; for the local cloud its endpoint and test credentials, and the user's profile unset (None)."""
+    values: dict[str, str | None] = {CONFIG_ENV: str(path.resolve())}
+    values.update(cloud or {})
+    values.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region})
+    return values
 
 
-def export_lines(values: dict[str, str]) -> list[str]:
-    return [f"export {key}={shlex.quote(value)}" for key, value in values.items()]
+def export_lines(values: dict[str, str | None]) -> list[str]:
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in values.items() if value is not None]
+    removed = sorted(key for key, value in values.items() if value is None)
+    return lines + ([f"unset {' '.join(removed)}"] if removed else [])
 
 
 def caveats(ctx: WorkspaceContext, facts: WorkspaceFacts, doc: dict[str, Any] | None = None) -> list[str]:

@@ -9,7 +9,7 @@ stacks written by hand.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ class Stack:
     blueprint_ref: str = ""
     blueprint_path: Path | None = None
     spec_display: str = ""
+    env: Mapping[str, str | None] = field(default_factory=dict)  # the engine's variables for this workspace
 
     @property
     def config_path(self) -> Path:
@@ -113,7 +114,7 @@ class Lifecycle:
 
     def workdir(self, stack: Stack) -> Workdir:
         log_dir = self.logs_dir / stack.name if self.logs_dir else None
-        return Workdir(self.runner, stack.stack_dir, workspace=stack.name, log_dir=log_dir)
+        return Workdir(self.runner, stack.stack_dir, workspace=stack.name, log_dir=log_dir, env=stack.env)
 
     # -- plan -------------------------------------------------------------------------------------
 

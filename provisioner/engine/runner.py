@@ -102,8 +102,15 @@ class Runner:
         self.extra_env = dict(extra_env or {})
         self.on_interrupt: Callable[[int], None] | None = None
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, **self.cli_config.env(), **self.extra_env}
+    def env(self, changes: Mapping[str, str | None] | None = None) -> dict[str, str]:
+        """The engine's environment; `changes` (one workspace's, e.g. a local cloud's) set or remove (None)."""
+        env = {**os.environ, **self.cli_config.env(), **self.extra_env}
+        for key, value in (changes or {}).items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
 
     def run(
         self,
@@ -114,8 +121,11 @@ class Runner:
         on_event: EventCallback | None = None,
         on_line: LineCallback | None = None,
         on_start: Callable[[subprocess.Popen], None] | None = None,
+        env: Mapping[str, str | None] | None = None,
     ) -> RunResult:
-        """Run `engine args...` in `cwd`, streaming stdout lines (or `-json` events) to the callbacks."""
+        """Run `engine args...` in `cwd`, streaming stdout lines (or `-json` events) to the callbacks.
+
+        `env`: variables this run sets or removes (None), on top of `env()`."""
         started = time.monotonic()
         interrupts = _Interrupts()
         interrupts.on_interrupt = self.on_interrupt
@@ -155,7 +165,7 @@ class Runner:
 
         with _forward_signals(interrupts):
             process = subprocess.Popen(
-                [*self.engine.command, *args], cwd=str(cwd), env=self.env(), stdin=subprocess.DEVNULL,
+                [*self.engine.command, *args], cwd=str(cwd), env=self.env(env), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace",
                 bufsize=1, start_new_session=True,
             )

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from provisioner.engine.diagnostics import diagnostics_text, translate
@@ -31,8 +32,10 @@ _NEEDS_INIT = ("terraform init", "Required plugins are not installed", "Backend 
 
 
 class Workdir:
-    def __init__(self, runner: Runner, stack_dir: Path, *, workspace: str, log_dir: Path | None = None) -> None:
+    def __init__(self, runner: Runner, stack_dir: Path, *, workspace: str, log_dir: Path | None = None,
+                 env: Mapping[str, str | None] | None = None) -> None:
         self.runner = runner
+        self.env = dict(env or {})  # the workspace's own variables (a local cloud's endpoint and identity)
         self.stack_dir = Path(stack_dir).resolve()
         self.workspace = workspace
         self.log_dir = log_dir
@@ -65,13 +68,15 @@ class Workdir:
     def run(self, step: str, args: list[str], *, json_events: bool = False, on_event: EventCallback | None = None,
             ok_codes: tuple[int, ...] = (0,), raise_on_error: bool = True, keep_stdout: bool = True,
             **kwargs: Any) -> RunResult:
-        result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event, **kwargs)
+        result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event, env=self.env,
+                                 **kwargs)
         if self._init_skipped and self._needs_init(result):
             # The working folder was not as current as its marker said (a cleared plugin cache, say):
             # initialize for real and run the command once more. Nothing ran: Terraform stopped at the start.
             self._init_skipped = False
             self.init(force=True)
-            result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event, **kwargs)
+            result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event,
+                                     env=self.env, **kwargs)
         log = self._log(step, result, keep_stdout or not result.ok)
         if raise_on_error and (result.code not in ok_codes or result.interrupted):
             raise translate(result, workspace=self.workspace, step=step, stack_dir=self.stack_dir, log=log)

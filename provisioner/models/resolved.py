@@ -33,6 +33,7 @@ class WorkspaceContext:
     blueprint_path: Path | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     monitoring: OrgMonitoring = field(default_factory=OrgMonitoring)  # the org's monitoring settings
+    org_root: Path | None = None  # the folder of provision.yaml (where the org's sandbox is found)
 
     @property
     def account_id(self) -> str:
