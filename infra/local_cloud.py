@@ -17,9 +17,6 @@ ENDPOINT_PATTERN = r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?/?$"
 # The variable's validation, as a Terraform JSON template (the pattern's backslashes doubled for HCL).
 ENDPOINT_CONDITION = ('${can(regex("' + ENDPOINT_PATTERN.replace("\\", "\\\\") + '", var.' + ENDPOINT_VARIABLE
                       + '))}')
-# Public placeholders (moto accepts any credentials): no file or variable of the user's is ever read.
-TEST_ACCESS_KEY = "test"
-TEST_SECRET_KEY = "test"  # noqa: S105 - a placeholder, not a secret
 
 # Resource type prefix -> the provider's `endpoints` key of the service that serves it.
 SERVICE_OF_PREFIX = {
@@ -55,10 +52,11 @@ def provider_settings(endpoint: str) -> dict:
     No `allowed_account_ids`: the provider does not ask for the account (skip_requesting_account_id),
     and with an allowlist it would refuse the unknown account. The account id (123456789012) is in
     every ARN the stack writes, from the environment.
+    No credentials either: a literal key in a config is what PROV-026 and checkov's CKV_AWS_41 forbid,
+    placeholders included. provision gives Terraform the fixed test credentials in its environment, and
+    takes the user's profile, keys and AWS config files away (provisioner.cloud.access).
     """
     return {
-        "access_key": TEST_ACCESS_KEY,
-        "secret_key": TEST_SECRET_KEY,
         "skip_credentials_validation": True,
         "skip_requesting_account_id": True,
         "skip_metadata_api_check": "true",
