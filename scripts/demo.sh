@@ -1,61 +1,135 @@
 #!/usr/bin/env bash
-# The demo: the main job on the embedded example org (examples/acme), in a scratch copy
-# so that the repository stays clean. Every step is a real `provision` command.
+# The demo: the whole product on the local cloud (no AWS account), on a scratch copy of the example
+# org (examples/acme) so that the repository stays clean. Every step is a real `provision` command;
+# any failing step fails the demo. The trap stops the local cloud whatever happens: nothing is left running.
+#
+# Plan, apply, train and destroy need Terraform's AWS provider. It is used when one is found (a filesystem
+# mirror in PROVISION_PROVIDER_MIRROR, or the user cache ~/.cache/provision, where `make aws-provider` and
+# networked plans put it); without it the demo says so in one line and goes on with every other step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true  # no instance metadata service here: do not wait for one
+export PROVISION_OFFLINE=1             # Terraform never reaches for a registry: providers come from a mirror or nowhere
 ROOT=$PWD
 DEMO=$ROOT/.build/demo
+PROVISION=${PROVISION_BIN:-$ROOT/.venv/bin/provision}
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cp -r examples/acme "$DEMO/acme"
 cd "$DEMO/acme"
-provision() { "$ROOT/.venv/bin/provision" "$@"; }
-step() { printf '\n\033[1m$ provision %s\033[0m\n' "$*"; }
+rm -rf .provision cdktf.out
+provision() { "$PROVISION" "$@"; }
+step() { printf '\n\033[1m$ provision %s\033[0m\n# %s\n' "$1" "$2"; }
+skip() { printf '\n\033[2m(skipped: %s)\033[0m\n' "$*"; }
 
-step blueprints list
+stop_sandbox() { "$PROVISION" sandbox stop >/dev/null 2>&1 || true; }
+trap stop_sandbox EXIT
+
+aws_provider_mirror() {
+  # A filesystem mirror (or plugin cache: same layout) holding the AWS provider version the configs pin.
+  local version=$1 cache="${XDG_CACHE_HOME:-$HOME/.cache}/provision" candidate
+  for candidate in "${PROVISION_PROVIDER_MIRROR:-}" \
+      $(find "$cache" -maxdepth 4 -type d -name registry.terraform.io -printf '%h\n' 2>/dev/null | sort); do
+    if [ -n "$candidate" ] && compgen -G "$candidate/registry.terraform.io/hashicorp/aws/$version/*/terraform-provider-aws_v$version*" >/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  return 1
+}
+
+step "sandbox start" "the local cloud: AWS on 127.0.0.1 (moto plus provision's extensions); its state is in memory, lost on stop"
+provision sandbox start
+
+step "bootstrap sandbox" "a local-cloud environment has no state bucket: its Terraform state stays in local files that outlive the sandbox"
+provision bootstrap sandbox
+
+step "blueprints list" "the catalog the platform team offers"
 provision blueprints list
 
-step request vision-lab --blueprint gpu-training --env dev --owner carol@example.com --team vision --tag cost-center=cc-4242 --set training.max_instances=2
-provision request vision-lab --blueprint gpu-training --env dev --owner carol@example.com --team vision \
-  --tag cost-center=cc-4242 --set training.max_instances=2
+step "request vision-lab --blueprint full-mlops@1.0.0 --env sandbox ... --set serving.model_package=latest-approved" \
+  "a data scientist asks for a workspace that trains, registers and serves its newest approved model"
+provision request vision-lab --blueprint full-mlops@1.0.0 --env sandbox --owner carol@example.com --team vision \
+  --tag cost-center=cc-4242 --set 'training.instance_types=[ml.g4dn.xlarge]' --set serving.model_package=latest-approved \
+  --set 'serving.variants=[{name: primary, instance_type: ml.m5.large, initial_instance_count: 1, weight: 1, min_instances: 1, max_instances: 2}]'
 
-step "request too-big ... --set training.instance_types=[ml.p5.48xlarge]   (refused by the guardrails)"
-if provision request too-big --blueprint gpu-training --env dev --owner carol@example.com --team vision \
+step "request too-big ... --set training.instance_types=[ml.p5.48xlarge]" "the guardrails refuse what the org does not allow"
+if provision request too-big --blueprint gpu-training@1.0.0 --env sandbox --owner carol@example.com --team vision \
   --tag cost-center=cc-4242 --set 'training.instance_types=[ml.p5.48xlarge]'; then
   echo "expected the guardrails to refuse this request" >&2; exit 1
 else
   echo "(exit $? = invalid input, nothing written)"
 fi
 
-step validate
+step validate "every spec against the org config, its blueprint and the guardrails"
 provision validate
 
-step synth --all
+step "synth --all" "Terraform JSON for every workspace: one stack, one state each"
 provision synth --all
-
 echo
-echo "Summary"
 for stack in cdktf.out/stacks/*/; do
-  name=$(basename "$stack")
   count=$("$ROOT/.venv/bin/python" -c 'import json,sys; c=json.load(open(sys.argv[1])); print(sum(len(v) for v in c.get("resource",{}).values()))' "$stack/cdk.tf.json")
-  printf '  %-16s %3s resources  %s\n' "$name" "$count" "${stack#$DEMO/}cdk.tf.json"
+  printf '  %-16s %3s resources  %s\n' "$(basename "$stack")" "$count" "${stack}cdk.tf.json"
 done
 
-step "audit churn-model --format md --out review.md"
-provision audit churn-model --format md --out review.md && echo "(review.md: $(wc -c < review.md) characters, fits a PR comment)"
+step "audit sandbox-serving" "what the auditor sees: findings, IAM, encryption, and what the endpoint, its autoscaling and monitoring cost"
+provision audit sandbox-serving | sed -n '1,12p'
+provision audit sandbox-serving --format md --out review.md && echo "(review.md: $(wc -c < review.md) characters, fits a PR comment)"
 
-step "audit recsys-ab   (the A/B endpoint workspace: findings, IAM, cost)"
-provision audit recsys-ab | sed -n '1,12p'
+VERSION=$("$ROOT/.venv/bin/python" -c 'import json; print(json.load(open("cdktf.out/stacks/sandbox-serving/cdk.tf.json"))["terraform"]["required_providers"]["aws"]["version"])')
+if MIRROR=$(aws_provider_mirror "$VERSION"); then
+  export PROVISION_PROVIDER_MIRROR=$MIRROR
+  APPLIED=1
+else
+  APPLIED=
+  printf '\n\033[1mnote:\033[0m no AWS provider %s on this machine (make aws-provider builds it): plan, apply, train and destroy are skipped; every other step runs\n' "$VERSION"
+fi
 
-step "env churn-model   (the data scientist's SageMaker SDK defaults)"
-provision env churn-model | sed -n '1,14p'
+if [ -n "$APPLIED" ]; then
+  step "plan sandbox-serving && apply sandbox-serving" "Terraform's real AWS provider creates the workspace on the local cloud"
+  provision plan sandbox-serving && provision apply sandbox-serving --yes
+  step "plan vision-lab && apply vision-lab" "the data scientist's workspace: roles, buckets, registry (no endpoint yet: no approved model)"
+  provision plan vision-lab && provision apply vision-lab --yes
+else
+  skip "plan and apply: no AWS provider"
+fi
 
-step "endpoint weights recsys-ab champion=50 challenger=50   (an A/B shift goes through review)"
-provision endpoint weights recsys-ab champion=50 challenger=50
+step "env vision-lab" "the SageMaker SDK defaults of the workspace, and the exports that point the SDK at the local cloud"
+provision env vision-lab | sed -n '1,8p'
 
-step doctor
-provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials)"
+IMAGE=123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-vision-lab-sandbox-images:1
+if [ -n "$APPLIED" ]; then
+  step "train vision-lab --image ...:1 --register" "a training job inside the guardrails, its model registered for review"
+  provision train vision-lab --image "$IMAGE" --register
+  step "models approve vision-lab 1" "a reviewer approves the version"
+  provision models approve vision-lab 1
+  step "plan vision-lab && apply vision-lab" "synth resolves latest-approved to version 1: the model and endpoint appear"
+  provision plan vision-lab && provision apply vision-lab --yes
+  step "audit vision-lab" "the endpoint and its cost are now part of the review"
+  provision audit vision-lab | grep -E 'serving|monitoring|Estimated monthly cost'
+else
+  skip "train, approve and serve vision-lab: they need the applied workspace (its role, buckets and registry), and applying needs the AWS provider"
+fi
 
-step "plan sandbox-trial   (local state; PROVISION_OFFLINE=1: this machine cannot download the AWS provider)"
-PROVISION_OFFLINE=1 provision plan sandbox-trial || echo "(plan needs the AWS provider, so it stopped after synth; with network access it goes on)"
+step "endpoint weights sandbox-serving champion=50 challenger=50" "an A/B shift is a change to the spec, reviewed like code"
+provision endpoint weights sandbox-serving champion=50 challenger=50
+
+step "status sandbox-serving" "what runs now: endpoints and variants, training jobs, registry, alarms"
+provision status sandbox-serving
+
+step "inventory --env sandbox" "every resource provision tagged on the local cloud, orphans and untagged ML resources"
+provision inventory --env sandbox
+
+step doctor "engine, Node, credentials, state backend"
+provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials for the real environments)"
+
+if [ -n "$APPLIED" ]; then
+  step "destroy vision-lab --include-protected && destroy sandbox-serving --include-protected" "everything goes, buckets and keys included"
+  provision destroy vision-lab --include-protected --yes
+  provision destroy sandbox-serving --include-protected --yes
+  provision inventory --env sandbox
+else
+  skip "destroy: nothing was applied"
+fi
+
+step "sandbox stop" "the local cloud stops; what it held is gone (local state files stay)"
+provision sandbox stop
 echo
 echo "Demo done. Scratch org: ${DEMO#$ROOT/}/acme"

@@ -75,6 +75,9 @@ def bootstrap(
     if environment is None:
         raise InvalidInput.single(s.org.path.name, "environments", f"unknown environment {env!r}",
                                   f"environments: {', '.join(s.org.config.environments)}")
+    if environment.is_local:
+        _bootstrap_local(s.root, env, environment, output)
+        return
     target = state_target(s.org.name, env, environment, s.org.path.name)
     result = run_bootstrap(new_aws(), target, check_only=check)
     if output == OutputFormat.json:
@@ -84,6 +87,23 @@ def bootstrap(
     if check and result.drifts:
         raise OperationFailed(f"the state backend of {env!r} differs in {len(result.drifts)} setting(s)",
                               f"run `provision bootstrap {env}` to fix them")
+
+
+def _bootstrap_local(root: Any, name: str, environment: Any, output: OutputFormat) -> None:
+    """A local cloud has no state bucket: its state files must outlive it. Check that it answers."""
+    from provisioner.cloud.aws import Aws
+
+    aws = Aws.for_environment(root, name, environment)
+    identity = aws.identity(environment.region)
+    state = ".provision/state/"
+    if output == OutputFormat.json:
+        print_json({"environment": name, "cloud": "local", "endpoint": aws.local_endpoint,
+                    "account_id": identity.account_id, "state": state, "changed": False})
+        return
+    console().print(f"[bold]{escape(name)}[/] is a local cloud at {aws.local_endpoint} (account "
+                    f"{identity.account_id}): nothing to bootstrap")
+    console().print(f"its Terraform state stays in {state} (local files, which outlive the sandbox: a state "
+                    "bucket in it would be lost on stop)")
 
 
 def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
