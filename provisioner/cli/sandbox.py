@@ -43,7 +43,7 @@ def start(
     sandbox = Sandbox(s.root)
     server, started, note = sandbox.start(port)
     if output == OutputFormat.json:
-        print_json({"started": started, "note": note, **server.to_dict(), "log": str(sandbox.log_file)})
+        print_json({**server.to_dict(), "started_now": started, "note": note, "log": str(sandbox.log_file)})
         return
     if note:
         err_console().print(f"note: {escape(note)}")
