@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true  # no instance metadata service here: do not wait for one
 export PROVISION_OFFLINE=1             # Terraform never reaches for a registry: providers come from a mirror or nowhere
 ROOT=$PWD
-DEMO=$ROOT/.build/demo
+DEMO=${PROVISION_DEMO_DIR:-$ROOT/.build/demo}
 PROVISION=${PROVISION_BIN:-$ROOT/.venv/bin/provision}
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cp -r examples/acme "$DEMO/acme"
 cd "$DEMO/acme"
@@ -132,4 +132,4 @@ fi
 step "sandbox stop" "the local cloud stops; what it held is gone (local state files stay)"
 provision sandbox stop
 echo
-echo "Demo done. Scratch org: ${DEMO#$ROOT/}/acme"
+echo "Demo done. Scratch org: ${DEMO#"$ROOT"/}/acme"

@@ -151,6 +151,8 @@ class Sandbox:
                 env=_server_env(), start_new_session=True,  # its own session: it outlives this command
             )
         server = Server(process.pid, chosen, _now())
+        with open(self.log_file, "a") as log_text:
+            log_text.write(f"--- {server.started} server pid {process.pid}\n")
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
