@@ -33,10 +33,15 @@ DOCUMENTED = [(path, commands(path)) for path in DOCS if commands(path)]
 @pytest.mark.parametrize(("doc", "lines"), DOCUMENTED, ids=[str(p.relative_to(ROOT)) for p, _ in DOCUMENTED])
 def test_documented_commands_run(doc: Path, lines: list[str], acme: Path, monkeypatch: pytest.MonkeyPatch, capsys):
     # GIVEN a private copy of the example org, as the docs assume
+    from provisioner.localcloud.sandbox import Sandbox
+
     monkeypatch.chdir(acme)
     monkeypatch.delenv("PROVISION_ORG", raising=False)
-    for line in lines:
-        # WHEN each documented command runs
-        code = cli(shlex.split(line)[1:])
-        # THEN it succeeds
-        assert code == 0, f"{doc.name}: `{line}` exited {code}:\n{capsys.readouterr().err}"
+    try:
+        for line in lines:
+            # WHEN each documented command runs
+            code = cli(shlex.split(line)[1:])
+            # THEN it succeeds
+            assert code == 0, f"{doc.name}: `{line}` exited {code}:\n{capsys.readouterr().err}"
+    finally:
+        Sandbox(acme).stop()  # a doc that starts the local cloud stops it; a failing one must not leave it running
