@@ -190,12 +190,34 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
                        f"s3://{state.bucket} in {region}{where}: reachable, versioned; locking with use_lockfile")
 
 
+def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> DoctorCheck:
+    """A local-cloud environment: its sandbox answers, as the emulator's account, with the test credentials
+    (never the user's: provisioner.cloud.access)."""
+    from provisioner.cloud.aws import Aws
+    from provisioner.errors import OperationFailed
+
+    title = f"local cloud for {name}"
+    try:
+        aws = Aws.for_environment(org.root, name, env)
+        identity = aws.identity(env.region)
+    except OperationFailed as exc:
+        return DoctorCheck(f"local-cloud:{name}", title, "fail" if strict else "skip", exc.message, exc.hint)
+    return DoctorCheck(f"local-cloud:{name}", title, "pass",
+                       f"running at {aws.local_endpoint}, account {identity.account_id}, test credentials "
+                       "(in memory: lost on stop)")
+
+
 def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
                strict_account: bool) -> list[DoctorCheck]:
     checks = machine_checks(engine_choice, org.root / ".provision" / "engine")
-    aws_checks, account = check_aws(org, environments, strict=strict_account)
-    checks += aws_checks
+    real = [name for name in environments if not org.config.environments[name].is_local]
+    account = None
+    if real or not environments:
+        aws_checks, account = check_aws(org, real, strict=strict_account)
+        checks += aws_checks
     for name in environments:
+        if org.config.environments[name].is_local:
+            checks.append(check_local_cloud(org, name, org.config.environments[name], strict=strict_account))
         checks.append(check_backend(name, org.config.environments[name], state_root, account))
     if os.environ.get("TF_CLI_CONFIG_FILE") and not Path(os.environ["TF_CLI_CONFIG_FILE"]).is_file():
         checks.append(DoctorCheck("cli-config", "TF_CLI_CONFIG_FILE", "pass",
