@@ -2,8 +2,9 @@
 
 Every test here talks to the session's moto server on 127.0.0.1 (the `aws`
 fixture resets it and points AWS_ENDPOINT_URL at it). moto's account id is
-123456789012; the `org` fixture moves the example org's `dev` and `sandbox`
-environments into that account (prod stays in 222222222222, which these
+123456789012; the `org` fixture adds `trial` (an AWS environment with local
+state) and moves `dev` and `trial` into that account (`sandbox` is the local cloud, which has its own tests
+in tests/localcloud) (prod stays in 222222222222, which these
 credentials are not).
 """
 
@@ -18,11 +19,21 @@ import pytest
 
 from .aws_seed import MOTO_ACCOUNT, REGION
 
+# An AWS environment that keeps its state locally (the example org's sandbox is a local cloud).
+TRIAL_ENVIRONMENT = """\
+  trial:
+    account_id: "111111111111"
+    region: eu-west-1
+    state:
+      backend: local
+"""
+
 @pytest.fixture
 def org(acme: Path, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example org with dev and sandbox in moto's account, selected through PROVISION_ORG."""
+    """The example org with dev and trial (local state) in moto's account, selected through PROVISION_ORG."""
     config = acme / "provision.yaml"
-    config.write_text(config.read_text().replace('"111111111111"', f'"{MOTO_ACCOUNT}"'))
+    text = config.read_text().replace("environments:\n", "environments:\n" + TRIAL_ENVIRONMENT, 1)
+    config.write_text(text.replace('"111111111111"', f'"{MOTO_ACCOUNT}"'))
     monkeypatch.setenv("PROVISION_ORG", str(acme))
     monkeypatch.chdir(acme)
     return acme

@@ -150,11 +150,11 @@ def test_fails_when_the_state_bucket_is_in_another_region(run):
 
 
 def test_fails_when_the_environment_keeps_local_state(run):
-    # GIVEN sandbox, whose state is local  WHEN it is bootstrapped
-    result = run("bootstrap", "sandbox")
+    # GIVEN trial, an AWS environment whose state is local  WHEN it is bootstrapped
+    result = run("bootstrap", "trial")
     # THEN it is invalid input naming the field
     assert result.code == 2
-    assert "environments.sandbox.state.backend" in result.error_lines[0]
+    assert "environments.trial.state.backend" in result.error_lines[0]
 
 
 def test_fails_when_the_environment_is_unknown(run):

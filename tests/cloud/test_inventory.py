@@ -58,8 +58,9 @@ def test_inventory_finds_orphans_untagged_ml_and_expired_among_tagged_resources(
     report = take_inventory(load_org(org / "provision.yaml"), today=dt.date(2026, 6, 1))
     # THEN tagged resources are grouped by workspace
     assert report.account_id == "123456789012"
-    assert report.environments == ["dev", "sandbox"]
-    assert report.skipped.keys() == {"prod"}
+    assert report.environments == ["trial", "dev"]
+    assert report.skipped.keys() == {"prod", "sandbox"}
+    assert "the local cloud: scan it with `provision inventory --env sandbox`" == report.skipped["sandbox"]
     churn = {r.arn for r in report.workspaces["churn-model"]}
     assert world["churn_job"] in churn and world["churn_model"] in churn
     assert "arn:aws:s3:::acme-churn-model-dev-artifacts" in churn
@@ -94,10 +95,10 @@ def test_inventory_on_a_later_date_flags_more_expired_workspaces(org, world):
 
 
 def test_inventory_of_one_environment_skips_the_others(org, world):
-    # GIVEN the planted world  WHEN only sandbox is scanned
-    report = take_inventory(load_org(org / "provision.yaml"), ["sandbox"])
+    # GIVEN the planted world  WHEN only trial is scanned
+    report = take_inventory(load_org(org / "provision.yaml"), ["trial"])
     # THEN no dev-tagged resource is listed and no dev spec expires here; untagged ML is per region, still found
-    assert report.environments == ["sandbox"]
+    assert report.environments == ["trial"]
     assert report.workspaces == {}
     assert report.orphans == []
     assert report.expired == []

@@ -247,10 +247,10 @@ def test_checks_endpoint_quotas_of_serving_variants(org, bootstrapped, stub_quot
 
 
 def test_skips_the_state_check_for_local_state(org, stub_quotas):
-    # GIVEN a workspace in sandbox, which keeps its state locally
+    # GIVEN a workspace in trial, which keeps its state locally
     spec = (org / "workspaces" / "churn-model.yaml").read_text()
     (org / "workspaces" / "scratch.yaml").write_text(
-        spec.replace("name: churn-model", "name: scratch").replace("environment: dev", "environment: sandbox"))
+        spec.replace("name: churn-model", "name: scratch").replace("environment: dev", "environment: trial"))
     # WHEN preflight runs
     checks = by_id(run_preflight(context(org, "scratch"), aws=stub_quotas(enough_quotas(4))))
     # THEN the state bucket check is skipped, not failed

@@ -1,8 +1,8 @@
 """Fixtures for the data scientist's commands: the example org in moto's account, an "applied" workspace.
 
-moto's account id is 123456789012; `org` moves the example org's `dev` and
-`sandbox` environments into it (prod stays in 222222222222, which these
-credentials are not). `applied_churn` creates in moto what applying
+moto's account id is 123456789012; `org` moves the example org's `dev`
+environment into it (prod stays in 222222222222, which these credentials are
+not; `sandbox` is the local cloud, tested in tests/localcloud). `applied_churn` creates in moto what applying
 churn-model would have created and what a training job needs: the execution
 role (moto checks that it exists), the data and artifacts buckets and the
 model package group, all with the names the stack uses.
@@ -24,7 +24,7 @@ REGION = "eu-west-1"
 
 @pytest.fixture
 def org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example org with dev and sandbox in moto's account, selected through PROVISION_ORG."""
+    """The example org with dev in moto's account, selected through PROVISION_ORG (sandbox is the local cloud)."""
     config = acme / "provision.yaml"
     config.write_text(config.read_text().replace('"111111111111"', f'"{MOTO_ACCOUNT}"'))
     monkeypatch.setenv("PROVISION_ORG", str(acme))

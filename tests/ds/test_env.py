@@ -158,7 +158,7 @@ def test_env_uses_the_applied_workspaces_terraform_outputs(run, org: Path, monke
     assert data["config"]["SageMaker"]["EndpointConfig"]["DataCaptureConfig"]["KmsKeyId"] == key_arn
     assert "hunter2" not in result.out
     # AND a workspace that was never applied still gets its synthesized values
-    other = run("env", "sandbox-trial", "-o", "json")
+    other = run("env", "forecasting", "-o", "json")
     assert other.code == 0 and other.json()["source"] == SOURCE_SYNTH
 
 

