@@ -32,7 +32,7 @@ TRIAL_ENVIRONMENT = """\
 def org(acme: Path, aws: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example org with dev and trial (local state) in moto's account, selected through PROVISION_ORG."""
     config = acme / "provision.yaml"
-    text = config.read_text().replace("environments:\n", "environments:\n" + TRIAL_ENVIRONMENT, 1)
+    text = config.read_text().replace("required_tags:", TRIAL_ENVIRONMENT + "required_tags:", 1)
     config.write_text(text.replace('"111111111111"', f'"{MOTO_ACCOUNT}"'))
     monkeypatch.setenv("PROVISION_ORG", str(acme))
     monkeypatch.chdir(acme)

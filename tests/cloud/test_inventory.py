@@ -58,7 +58,7 @@ def test_inventory_finds_orphans_untagged_ml_and_expired_among_tagged_resources(
     report = take_inventory(load_org(org / "provision.yaml"), today=dt.date(2026, 6, 1))
     # THEN tagged resources are grouped by workspace
     assert report.account_id == "123456789012"
-    assert report.environments == ["trial", "dev"]
+    assert report.environments == ["dev", "trial"]
     assert report.skipped.keys() == {"prod", "sandbox"}
     assert "the local cloud: scan it with `provision inventory --env sandbox`" == report.skipped["sandbox"]
     churn = {r.arn for r in report.workspaces["churn-model"]}

@@ -27,7 +27,7 @@ def recording(aws: Aws) -> set[str]:
 def recorded(monkeypatch) -> dict[str, Any]:
     holder: dict[str, Any] = {"calls": set()}
 
-    def new_aws() -> Aws:
+    def new_aws(ctx=None) -> Aws:  # the CLI passes the workspace of the command (an AWS environment here)
         aws = Aws()
         holder["calls"] = recording(aws)
         return aws
@@ -55,7 +55,7 @@ def test_preflight_calls_only_documented_actions(run, stub_quotas, monkeypatch):
     # (botocore runs handlers of the more specific event name `before-call.*.*` before those of `before-call`)
     aws.client("service-quotas", "eu-west-1").meta.events.register_first(
         "before-call.*.*", lambda model, **_: calls.add(iam_action(model.service_model.service_name, model.name)))
-    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda: aws)
+    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda ctx=None: aws)
     # WHEN preflight runs
     assert run("preflight", "churn-model").code == 0
     # THEN every call it made is in its documented permissions

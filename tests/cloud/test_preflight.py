@@ -64,7 +64,7 @@ def test_preflight_passes_for_a_ready_workspace(org, bootstrapped, stub_quotas):
 def test_preflight_command_prints_each_check_and_exits_0(run, bootstrapped, stub_quotas, monkeypatch):
     # GIVEN a ready workspace (quotas from the stub)
     aws = stub_quotas(enough_quotas(4))
-    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda: aws)
+    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda ctx=None: aws)
     # WHEN `provision preflight churn-model -o json` runs
     result = run("preflight", "churn-model", "--output", "json")
     # THEN it exits 0 and reports every check as JSON
@@ -77,7 +77,7 @@ def test_preflight_command_prints_each_check_and_exits_0(run, bootstrapped, stub
 def test_fails_when_the_credentials_are_for_another_account(run, org, stub_quotas, monkeypatch):
     # GIVEN dev configured for account 999999999999, credentials for moto's 123456789012
     edit_org(org, f'account_id: "{MOTO_ACCOUNT}"', 'account_id: "999999999999"')
-    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda: stub_quotas([]))
+    monkeypatch.setattr("provisioner.cli.cloud.new_aws", lambda ctx=None: stub_quotas([]))
     # WHEN preflight runs
     result = run("preflight", "churn-model")
     # THEN the account check fails with both accounts and the fix; the rest is skipped; exit 1

@@ -47,7 +47,7 @@ TRIAL_ENVIRONMENT = """\
 def add_trial_environment(org_root: Path) -> None:
     """Add environment `trial` (an AWS account, local state) to the org's provision.yaml."""
     config = org_root / "provision.yaml"
-    config.write_text(config.read_text().replace("environments:\n", "environments:\n" + TRIAL_ENVIRONMENT, 1))
+    config.write_text(config.read_text().replace("required_tags:", TRIAL_ENVIRONMENT + "required_tags:", 1))
 
 
 def ensure_provider_mirror() -> Path:

@@ -137,8 +137,8 @@ def test_import_closure_follows_imports_transitively_and_nothing_else(tmp_path: 
     [
         ("workspaces/churn-model.yaml", "name: churn-model", "# a comment\nname: churn-model"),  # not config
         ("workspaces/fraud-detector.yaml", "monthly_usd: 4500", "monthly_usd: 4400"),         # another workspace
-        ("provision.yaml", "    region: eu-west-1\n    state:\n      backend: local",
-         "    region: eu-west-2\n    state:\n      backend: local"),                           # another environment
+        ("provision.yaml", "    cloud: local\n    region: eu-west-1", "    cloud: local\n    region: eu-west-2"),
+                                                                                              # another environment
     ],
 )
 def test_cache_is_not_invalidated_by_anything_else(acme: Path, base: str, file: str, old: str, new: str):

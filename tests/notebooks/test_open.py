@@ -58,7 +58,7 @@ def presign(monkeypatch: pytest.MonkeyPatch) -> PresignStub:
 
     stub = PresignStub()
 
-    def new_aws() -> Aws:
+    def new_aws(ctx) -> Aws:  # the workspace's environment is an AWS one here: the caller's chain (moto)
         aws = Aws()
         aws.session.events.register(f"before-parameter-build.sagemaker.{OPERATION}", stub.record)
         aws.session.events.register(f"before-call.sagemaker.{OPERATION}", stub.answer)
