@@ -31,6 +31,7 @@ SERVICE_OF_PREFIX = {
     "aws_resourcegroups_": "resourcegroups",
     "aws_s3_": "s3",
     "aws_sagemaker_": "sagemaker",
+    "aws_scheduler_": "scheduler",  # EventBridge Scheduler (the monitoring pipeline's schedule)
     "aws_sns_": "sns",
 }
 # STS answers the provider's own identity calls.

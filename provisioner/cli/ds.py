@@ -432,7 +432,7 @@ def endpoint_report(
     metric = quality_metric(ctx.parameters)
     schedule = str(ctx.param("monitoring.schedule", "daily"))
     variants = [(v["name"], float(v.get("weight", 1))) for v in ctx.param("serving.variants") or []]
-    aws = Aws()
+    aws = Aws.for_workspace(ctx)  # the workspace's environment: AWS, or the local cloud
     check_account(aws, ctx)
     with aws_errors(f"reading the CloudWatch metrics of {name}"):
         report = build_report(

@@ -33,7 +33,7 @@ def _pipeline_workspace(name: str, engine: Optional[str]):  # type: ignore[no-un
     ctx, facts = _workspace(s, name, engine)
     require_capability(ctx, "monitoring", "monitor a model", s.root)
     require_pipeline_engine(ctx, spec_display(ctx, s.root))
-    aws = Aws()
+    aws = Aws.for_workspace(ctx)  # the workspace's environment: AWS, or the local cloud
     check_account(aws, ctx)
     return ctx, facts, aws
 
