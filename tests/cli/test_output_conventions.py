@@ -28,7 +28,8 @@ def test_no_color_turns_colour_off_even_where_colour_is_forced(acme: Path):
     # THEN the same lines come without any escape sequence
     assert "\x1b[" in coloured
     assert "\x1b[" not in plain
-    assert plain.splitlines()[0].startswith("sandbox-trial  2026-12-31  expired")
+    assert plain.splitlines()[0].startswith("sandbox-serving  2026-12-31  expired")
+    assert any(line.split()[:3] == ["sandbox-trial", "2026-12-31", "expired"] for line in plain.splitlines())
 
 
 def test_progress_is_plain_lines_on_stderr_without_a_terminal(capsys: pytest.CaptureFixture[str]):
