@@ -101,7 +101,7 @@ def build(parts: WorkspaceParts) -> None:
     ResourceGroup(
         scope, "resource_group", name=names.resource_group,
         tags={TAG_WORKSPACE: ctx.name, TAG_ORG: ctx.org},
-        description=f"Resources of provision workspace {ctx.name} ({ctx.environment})",
+        description=f"Resources of provision workspace {ctx.name} in {ctx.environment}",
     )
 
     parts.note(f"alerts go to {ctx.owner} once they confirm the subscription email AWS sends")

@@ -234,3 +234,17 @@ def test_outputs_name_the_workspace_resources_and_hold_no_secret(workspace):
     assert outputs["model_package_group_name"]["value"] == names.model_package_group
     assert not any(o.get("sensitive") for o in outputs.values())
     assert not any(word in key for key in outputs for word in ("secret", "password", "token"))
+
+
+def test_resource_group_description_obeys_the_resource_groups_api_rule(workspace):
+    """The AWS provider passes the description to CreateGroup, whose rule ([\\sa-zA-Z0-9_\\.-]*) refused
+    the old "(env)" wording at apply time, against the local cloud and on AWS alike."""
+    # GIVEN a synthesized workspace
+    name, config, _ = workspace
+    # WHEN its resource group's description is read
+    description = resources(config, "aws_resourcegroups_group")["resource_group"]["description"]
+    # THEN it names the workspace and uses only the characters CreateGroup accepts
+    from infra.constructs.resource_group import DESCRIPTION
+
+    assert name in description and DESCRIPTION.fullmatch(description)
+
