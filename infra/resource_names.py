@@ -20,9 +20,6 @@ from infra.naming import Namer
 if TYPE_CHECKING:
     from provisioner.models.resolved import WorkspaceContext
 
-SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
-
-
 def partition_for(region: str) -> str:
     """The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`)."""
     if region.startswith("cn-"):

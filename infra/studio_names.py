@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 
 from infra.naming import physical_name
 
@@ -53,6 +52,3 @@ def image_name(org: str, workspace: str, environment: str) -> str:
     """The SageMaker image (and app image config) offering the workspace's ECR image in Studio."""
     return physical_name(org, workspace, environment, "notebook-image", SERVICE)
 
-
-def profiles_by_member(org: str, workspace: str, environment: str, members: Iterable[str]) -> dict[str, str]:
-    return {m: member_profile_name(org, workspace, environment, m) for m in members}

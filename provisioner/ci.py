@@ -117,20 +117,3 @@ def github_workflow(*, python: str = "3.11", install: str = "pip install provisi
         },
     }
 
-
-ATLANTIS_DOC = """\
-Atlantis: run `provision` as a custom workflow. In repos.yaml:
-
-workflows:
-  provision:
-    plan:
-      steps:
-        - run: provision audit $PROJECT_NAME --format md
-        - run: provision plan $PROJECT_NAME
-    apply:
-      steps:
-        - run: provision apply $PROJECT_NAME --yes
-
-and one Atlantis project per workspace (`provision changed --since origin/main --output json` lists them),
-with `dir` set to the org folder and `workflow: provision`.
-"""

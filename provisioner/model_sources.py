@@ -135,11 +135,6 @@ def latest_fields(params: dict[str, Any]) -> list[str]:
     return sorted({v.source.field for v in variants(params) if v.source.kind == "latest"})
 
 
-def package_group(arn: str) -> str | None:
-    match = PACKAGE_ARN.match(arn)
-    return match.group("group") if match else None
-
-
 def with_latest_resolved(params: dict[str, Any], arn: str) -> dict[str, Any]:
     """A copy of the parameters with every `latest-approved` replaced by `arn`."""
     out = dict(params)

@@ -46,20 +46,3 @@ CAPABILITY_BY_TYPE = {
 # The blueprint model's capabilities (the one list of the tool), and "other" for what belongs to none.
 CAPABILITY_ORDER = (*CAPABILITIES, "other")
 
-
-def capability_of(resource_type: str, path: str, known: tuple[str, ...] = CAPABILITY_ORDER) -> str:
-    for part in path.split("/")[1:]:
-        if part in known:
-            return part
-    return CAPABILITY_BY_TYPE.get(resource_type, "foundation" if resource_type.startswith("aws_") else "other")
-
-
-# Where a type keeps its customer-key setting (dotted path), for the encryption coverage table.
-ENCRYPTION_ATTRIBUTE = {
-    "aws_kms_key": None,
-    "aws_cloudwatch_log_group": "kms_key_id",
-    "aws_sns_topic": "kms_master_key_id",
-    "aws_ecr_repository": "encryption_configuration.kms_key",
-    "aws_sagemaker_endpoint_configuration": "kms_key_arn",
-    "aws_sagemaker_data_quality_job_definition": "data_quality_job_output_config.kms_key_id",
-}

@@ -11,7 +11,6 @@ import threading
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -196,9 +195,3 @@ def managed_addresses(state: dict[str, Any] | None) -> list[str]:
         found.append(f"{prefix}{resource['type']}.{resource['name']}")
     return found
 
-
-def file_mode_private(path: Path) -> None:
-    try:
-        os.chmod(path, 0o600)
-    except OSError:
-        pass

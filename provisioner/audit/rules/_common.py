@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from provisioner.audit.iam import PolicyDocument
-from provisioner.audit.resources import Resource, blocks, is_reference
+from provisioner.audit.resources import Resource, is_reference
 
 if TYPE_CHECKING:
     from provisioner.audit.config import Config
@@ -60,17 +60,6 @@ def used_by_sagemaker(role: Resource, config: "Config") -> bool:
             if any(config.refers_to(resource.values.get(a), role) for a in attributes):
                 return True
     return False
-
-
-def execution_roles(config: "Config") -> list[Resource]:
-    return [r for r in config.of_type("aws_iam_role") if trusts_sagemaker(r, config) or used_by_sagemaker(r, config)]
-
-
-def attached_blocks(config: "Config", type_: str, target: Resource, key: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for resource in config.attached(type_, "bucket", target):
-        out.extend(blocks(resource.values.get(key)))
-    return out
 
 
 def truthy(value: Any) -> bool:
