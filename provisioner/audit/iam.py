@@ -1,9 +1,11 @@
 """IAM policy documents, normalized whichever way the config writes them.
 
 A policy attribute can hold a reference to an `aws_iam_policy_document` data
-source (`${data.aws_iam_policy_document.trust.json}`), a JSON string, an HCL
-`${jsonencode({...})}` expression, or (in a plan) the rendered JSON. All of
-them become a `PolicyDocument` of `Statement`s with plain tuples.
+source (`${data.aws_iam_policy_document.trust.json}`), a JSON string (what
+provision writes), or (in a plan) the rendered JSON. All of them become a
+`PolicyDocument` of `Statement`s with plain tuples. Any other expression
+(`${jsonencode(...)}`, a function call) cannot be read statically and is
+reported as such.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from provisioner.audit.hcl import HclSyntaxError, jsonencode_value
 from provisioner.audit.resources import blocks
 
 if TYPE_CHECKING:
@@ -171,11 +172,6 @@ def parse_policy(value: Any, config: "Config | None" = None, _depth: int = 0) ->
     match = _DATA_DOC.match(text)
     if match:
         return _from_data_source(match.group(1), config, _depth)
-    if text.startswith("${jsonencode("):
-        try:
-            return document_from_json(jsonencode_value(text))
-        except HclSyntaxError as exc:
-            return PolicyDocument((), "inline", (f"the jsonencode() expression cannot be read statically ({exc})",))
     if text.startswith("${"):
         return PolicyDocument((), "inline", ("the policy is an expression that cannot be read statically",))
     try:
