@@ -26,6 +26,7 @@ from provisioner.models.resolved import WorkspaceContext
 
 INFRA_PACKAGE = "infra"  # the CDK layer
 SYNTH_META = "provision-synth.json"
+DEFAULT_OUT = "cdktf.out"  # the synth output folder in the org folder, unless `--out` says otherwise
 TARGET_VERSIONS = {"terraform": ">=1.10.0", "opentofu": ">=1.10.0"}
 
 

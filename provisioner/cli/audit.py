@@ -14,8 +14,8 @@ import typer
 
 from provisioner.cli._context import session
 from provisioner.errors import InvalidInput, PolicyBlocked
+from provisioner.synth import DEFAULT_OUT
 
-DEFAULT_OUT = "cdktf.out"
 ARGS = "<command line>"
 
 

@@ -34,10 +34,9 @@ _engine_option = typer.Option(None, "--engine", envvar="PROVISION_ENGINE", help=
 
 def _workspace(s: Session, name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "WorkspaceFacts"]:
     """The resolved workspace and its facts: applied Terraform outputs when there are any, else synthesized names."""
-    from provisioner.cli.synth import DEFAULT_OUT
     from provisioner.ds.workspace import applied_outputs, facts
     from provisioner.errors import OperationFailed
-    from provisioner.synth import stack_dir
+    from provisioner.synth import DEFAULT_OUT, stack_dir
     from provisioner.workspaces import load_named
 
     ctx = load_named(s.org, s.catalog, name)

@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "provisioner.cli.fleet",
     "provisioner.cli.cloud",
     "provisioner.cli.lifecycle",
+    "provisioner.cli.doctor",
     "provisioner.cli.notebooks",
     "provisioner.cli.audit",
     "provisioner.cli.ds",

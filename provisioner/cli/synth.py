@@ -12,8 +12,7 @@ import typer
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json, progress
 from provisioner.errors import InvalidInput
-
-DEFAULT_OUT = "cdktf.out"
+from provisioner.synth import DEFAULT_OUT
 
 
 def synth(

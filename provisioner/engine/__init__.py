@@ -14,6 +14,7 @@ Layers, bottom up (each module imports only the ones above it in this list):
   operations  plan / apply / destroy as the CLI runs them (and the tests drive them)
   gates       the hook where checks run before an apply (audit, cloud preflight)
   audit_log   one JSON line per plan / apply / destroy in `.provision/audit.log`
+  fleet       many plans at once (a thread pool), failures collected into one error
 
 Nothing here prints: progress goes to callbacks, results come back as data.
 This package must stay cheap to import (the embedded engine imports it).

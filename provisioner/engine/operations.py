@@ -108,6 +108,18 @@ class Lifecycle:
         self.logs_dir = logs_dir
         self.rescue_dir = rescue_dir
 
+    @classmethod
+    def in_folder(cls, provision_dir: Path, engine: Any, *,
+                  on_interrupt: Callable[[int], None] | None = None) -> "Lifecycle":
+        """The lifecycle of an org whose working files live in `provision_dir` (`.provision/`):
+        engine config, saved plans, logs and rescued state, each in its own subfolder."""
+        from provisioner.engine.cliconfig import prepare
+
+        runner = Runner(engine, prepare(provision_dir / "engine"))
+        runner.on_interrupt = on_interrupt
+        return cls(runner, PlanStore(provision_dir / "plans"), logs_dir=provision_dir / "logs",
+                   rescue_dir=provision_dir / "rescue")
+
     @property
     def engine_info(self) -> dict[str, str]:
         return self.runner.engine.to_dict()

@@ -283,7 +283,7 @@ def test_fails_when_a_plan_would_replace_a_protected_resource(tmp_path: Path, li
 
 
 def test_summary_highlights_replaced_and_deleted_stateful_resources(capsys: pytest.CaptureFixture[str]):
-    from provisioner.cli.lifecycle import render_summary
+    from provisioner.cli._terraform_output import render_summary
     from provisioner.engine.summary import summarize
 
     # GIVEN `show -json` output (Terraform's format) replacing a bucket, deleting a key, updating a role
