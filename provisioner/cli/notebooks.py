@@ -9,26 +9,25 @@ notebooks capability, its environment no Studio domain, the person is not a
 member, the credentials are for another account, the domain does not exist or
 signs in through IAM Identity Center, or the profile was not applied yet.
 
-Before asking for the URL it reads the domain (sagemaker:DescribeDomain) and
-warns on stderr about what the workspace cannot set itself: a domain without a
-customer KMS key (space volumes) or, in a VPC environment, one whose apps have
-direct internet access (not `VpcOnly`).
-
-boto3 is imported inside the command only (see provisioner.cloud.aws).
+The command picks the member and prints; provisioner/cloud/studio.py checks
+the account and the domain and asks SageMaker for the URL, with warnings
+(printed on stderr) about what the workspace cannot set itself. boto3 is
+imported inside the command only (see provisioner.cloud.aws).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
 
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
-from provisioner.errors import InvalidInput, OperationFailed
+from provisioner.cloud.studio import DEFAULT_EXPIRES_SECONDS
+from provisioner.errors import InvalidInput
 from provisioner.models.org import ORG_FILE
 
 if TYPE_CHECKING:
@@ -36,20 +35,6 @@ if TYPE_CHECKING:
     from provisioner.models.resolved import WorkspaceContext
 
 ARGS = "<command line>"
-DEFAULT_EXPIRES_SECONDS = 300  # SageMaker's default and maximum for a presigned domain URL
-UNUSABLE_DOMAIN_STATUS = ("Deleting", "Failed", "Delete_Failed")
-
-
-@dataclass(frozen=True)
-class StudioUrl:
-    workspace: str
-    member: str
-    user_profile: str
-    domain_id: str
-    url: str
-    expires_in_seconds: int
-    space: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 def new_aws(ctx: "WorkspaceContext") -> "Aws":
@@ -95,68 +80,6 @@ def _not_a_member(ctx: "WorkspaceContext", given: str, spec_file: str, listed: s
                               f"members: {listed}; to add them, add the address to `members:` and apply")
 
 
-def studio_url(ctx: "WorkspaceContext", member: str, aws: "Aws", *, shared_space: bool = False,
-               expires_in_seconds: int = DEFAULT_EXPIRES_SECONDS) -> StudioUrl:
-    """Check the account and the domain, then ask SageMaker for a presigned URL of the member's profile."""
-    from botocore.exceptions import ClientError
-
-    from infra.studio_names import member_profile_name, shared_space_name
-    from provisioner.cloud.aws import aws_errors, error_code
-    from provisioner.ds.workspace import check_account
-
-    assert ctx.env.studio is not None  # the notebooks checks reject a workspace without a domain
-    domain_id = ctx.env.studio.domain_id
-    where = f"environments.{ctx.environment}.studio.domain_id in {ORG_FILE}"
-    check_account(aws, ctx)
-    client = aws.client("sagemaker", ctx.region)
-    with aws_errors(f"reading Studio domain {domain_id}"):
-        try:
-            domain = client.describe_domain(DomainId=domain_id)
-        except ClientError as exc:
-            # AWS answers ResourceNotFound; moto a ValidationException "Could not find domain".
-            if error_code(exc) == "ResourceNotFound" or "could not find domain" in str(exc).lower():
-                raise OperationFailed(
-                    f"Studio domain {domain_id} ({where}) does not exist in account {ctx.account_id}, {ctx.region}",
-                    f"list the domains with `aws sagemaker list-domains --region {ctx.region}` and fix {where}",
-                ) from None
-            raise
-    status = domain.get("Status", "")
-    if status in UNUSABLE_DOMAIN_STATUS:
-        raise OperationFailed(f"Studio domain {domain_id} is {status}: {domain.get('FailureReason') or 'no reason given'}",
-                              f"ask your platform team to repair the domain or change {where}")
-    if domain.get("AuthMode") == "SSO":
-        raise OperationFailed(
-            f"Studio domain {domain_id} signs users in through IAM Identity Center, which has no presigned URLs",
-            "open Studio from your AWS access portal instead",
-        )
-    warnings = []
-    if not domain.get("KmsKeyId"):
-        warnings.append(f"domain {domain_id} has no customer KMS key: space volumes are encrypted with an "
-                        "AWS-owned key; ask your platform team for a domain with a customer key")
-    if ctx.env.subnet_ids and domain.get("AppNetworkAccessType") != "VpcOnly":
-        warnings.append(f"domain {domain_id} is {domain.get('AppNetworkAccessType', 'PublicInternetOnly')}: Studio apps "
-                        f"have direct internet access although environment {ctx.environment} is a VPC environment; "
-                        "ask your platform team to make the domain VpcOnly")
-
-    profile = member_profile_name(ctx.org, ctx.name, ctx.environment, member)
-    request = {"DomainId": domain_id, "UserProfileName": profile, "ExpiresInSeconds": expires_in_seconds}
-    space = shared_space_name(ctx.org, ctx.name, ctx.environment) if shared_space else None
-    if space:
-        request["SpaceName"] = space
-    with aws_errors(f"creating a Studio URL for {member} ({profile})"):
-        try:
-            reply = client.create_presigned_domain_url(**request)
-        except ClientError as exc:
-            if error_code(exc) == "ResourceNotFound":
-                what = f"space {space} or profile {profile}" if space else f"profile {profile}"
-                raise OperationFailed(
-                    f"{member}'s Studio {what} does not exist in domain {domain_id} yet",
-                    f"apply the workspace first (`provision apply {ctx.name}`), then retry",
-                ) from None
-            raise
-    return StudioUrl(ctx.name, member, profile, domain_id, reply["AuthorizedUrl"], expires_in_seconds, space, warnings)
-
-
 def open_studio(
     name: str = typer.Argument(..., help="Workspace name."),
     member: Optional[str] = typer.Option(
@@ -168,6 +91,7 @@ def open_studio(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Print a presigned SageMaker Studio URL for a workspace member's profile."""
+    from provisioner.cloud.studio import studio_url
     from provisioner.workspaces import load_named
 
     s = session()
