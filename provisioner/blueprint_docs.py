@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from provisioner.catalog import Catalog, shipped_blueprints_dir
-from provisioner.cli.blueprints import blueprint_data, parameter_row
+from provisioner.blueprint_summary import blueprint_data, parameter_row
 from provisioner.models.blueprint import Blueprint, ParameterSpec
 
 EXAMPLE_WORKSPACES = Path("examples") / "acme" / "workspaces"  # in the source tree, where this is run
