@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.markup import escape
 
+from provisioner.cli._checks import print_checks
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json
 from provisioner.errors import OperationFailed
@@ -25,12 +26,11 @@ from provisioner.errors import OperationFailed
 if TYPE_CHECKING:
     from provisioner.cloud.aws import Aws
     from provisioner.cloud.inventory import InventoryReport
-    from provisioner.cloud.preflight import Check
+    from provisioner.readiness import Check
     from provisioner.cloud.state_backend import BootstrapResult
     from provisioner.cloud.status import WorkspaceStatus
     from provisioner.models.resolved import WorkspaceContext
 
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 ACTION_STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "would-create": "yellow",
                 "would-update": "yellow", "failed": "bold red"}
 
@@ -131,19 +131,8 @@ def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
 
 # preflight ---------------------------------------------------------------------------------------------------------
 
-def print_checks(ctx: "WorkspaceContext", checks: list["Check"]) -> None:
-    out = console()
-    out.print(f"[bold]preflight {escape(ctx.name)}[/] ({ctx.environment}, account {ctx.account_id}, {ctx.region})")
-    width = max((len(check.title) for check in checks), default=0)
-    for check in checks:
-        out.print(f"  [{STATUS_STYLE[check.status]}]{check.status.upper():<4}[/] {escape(check.title):<{width}}  "
-                  f"{escape(check.detail)}")
-        if check.fix and check.status in ("fail", "warn"):
-            out.print(f"  {'':<4} {'':<{width}}  [bold]fix:[/] {escape(check.fix)}")
-
-
 def _gate(ctx: "WorkspaceContext", checks: list["Check"]) -> None:
-    from provisioner.cloud.preflight import failures
+    from provisioner.readiness import failures
 
     failed = failures(checks)
     if failed:
@@ -165,7 +154,8 @@ def preflight_gate(ctx: "WorkspaceContext", *, aws: Optional["Aws"] = None,
     if output == OutputFormat.json:
         print_json({"workspace": ctx.name, "checks": [c.to_dict() for c in checks]})
     else:
-        print_checks(ctx, checks)
+        print_checks(checks, heading=f"[bold]preflight {escape(ctx.name)}[/] "
+                                    f"({ctx.environment}, account {ctx.account_id}, {ctx.region})")
     _gate(ctx, checks)
     return checks
 

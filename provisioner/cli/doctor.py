@@ -12,10 +12,9 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
-from rich.markup import escape
-
+from provisioner.cli._checks import print_checks
 from provisioner.cli._context import session, session_if_any
-from provisioner.cli._output import OutputFormat, console, err_console, print_json, progress
+from provisioner.cli._output import OutputFormat, err_console, print_json, progress
 from provisioner.cli.lifecycle import ENGINE_HELP
 from provisioner.errors import EXIT_FAILED, InvalidInput
 
@@ -34,7 +33,8 @@ def doctor(
     """Check what synth/plan/apply need: engine, runtimes, AWS credentials and account, state backend (exit 1 on a fail).
 
     Outside an org repository it checks this machine only (engine and runtimes)."""
-    from provisioner.engine.doctor import DoctorCheck, machine_checks, run_checks
+    from provisioner.engine.doctor import machine_checks, run_checks
+    from provisioner.readiness import Check
     from provisioner.workspaces import load_named
 
     if fix:
@@ -44,8 +44,8 @@ def doctor(
         from provisioner import user_cache
 
         checks = machine_checks(engine or "auto", user_cache.root() / "engine")
-        checks.append(DoctorCheck("org", "org", "skip", "no provision.yaml here or in a parent folder: checked this "
-                                  "machine only", "run it inside your org repository (or `provision init DIR`)"))
+        checks.append(Check("org", "org", "skip", "no provision.yaml here or in a parent folder: checked this "
+                            "machine only", "run it inside your org repository (or `provision init DIR`)"))
         _print_checks(checks, output)
         return
     environments = list(s.org.config.environments)
@@ -65,12 +65,7 @@ def _print_checks(checks: list, output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print_json([c.to_dict() for c in checks])
     else:
-        styles = {"pass": "green", "fail": "bold red", "skip": "dim", "warn": "yellow"}
-        for check in checks:
-            console().print(f"[{styles[check.status]}]{check.status:>4}[/]  {escape(check.title)}: "
-                            f"{escape(check.detail)}", markup=True)
-            if check.fix and check.status != "pass":
-                console().print(f"        [bold]fix:[/] {escape(check.fix)}", markup=True)
+        print_checks(checks)
     if any(c.status == "fail" for c in checks):
         raise typer.Exit(EXIT_FAILED)
 

@@ -2,7 +2,7 @@
 
     from provisioner.cloud.preflight import run_preflight, failures
     checks = run_preflight(ctx)          # ctx: a resolved WorkspaceContext
-    if failures(checks): ...             # each Check says what failed and how to fix it
+    if failures(checks): ...             # each Check (provisioner.readiness) says what failed and how to fix it
 
 `run_preflight` never raises for a failed check; it raises `OperationFailed`
 only when AWS cannot be asked at all (no or rejected credentials, no network),
@@ -25,38 +25,14 @@ as `skip`: their answers would be about the wrong place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from provisioner.cloud.aws import ACCESS_CODES, Aws, account_mismatch, error_code, explain, is_credentials_problem
 from provisioner.cloud.quotas import ENDPOINT, Quota, QuotaNeed, increase_command, quota_needs, sagemaker_quotas
 from provisioner.cloud.state_backend import bootstrap, state_target
 from provisioner.errors import OperationFailed, ProvisionError
 from provisioner.models.resolved import WorkspaceContext
-
-Status = Literal["pass", "fail", "warn", "skip"]
-
-
-@dataclass(frozen=True)
-class Check:
-    id: str
-    title: str
-    status: Status
-    detail: str
-    fix: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "fail"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "status": self.status, "detail": self.detail,
-                "fix": self.fix, **({"data": self.data} if self.data else {})}
-
-
-def failures(checks: list[Check]) -> list[Check]:
-    return [check for check in checks if check.failed]
+from provisioner.readiness import Check, failures
 
 
 class PreflightFailed(OperationFailed):

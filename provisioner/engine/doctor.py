@@ -12,47 +12,35 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from provisioner.errors import ProvisionError
+from provisioner.readiness import Check
 
 
-@dataclass(frozen=True)
-class DoctorCheck:
-    id: str
-    title: str
-    status: str  # pass | fail | skip
-    detail: str
-    fix: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "title": self.title, "status": self.status, "detail": self.detail, "fix": self.fix}
-
-
-def check_engine(choice: str, work_dir: Path) -> list[DoctorCheck]:
+def check_engine(choice: str, work_dir: Path) -> list[Check]:
     from provisioner.engine.cliconfig import prepare
     from provisioner.engine.discovery import resolve_engine
 
     try:
         engine = resolve_engine(choice)
     except ProvisionError as exc:
-        return [DoctorCheck("engine", "engine", "fail", exc.message, exc.hint)]
+        return [Check("engine", "engine", "fail", exc.message, exc.hint)]
     why = f"--engine {choice}" if choice != "auto" else "auto: a terraform/tofu 1.10+ on PATH, else embedded"
     notes = f"; {'; '.join(engine.notes)}" if engine.notes else ""
-    checks = [DoctorCheck("engine", "engine", "pass", f"{engine.label} ({why}){notes}")]
+    checks = [Check("engine", "engine", "pass", f"{engine.label} ({why}){notes}")]
     try:
         config = prepare(work_dir)
     except ProvisionError as exc:
-        checks.append(DoctorCheck("providers", "providers", "fail", exc.message, exc.hint))
+        checks.append(Check("providers", "providers", "fail", exc.message, exc.hint))
     else:
-        checks.append(DoctorCheck("providers", "providers", "pass", f"from {config.providers_from}"))
+        checks.append(Check("providers", "providers", "pass", f"from {config.providers_from}"))
         checks.append(check_aws_provider(config))
     return checks
 
 
-def check_aws_provider(config: Any) -> DoctorCheck:
+def check_aws_provider(config: Any) -> Check:
     """Which AWS provider Terraform will use: the user cache's build, a mirror, or the registry, and its version."""
     from provisioner.engine.aws_provider import required_version
     from provisioner.engine.cliconfig import AWS_ADDRESS, OFFLINE_ENV, mirror_providers
@@ -60,34 +48,34 @@ def check_aws_provider(config: Any) -> DoctorCheck:
     wanted = required_version()
     title = "AWS provider"
     if config.aws_build is not None:
-        return DoctorCheck("aws-provider", title, "pass", config.aws_provider_from)
+        return Check("aws-provider", title, "pass", config.aws_provider_from)
     if config.mirror is not None and AWS_ADDRESS in mirror_providers(config.mirror):
-        return DoctorCheck("aws-provider", title, "pass", f"{wanted} from the filesystem mirror {config.mirror}")
+        return Check("aws-provider", title, "pass", f"{wanted} from the filesystem mirror {config.mirror}")
     if os.environ.get(OFFLINE_ENV) == "1":
-        return DoctorCheck("aws-provider", title, "fail",
-                           f"offline and no AWS provider {wanted} in a mirror or the user cache",
-                           "build it with `make aws-provider` (Go module proxy), or set PROVISION_AWS_PROVIDER=cache "
-                           "to use another cached build")
-    return DoctorCheck("aws-provider", title, "pass",
-                       f"{wanted} from the registry (downloaded by `terraform init` into the plugin cache)")
+        return Check("aws-provider", title, "fail",
+                     f"offline and no AWS provider {wanted} in a mirror or the user cache",
+                     "build it with `make aws-provider` (Go module proxy), or set PROVISION_AWS_PROVIDER=cache "
+                     "to use another cached build")
+    return Check("aws-provider", title, "pass",
+                 f"{wanted} from the registry (downloaded by `terraform init` into the plugin cache)")
 
 
-def check_node() -> DoctorCheck:
+def check_node() -> Check:
     from provisioner.runtimes import node_runtime
 
     node = node_runtime()
-    return DoctorCheck("node", node.title, "pass" if node.found else "fail", node.detail, node.fix)
+    return Check("node", node.title, "pass" if node.found else "fail", node.detail, node.fix)
 
 
-def check_checkov() -> DoctorCheck:
+def check_checkov() -> Check:
     """Audits run their own rules without checkov, so a missing checkov warns rather than fails."""
     from provisioner.runtimes import checkov_runtime
 
     checkov = checkov_runtime()
-    return DoctorCheck("checkov", checkov.title, "pass" if checkov.found else "warn", checkov.detail, checkov.fix)
+    return Check("checkov", checkov.title, "pass" if checkov.found else "warn", checkov.detail, checkov.fix)
 
 
-def machine_checks(engine_choice: str, work_dir: Path) -> list[DoctorCheck]:
+def machine_checks(engine_choice: str, work_dir: Path) -> list[Check]:
     """What this machine has, whatever the org: the engine and providers, then each runtime."""
     checks = check_engine(engine_choice, work_dir)
     # The AWS provider for Terraform is reported by the `providers` line above (where providers come from).
@@ -105,7 +93,7 @@ def _explain(exc: BaseException, doing: str) -> tuple[str, str]:
     return explained or (f"{doing} failed: {type(exc).__name__}: {exc}", "rerun with PROVISION_DEBUG=1 for details")
 
 
-def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[DoctorCheck], str | None]:
+def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[Check], str | None]:
     """Credentials, then their account against each environment's. Returns (checks, account or None)."""
     import boto3
 
@@ -115,29 +103,29 @@ def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[
         reply = boto3.session.Session().client("sts", region_name=region).get_caller_identity()
     except Exception as exc:  # noqa: BLE001 - every failure becomes a failed check with its fix
         message, fix = _explain(exc, "reading the caller identity (sts:GetCallerIdentity)")
-        return [DoctorCheck("aws-credentials", "AWS credentials", "fail", message, fix)], None
+        return [Check("aws-credentials", "AWS credentials", "fail", message, fix)], None
     account, arn = reply["Account"], reply["Arn"]
-    checks = [DoctorCheck("aws-credentials", "AWS credentials", "pass", f"{arn} (account {account})")]
+    checks = [Check("aws-credentials", "AWS credentials", "pass", f"{arn} (account {account})")]
     matching = [name for name, env in envs.items() if env.account_id == account]
     for name, env in envs.items():
         if env.account_id == account:
-            checks.append(DoctorCheck(f"account:{name}", f"account for {name}", "pass",
+            checks.append(Check(f"account:{name}", f"account for {name}", "pass",
                                       f"environment {name} is account {env.account_id}: matches"))
         elif strict or not matching:
-            checks.append(DoctorCheck(
+            checks.append(Check(
                 f"account:{name}", f"account for {name}", "fail",
                 f"credentials are for account {account}, environment {name} is account {env.account_id}",
                 f"use credentials for account {env.account_id} (for example AWS_PROFILE=<its profile>), or fix "
                 f"environments.{name}.account_id in provision.yaml"))
         else:
-            checks.append(DoctorCheck(
+            checks.append(Check(
                 f"account:{name}", f"account for {name}", "skip",
                 f"environment {name} is account {env.account_id}; these credentials are for {account}",
                 f"check it with credentials for {env.account_id}: provision doctor --env {name}"))
     return checks, account
 
 
-def check_backend(name: str, env: Any, state_root: Path, account: str | None) -> DoctorCheck:
+def check_backend(name: str, env: Any, state_root: Path, account: str | None) -> Check:
     title = f"state backend for {name}"
     state = env.state
     if state.backend == "local":
@@ -146,18 +134,18 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
             with tempfile.NamedTemporaryFile(dir=state_root, prefix=".doctor-"):
                 pass
         except OSError as exc:
-            return DoctorCheck(f"backend:{name}", title, "fail", f"local state folder {state_root} is not writable ({exc})",
+            return Check(f"backend:{name}", title, "fail", f"local state folder {state_root} is not writable ({exc})",
                                "fix its permissions, or run from a folder you own")
-        return DoctorCheck(f"backend:{name}", title, "pass",
+        return Check(f"backend:{name}", title, "pass",
                            f"local state under {state_root} (trials only: nobody else can see or lock it)")
     if state.backend != "s3":
-        return DoctorCheck(f"backend:{name}", title, "skip", f"{state.backend} backend: not checked by provision",
+        return Check(f"backend:{name}", title, "skip", f"{state.backend} backend: not checked by provision",
                            "run `provision plan` to let Terraform check it")
     if account is None:
-        return DoctorCheck(f"backend:{name}", title, "skip", f"s3://{state.bucket}: needs working AWS credentials",
+        return Check(f"backend:{name}", title, "skip", f"s3://{state.bucket}: needs working AWS credentials",
                            "fix the AWS credentials check above first")
     if account != env.account_id and not state.endpoint:
-        return DoctorCheck(f"backend:{name}", title, "skip",
+        return Check(f"backend:{name}", title, "skip",
                            f"s3://{state.bucket} is in account {env.account_id}; these credentials are for {account}",
                            f"check it with credentials for {env.account_id}: provision doctor --env {name}")
     import boto3
@@ -176,17 +164,17 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
     except Exception as exc:  # noqa: BLE001
         code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
         if code in ("404", "NoSuchBucket", "NotFound"):
-            return DoctorCheck(f"backend:{name}", title, "fail", f"state bucket s3://{state.bucket} does not exist",
+            return Check(f"backend:{name}", title, "fail", f"state bucket s3://{state.bucket} does not exist",
                                f"create it with `provision bootstrap {name}`")
         message, fix = _explain(exc, f"reaching the state bucket s3://{state.bucket}")
-        return DoctorCheck(f"backend:{name}", title, "fail", message, fix)
+        return Check(f"backend:{name}", title, "fail", message, fix)
     where = f" via {state.endpoint}" if state.endpoint else ""
     if versioning != "Enabled":
-        return DoctorCheck(f"backend:{name}", title, "fail",
+        return Check(f"backend:{name}", title, "fail",
                            f"s3://{state.bucket} is reachable{where} but versioning is {versioning.lower()}: "
                            "a broken state could not be rolled back",
                            f"run `provision bootstrap {name}` (turns versioning on)")
-    return DoctorCheck(f"backend:{name}", title, "pass",
+    return Check(f"backend:{name}", title, "pass",
                        f"s3://{state.bucket} in {region}{where}: reachable, versioned; locking with use_lockfile")
 
 
@@ -208,7 +196,7 @@ def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> DoctorC
 
 
 def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
-               strict_account: bool) -> list[DoctorCheck]:
+               strict_account: bool) -> list[Check]:
     checks = machine_checks(engine_choice, org.root / ".provision" / "engine")
     real = [name for name in environments if not org.config.environments[name].is_local]
     account = None
@@ -220,6 +208,6 @@ def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_r
             checks.append(check_local_cloud(org, name, org.config.environments[name], strict=strict_account))
         checks.append(check_backend(name, org.config.environments[name], state_root, account))
     if os.environ.get("TF_CLI_CONFIG_FILE") and not Path(os.environ["TF_CLI_CONFIG_FILE"]).is_file():
-        checks.append(DoctorCheck("cli-config", "TF_CLI_CONFIG_FILE", "pass",
+        checks.append(Check("cli-config", "TF_CLI_CONFIG_FILE", "pass",
                                   f"{os.environ['TF_CLI_CONFIG_FILE']} does not exist; provision uses its own CLI config"))
     return checks

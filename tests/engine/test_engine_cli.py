@@ -194,8 +194,12 @@ def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, m
     assert code == (1 if any(c["status"] == "fail" for c in checks.values()) else 0)
 
     # AND the text output gives one line per check with its status, and the fix under a failure
+    # (the layout of `provision preflight`: one printer for both)
     text = run_cli("doctor", "--env", "sandbox")
-    assert "pass  engine:" in text.out and "state backend for sandbox: local state" in text.out
+    lines = text.out.splitlines()
+    assert any(line.split()[:2] == ["PASS", "engine"] for line in lines if line.strip())
+    assert any(line.split()[:5] == ["PASS", "state", "backend", "for", "sandbox"] and "local state under" in line
+               for line in lines if line.strip())
 
 
 def test_fails_when_the_preflight_gate_fails_and_nothing_is_applied(null_org: Path, run_cli):
