@@ -121,6 +121,37 @@ def test_markdown_of_a_normal_workspace_is_complete(audited):
     assert "IAM: who may do what" in text and "Summarized to fit" not in text
 
 
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_every_human_format_says_checkov_was_switched_off_without_calling_it_a_problem(audited, fmt):
+    # GIVEN an audit run with --no-checkov (the fixture's run_audit(checkov=False))
+    _, report = audited
+    assert [run["status"] for run in report["checkov"]] == ["disabled"]
+    # WHEN it is rendered in a human format
+    text = render(report, fmt, svg="<svg/>", full_report="report.json")
+    # THEN it says checkov was not run, as a plain note: not as a warning, not as a failed run
+    assert "checkov: not run (--no-checkov)" in text
+    assert "checkov disabled" not in text and "warning: checkov" not in text and "⚠️ checkov" not in text
+    assert "<p class='warning'>checkov" not in text
+
+
+@pytest.mark.parametrize("status", ["ok", "missing"])
+def test_every_human_format_describes_a_checkov_run_in_the_same_words(audited, status):
+    # GIVEN a report whose checkov run finished, or could not run
+    _, report = audited
+    run = {"ok": {"status": "ok", "message": "", "version": "3.3.30", "framework": "terraform_json", "passed": 12,
+                  "failed": 3, "cached": True},
+           "missing": {"status": "missing", "message": "checkov is not installed; run `make setup`", "version": "",
+                       "framework": "terraform_json", "passed": 0, "failed": 0}}[status]
+    report = {**report, "checkov": [run]}
+    # WHEN it is rendered in each human format
+    outputs = {fmt: render(report, fmt, svg="<svg/>", full_report="report.json") for fmt in ("text", "md", "html")}
+    # THEN each carries the same sentence
+    sentence = {"ok": "checkov 3.3.30 (terraform_json): 12 passed, 3 failed (cached)",
+                "missing": "checkov missing: checkov is not installed; run `make setup`"}[status]
+    for fmt, text in outputs.items():
+        assert sentence in text, fmt
+
+
 def test_iam_summary_names_principals_actions_resources_and_conditions(audited):
     # GIVEN the report of the serving scenario
     _, report = audited

@@ -1,4 +1,7 @@
-"""Report formats: text, md, html, json, sarif. Each renders the masked report dict."""
+"""Report formats: text, md, html, json, sarif. Each renders the masked report dict.
+
+The human formats (text, md, html) read it through one `view.ReportView`, so they agree on what it says.
+"""
 
 from __future__ import annotations
 
@@ -29,25 +32,3 @@ def render(report: dict[str, Any], fmt: str, *, svg: str = "", full_report: str 
         return render_text(report)
     raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
 
-
-def money(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    return f"${value:,.2f}"
-
-
-def findings_by_level(report: dict[str, Any]) -> tuple[list[dict], list[dict], list[dict]]:
-    findings = report.get("findings", [])
-    errors = [f for f in findings if f["level"] == "error" and not f["suppressed"]]
-    warnings = [f for f in findings if f["level"] == "warning" and not f["suppressed"]]
-    accepted = [f for f in findings if f["suppressed"]]
-    return errors, warnings, accepted
-
-
-def headline(report: dict[str, Any]) -> str:
-    summary = report["summary"]
-    workspace = report.get("workspace") or {}
-    who = f"{workspace.get('name')} ({workspace.get('environment')}, {workspace.get('blueprint')})" if workspace else report["sources"]["config"]
-    verdict = "BLOCKED" if summary["blocked"] else "PASSED"
-    return (f"{verdict}: {who}: {summary['resources']} resources, {summary['errors']} blocking error(s), "
-            f"{summary['warnings']} warning(s), {summary['suppressed']} accepted")

@@ -1,11 +1,14 @@
-"""One self-contained HTML file: inline CSS and an inline SVG picture, no external assets, no scripts."""
+"""One self-contained HTML file: inline CSS and an inline SVG picture, no external assets, no scripts.
+
+`render_html` is the page's sections in order; each section is one function of the shared `ReportView`.
+"""
 
 from __future__ import annotations
 
 from html import escape
 from typing import Any
 
-from provisioner.audit.render import findings_by_level, headline, money
+from provisioner.audit.render.view import ReportView, money, view
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1b1b1b;max-width:1400px}
@@ -32,54 +35,83 @@ def _code(text: Any) -> str:
 
 
 def render_html(report: dict[str, Any], svg: str) -> str:
-    summary = report["summary"]
-    errors, warnings, accepted = findings_by_level(report)
-    parts = [f"<h1>provision audit</h1><p class='verdict {'blocked' if summary['blocked'] else 'passed'}'>{escape(headline(report))}</p>"]
-    workspace = report.get("workspace")
-    if workspace:
-        parts.append(_table(["Workspace", "Environment", "Blueprint", "Capabilities"],
-                            [[escape(workspace["name"]), escape(workspace["environment"]), escape(workspace["blueprint"]),
-                              escape(", ".join(workspace["capabilities"]))]]))
-    parts.append("<h2>Resources and their relations</h2><div class='graph'>" + svg + "</div>")
-    inventory = report["inventory"]
+    v = view(report)
+    parts = [*_verdict(v), *_workspace(v), _picture(svg), _inventory(v), *_findings(v), *_cost(v), *_iam(v),
+             *_coverage(v), *_changes(v), *_checkov(v)]
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(v.headline)}</title>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
+            f"<body>{chr(10).join(parts)}</body></html>\n")
+
+
+def _verdict(v: ReportView) -> list[str]:
+    return [f"<h1>provision audit</h1><p class='verdict {'blocked' if v.blocked else 'passed'}'>{escape(v.headline)}</p>"]
+
+
+def _workspace(v: ReportView) -> list[str]:
+    workspace = v.report.get("workspace")
+    if not workspace:
+        return []
+    return [_table(["Workspace", "Environment", "Blueprint", "Capabilities"],
+                   [[escape(workspace["name"]), escape(workspace["environment"]), escape(workspace["blueprint"]),
+                     escape(", ".join(workspace["capabilities"]))]])]
+
+
+def _picture(svg: str) -> str:
+    return "<h2>Resources and their relations</h2><div class='graph'>" + svg + "</div>"
+
+
+def _inventory(v: ReportView) -> str:
+    inventory = v.report["inventory"]
     rows = []
     for group in inventory["capabilities"]:
         names = "<br>".join(f"{_code(r['name'])} <span class='accepted'>{escape(r['type'])}</span>" for r in group["resources"])
         rows.append([escape(group["capability"]), str(group["count"]), f"<details><summary>{len(group['resources'])} resources</summary>{names}</details>"])
-    parts.append(f"<h2>What will be created ({inventory['total']})</h2>" + _table(["Capability", "Count", "Resources"], rows))
-    parts.append("<h2>Policy findings</h2>")
-    for title, items, css in (("Errors (block apply)", errors, "error"), ("Warnings", warnings, "warning"),
-                              ("Accepted", accepted, "accepted")):
+    return f"<h2>What will be created ({inventory['total']})</h2>" + _table(["Capability", "Count", "Resources"], rows)
+
+
+def _findings(v: ReportView) -> list[str]:
+    parts = ["<h2>Policy findings</h2>"]
+    for title, items, css in (("Errors (block apply)", v.errors, "error"), ("Warnings", v.warnings, "warning"),
+                              ("Accepted", v.accepted, "accepted")):
         if not items:
             continue
         rows = [[f"<span class='{css}'>{escape(f['rule_id'])}</span>", _code(f["address"]), escape(f["message"]),
                  escape(f["suppression"]["reason"] + f" ({f['suppression']['origin']})") if f["suppressed"] else escape(f["fix"])]
                 for f in items]
         parts.append(f"<h3>{title} ({len(items)})</h3>" + _table(["Rule", "Resource", "Problem", "Reason" if css == "accepted" else "Fix"], rows))
-    if not (errors or warnings):
+    if not (v.errors or v.warnings):
         parts.append("<p class='ok'>No open findings.</p>")
-    for unused in report["suppressions"]["unused"]:
+    for unused in v.report["suppressions"]["unused"]:
         parts.append(f"<p class='warning'>Unused suppression {_code(unused['rule'])} on {_code(unused['resource'])} in {escape(unused['file'])}: remove it.</p>")
-    cost = report.get("cost")
-    if cost:
-        parts.append("<h2>Estimated monthly cost</h2>")
-        budget = cost.get("budget_usd")
-        parts.append(f"<p><strong>{money(cost['monthly_total_usd'])}</strong> per month"
-                     + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
-                     + (f"; {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
-                     + (" <span class='error'>over budget</span>" if cost.get("over_budget") else "") + "</p>")
-        if cost["monthly"]:
-            parts.append(_table(["Item", "Resource", "Instance", "Count", "$/hour", "$/month", "Note"], [
-                [escape(i["what"]), _code(i["address"]), escape(str(i["instance_type"])), f"{i['count']:g}", money(i["unit_price"]),
-                 money(i["monthly"]), escape(i["note"])] for i in cost["monthly"]]))
-        if cost["training_per_hour"]:
-            parts.append(_table(["Training instance", "$/hour each", "Max instances", "$/hour at max"], [
-                [escape(t["instance_type"]), money(t["per_instance_hour"]), str(t["max_instances"]), money(t["per_hour_at_max"])]
-                for t in cost["training_per_hour"]]))
-        for note in cost.get("notes", []):
-            parts.append(f"<p class='accepted'>{escape(note)}</p>")
-    parts.append("<h2>IAM: who may do what</h2>")
-    for principal in report["iam"]:
+    return parts
+
+
+def _cost(v: ReportView) -> list[str]:
+    cost = v.report.get("cost")
+    if not cost:
+        return []
+    parts = ["<h2>Estimated monthly cost</h2>"]
+    budget = cost.get("budget_usd")
+    parts.append(f"<p><strong>{money(cost['monthly_total_usd'])}</strong> per month"
+                 + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
+                 + (f"; {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
+                 + (" <span class='error'>over budget</span>" if cost.get("over_budget") else "") + "</p>")
+    if cost["monthly"]:
+        parts.append(_table(["Item", "Resource", "Instance", "Count", "$/hour", "$/month", "Note"], [
+            [escape(i["what"]), _code(i["address"]), escape(str(i["instance_type"])), f"{i['count']:g}", money(i["unit_price"]),
+             money(i["monthly"]), escape(i["note"])] for i in cost["monthly"]]))
+    if cost["training_per_hour"]:
+        parts.append(_table(["Training instance", "$/hour each", "Max instances", "$/hour at max"], [
+            [escape(t["instance_type"]), money(t["per_instance_hour"]), str(t["max_instances"]), money(t["per_hour_at_max"])]
+            for t in cost["training_per_hour"]]))
+    for note in cost.get("notes", []):
+        parts.append(f"<p class='accepted'>{escape(note)}</p>")
+    return parts
+
+
+def _iam(v: ReportView) -> list[str]:
+    parts = ["<h2>IAM: who may do what</h2>"]
+    for principal in v.report["iam"]:
         who = "; ".join(a["principals"] + (f" when {', '.join(a['conditions'])}" if a["conditions"] else "") for a in principal["assumable_by"])
         rows = [[escape(s["effect"]), escape(", ".join(s.get("principals") or [])) or "—", escape(", ".join(s["actions"])),
                  escape(", ".join(s["resources"])), escape("; ".join(s["conditions"])) or "—"]
@@ -87,26 +119,31 @@ def render_html(report: dict[str, Any], svg: str) -> str:
         parts.append(f"<details open><summary><strong>{escape(principal['principal'])}</strong>"
                      + (f" — assumed by {escape(who)}" if who else "") + "</summary>"
                      + _table(["Effect", "Principals", "Actions", "Resources", "Conditions"], rows) + "</details>")
-    coverage = report["coverage"]
-    parts.append("<h2>Encryption, network exposure and tagging</h2>")
-    parts.append(_table(["Control", "Covered"], [[escape(k), f"{v['ok']}/{v['checked']} ({v['percent']}%)"] for k, v in coverage["summary"].items()]))
+    return parts
+
+
+def _coverage(v: ReportView) -> list[str]:
+    coverage = v.report["coverage"]
+    parts = ["<h2>Encryption, network exposure and tagging</h2>"]
+    parts.append(_table(["Control", "Covered"], [[escape(k), f"{c['ok']}/{c['checked']} ({c['percent']}%)"] for k, c in coverage["summary"].items()]))
     for name in ("encryption", "network", "tagging"):
         rows = [[_code(r["address"]), escape(r["control"]), f"<span class='{r['status']}'>{escape(r['status'])}</span>", escape(r["detail"])]
                 for r in coverage[name]]
         if rows:
             parts.append(f"<details><summary>{escape(name)} ({len(rows)})</summary>" + _table(["Resource", "Control", "Status", "Detail"], rows) + "</details>")
-    changes = report.get("changes")
-    if changes:
-        parts.append(f"<h2>Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})</h2>")
-        parts.append(_table(["Action", "Resource", "Stateful", "Why"], [
-            [escape(c["action"]), _code(c["address"]), "<span class='error'>yes</span>" if c["stateful"] else "", escape(c["reason"])]
-            for c in changes["resources"]]))
-    parts.append("<h2>Second opinion: checkov</h2>")
-    for run in report["checkov"]:
-        parts.append(f"<p>checkov {escape(run['version'])} ({escape(run['framework'])}): {run['passed']} passed, {run['failed']} failed</p>"
-                     if run["status"] == "ok" else f"<p class='warning'>checkov {escape(run['status'])}: {escape(run['message'])}</p>")
-    body = "\n".join(parts)
-    title = escape(headline(report))
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
-            f"<body>{body}</body></html>\n")
+    return parts
+
+
+def _changes(v: ReportView) -> list[str]:
+    changes = v.report.get("changes")
+    if not changes:
+        return []
+    return [f"<h2>Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})</h2>",
+            _table(["Action", "Resource", "Stateful", "Why"], [
+                [escape(c["action"]), _code(c["address"]), "<span class='error'>yes</span>" if c["stateful"] else "", escape(c["reason"])]
+                for c in changes["resources"]])]
+
+
+def _checkov(v: ReportView) -> list[str]:
+    return ["<h2>Second opinion: checkov</h2>"] + [
+        f"<p class='warning'>{escape(note.text)}</p>" if note.warning else f"<p>{escape(note.text)}</p>" for note in v.checkov]

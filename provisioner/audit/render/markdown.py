@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render import findings_by_level, headline, money
+from provisioner.audit.render.view import ReportView, money, view
 
 LIMIT = 65_536
 
@@ -32,12 +32,12 @@ def _findings(title: str, items: list[dict], cap: int | None, with_fix: bool) ->
     return out + [""]
 
 
-def _sections(report: dict[str, Any], detail: int, full_report: str | None) -> list[str]:
+def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
     cap = {3: None, 2: 200, 1: 60, 0: 20}[detail]
-    errors, warnings, accepted = findings_by_level(report)
-    lines = [f"## provision audit: {headline(report)}", ""]
-    lines += _findings("Errors — block `provision apply`", errors, cap, with_fix=detail >= 1)
-    lines += _findings("Warnings", warnings, cap, with_fix=detail >= 2)
+    report, accepted = v.report, v.accepted
+    lines = [f"## provision audit: {v.headline}", ""]
+    lines += _findings("Errors — block `provision apply`", v.errors, cap, with_fix=detail >= 1)
+    lines += _findings("Warnings", v.warnings, cap, with_fix=detail >= 2)
     cost = report.get("cost")
     if cost:
         lines += ["### Estimated monthly cost", ""]
@@ -108,17 +108,17 @@ def _sections(report: dict[str, Any], detail: int, full_report: str | None) -> l
             flag = " ⚠️ stateful" if change["stateful"] else ""
             lines.append(f"- {change['action']} `{change['address']}`{flag}")
         lines.append("")
-    for run in report["checkov"]:
-        lines.append(f"checkov {run['version']}: {run['passed']} passed, {run['failed']} failed" if run["status"] == "ok"
-                     else f"⚠️ checkov {run['status']}: {run['message']}")
+    for note in v.checkov:
+        lines.append(("⚠️ " if note.warning else "") + note.text)
     if full_report and detail < 3:
         lines += ["", f"_Summarized to fit a comment; the full report is `{full_report}`._"]
     return lines
 
 
 def render_markdown(report: dict[str, Any], *, full_report: str | None = None, limit: int = LIMIT) -> str:
+    v = view(report)
     for detail in (3, 2, 1, 0):
-        text = "\n".join(_sections(report, detail, full_report)).rstrip() + "\n"
+        text = "\n".join(_sections(v, detail, full_report)).rstrip() + "\n"
         if len(text) <= limit:
             return text
     note = f"\n\n_Cut to fit a comment; the full report is `{full_report or 'provision audit --format json'}`._\n"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render import findings_by_level, headline, money
+from provisioner.audit.render.view import money, view
 
 
 def render_text(report: dict[str, Any]) -> str:
-    lines = [headline(report), ""]
+    v = view(report)
+    lines = [v.headline, ""]
     inventory = report["inventory"]
     lines.append(f"What will be created ({inventory['total']} resources):")
     for group in inventory["capabilities"]:
@@ -27,8 +28,7 @@ def render_text(report: dict[str, Any]) -> str:
         if cost.get("over_budget"):
             lines.append("  WARNING: the fixed monthly cost exceeds the workspace budget")
     lines.append("")
-    errors, warnings, accepted = findings_by_level(report)
-    for title, items in (("Errors (block apply)", errors), ("Warnings", warnings)):
+    for title, items in (("Errors (block apply)", v.errors), ("Warnings", v.warnings)):
         if not items:
             continue
         lines.append(f"{title}:")
@@ -36,18 +36,12 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  {f['rule_id']} {f['address']}: {f['message']}")
             lines.append(f"      fix: {f['fix']}")
         lines.append("")
-    if accepted:
-        lines.append(f"Accepted ({len(accepted)}): " + ", ".join(sorted({f"{f['rule_id']}" for f in accepted})))
+    if v.accepted:
+        lines.append(f"Accepted ({len(v.accepted)}): " + ", ".join(sorted({f"{f['rule_id']}" for f in v.accepted})))
     for unused in report["suppressions"]["unused"]:
         lines.append(f"Unused suppression: {unused['rule']} on {unused['resource']} ({unused['origin']}: {unused['file']}); remove it")
-    for run in report["checkov"]:
-        if run["status"] == "ok":
-            lines.append(f"checkov {run['version']} ({run['framework']}): {run['passed']} passed, {run['failed']} failed"
-                         + (" (cached)" if run.get("cached") else ""))
-        elif run["status"] == "disabled":
-            lines.append("checkov: not run (--no-checkov)")
-        else:
-            lines.append(f"warning: checkov {run['status']}: {run['message']}")
+    for note in v.checkov:
+        lines.append(("warning: " if note.warning else "") + note.text)
     changes = report.get("changes")
     if changes:
         counts = changes["counts"]
