@@ -149,38 +149,64 @@ def _autoscaling_max(config: Config, variant: str) -> int | None:
     return None
 
 
-def estimate(config: Config, table: PriceTable, region: str, parameters: dict[str, Any] | None = None,
-             guardrails: dict[str, Any] | None = None) -> CostEstimate:
-    parameters, guardrails = parameters or {}, guardrails or {}
-    hours = table.hours_per_month
-    result = CostEstimate(region=region, table=table.describe())
-    fallbacks: set[str] = set()
+class _Prices:
+    """Hourly prices in one region, remembering which ones had to come from the fallback region."""
 
-    def price(kind: str, key: str) -> float | None:
-        value, source = table.price(region, kind, key)
-        if value is not None and source != region:
-            fallbacks.add(f"{kind} {key}")
+    def __init__(self, table: PriceTable, region: str) -> None:
+        self.table, self.region = table, region
+        self.hours = table.hours_per_month
+        self.fallbacks: set[str] = set()
+
+    def __call__(self, kind: str, key: str) -> float | None:
+        value, source = self.table.price(self.region, kind, key)
+        if value is not None and source != self.region:
+            self.fallbacks.add(f"{kind} {key}")
         return value
 
+
+def estimate(config: Config, table: PriceTable, region: str, parameters: dict[str, Any] | None = None,
+             guardrails: dict[str, Any] | None = None) -> CostEstimate:
+    """What runs all month (endpoints, monitoring, MLflow), training per hour at most, and the budget."""
+    parameters, guardrails = parameters or {}, guardrails or {}
+    prices = _Prices(table, region)
+    result = CostEstimate(region=region, table=table.describe())
+    result.lines += _endpoint_lines(config, prices)
+    result.lines += _monitoring_lines(config, prices)
+    result.lines += _mlflow_lines(config, prices)
+    result.training = _training_per_hour(config, prices, parameters, guardrails)
+    result.budget_usd = _budget(config, parameters)
+    result.notes = _notes(prices)
+    return result
+
+
+def _endpoint_lines(config: Config, price: _Prices) -> list[CostLine]:
+    """One line per production and shadow variant: its instances all month, and at full autoscaling."""
+    lines = []
     for endpoint_config in _endpoint_configs(config):
         for kind_label, key in (("variant", "production_variants"), ("shadow variant", "shadow_production_variants")):
             for variant in blocks(endpoint_config.values.get(key)):
                 name = str(variant.get("variant_name", "variant"))
                 if blocks(variant.get("serverless_config")):
-                    result.lines.append(CostLine("endpoint", endpoint_config.address, f"{kind_label} {name}", "serverless",
-                                                 0, 0, None, None, note="serverless: billed per request, not estimated"))
+                    lines.append(CostLine("endpoint", endpoint_config.address, f"{kind_label} {name}", "serverless",
+                                          0, 0, None, None, note="serverless: billed per request, not estimated"))
                     continue
                 instance = str(variant.get("instance_type", "?"))
                 count = float(variant.get("initial_instance_count") or 1)
                 unit = price("hosting", instance)
                 peak_count = _autoscaling_max(config, name)
-                monthly = unit * count * hours if unit is not None else None
-                peak = unit * peak_count * hours if unit is not None and peak_count else None
-                result.lines.append(CostLine(
-                    "endpoint", endpoint_config.address, f"{kind_label} {name}", instance, count, hours, unit, monthly, peak,
+                monthly = unit * count * price.hours if unit is not None else None
+                peak = unit * peak_count * price.hours if unit is not None and peak_count else None
+                lines.append(CostLine(
+                    "endpoint", endpoint_config.address, f"{kind_label} {name}", instance, count, price.hours, unit,
+                    monthly, peak,
                     note=(f"autoscaling up to {peak_count} instances" if peak_count else "")
                     + ("" if unit is not None else f"no price for {instance}")))
+    return lines
 
+
+def _monitoring_lines(config: Config, price: _Prices) -> list[CostLine]:
+    """One line per monitoring schedule (Model Monitor) or scheduled pipeline: runs per month, each billed for its maximum runtime."""
+    lines = []
     for schedule in config.of_type("aws_sagemaker_monitoring_schedule"):
         expression = dig(schedule.values, "monitoring_schedule_config.schedule_config.schedule_expression")
         runs = runs_per_month(expression)
@@ -193,29 +219,43 @@ def estimate(config: Config, table: PriceTable, region: str, parameters: dict[st
         run_hours = (float(seconds) / 3600.0) if isinstance(seconds, (int, float)) else 1.0
         unit = price("processing", instance)
         monthly = unit * count * run_hours * runs if unit is not None else None
-        result.lines.append(CostLine("monitoring", schedule.address, f"{runs:.0f} runs/month x up to {run_hours:g} h",
-                                     instance, count, runs * run_hours, unit, monthly,
-                                     note="upper bound: each run billed for its maximum runtime"
-                                     + ("" if unit is not None else f"; no price for {instance}")))
+        lines.append(CostLine("monitoring", schedule.address, f"{runs:.0f} runs/month x up to {run_hours:g} h",
+                              instance, count, runs * run_hours, unit, monthly,
+                              note="upper bound: each run billed for its maximum runtime"
+                              + ("" if unit is not None else f"; no price for {instance}")))
+    for pipeline_schedule in config.of_type("aws_scheduler_schedule"):
+        lines.extend(_scheduled_pipeline(config, pipeline_schedule, price))
+    return lines
 
-    for schedule in config.of_type("aws_scheduler_schedule"):
-        result.lines.extend(_scheduled_pipeline(config, schedule, price))
 
+def _mlflow_lines(config: Config, price: _Prices) -> list[CostLine]:
+    lines = []
     for server in config.of_type("aws_sagemaker_mlflow_tracking_server"):
         size = str(server.values.get("tracking_server_size") or "Small")
         unit = price("mlflow", size.lower())
-        result.lines.append(CostLine("mlflow", server.address, f"MLflow tracking server ({size})", size, 1, hours, unit,
-                                     unit * hours if unit is not None else None,
-                                     note="" if unit is not None else f"no price for MLflow size {size}"))
+        lines.append(CostLine("mlflow", server.address, f"MLflow tracking server ({size})", size, 1, price.hours, unit,
+                              unit * price.hours if unit is not None else None,
+                              note="" if unit is not None else f"no price for MLflow size {size}"))
+    return lines
 
+
+def _training_per_hour(config: Config, price: _Prices, parameters: dict[str, Any],
+                       guardrails: dict[str, Any]) -> list[dict[str, Any]]:
+    """Training is on demand: per hour, for each allowed instance type at the workspace's maximum count."""
     types = parameters.get("training.instance_types") or _condition_instance_types(config)
     max_instances = parameters.get("training.max_instances") or guardrails.get("max_training_instances") or 1
+    training = []
     for instance in types or []:
         unit = price("training", str(instance))
-        result.training.append({
+        training.append({
             "instance_type": instance, "per_instance_hour": unit, "max_instances": int(max_instances),
             "per_hour_at_max": round(unit * int(max_instances), 2) if unit is not None else None,
         })
+    return training
+
+
+def _budget(config: Config, parameters: dict[str, Any]) -> float | None:
+    """The workspace's monthly budget: its parameter, else the budget resource's limit."""
     budget = parameters.get("budget.monthly_usd")
     if budget is None:
         for item in config.of_type("aws_budgets_budget"):
@@ -223,13 +263,17 @@ def estimate(config: Config, table: PriceTable, region: str, parameters: dict[st
                 budget = float(item.values.get("limit_amount"))
             except (TypeError, ValueError):
                 pass
-    result.budget_usd = float(budget) if budget is not None else None
-    if fallbacks:
-        result.notes.append(f"no {region} price for {', '.join(sorted(fallbacks))}; used {FALLBACK_REGION} prices")
-    if table.data.get("approximate"):
-        result.notes.append(f"prices from the shipped table (as of {table.data.get('as_of')}, approximate); "
-                            "run `provision prices update` for current prices")
-    return result
+    return float(budget) if budget is not None else None
+
+
+def _notes(price: _Prices) -> list[str]:
+    notes = []
+    if price.fallbacks:
+        notes.append(f"no {price.region} price for {', '.join(sorted(price.fallbacks))}; used {FALLBACK_REGION} prices")
+    if price.table.data.get("approximate"):
+        notes.append(f"prices from the shipped table (as of {price.table.data.get('as_of')}, approximate); "
+                     "run `provision prices update` for current prices")
+    return notes
 
 
 def _processing_steps(pipeline: Any) -> list[dict[str, Any]]:
