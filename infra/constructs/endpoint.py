@@ -165,19 +165,34 @@ class RealtimeEndpoint(L2):
         if len(config_name_prefix) > 37:
             raise ValueError(f"config_name_prefix {config_name_prefix!r} is longer than 37 characters")
         self.name = endpoint_name
+        self.models = self._models(id, role, [*variants, *([shadow] if shadow else [])], subnets, security_group_ids)
+        self.config = self._configuration(id, config_name_prefix, variants, shadow, key, capture)
+        self.endpoint = add_resource(self.stack, SagemakerEndpoint, id, name=endpoint_name,
+                                     endpoint_config_name=ref(self.config, "name"))
+        self.arn: str = ref(self.endpoint, "arn")
+        self.scaling: dict[str, tuple[AppautoscalingTarget, AppautoscalingPolicy]] = {}
+        for variant in variants:
+            if variant.min_instances is not None and variant.max_instances is not None:
+                self.scaling[variant.name] = self._autoscaling(
+                    id, variant, policy_name=scaling_policy_name(variant.name),
+                    target_invocations=target_invocations_per_instance,
+                    scale_in_cooldown=scale_in_cooldown, scale_out_cooldown=scale_out_cooldown)
+
+    def _models(self, id: str, role: ExecutionRole, variants: Sequence[VariantSpec], subnets: Sequence[str],
+                security_group_ids: Sequence[str]) -> dict[str, SagemakerModel]:
+        """One model per variant, network-isolated, under the execution role (in the VPC when given)."""
         vpc = SagemakerModelVpcConfig(subnets=list(subnets), security_group_ids=list(security_group_ids)) \
             if subnets else None
-
         # The endpoint pulls images and model data with the role's permissions: wait for its policy too.
         role_ready = role.ready
-        self.models: dict[str, SagemakerModel] = {}
-        for variant in [*variants, *([shadow] if shadow else [])]:
+        models: dict[str, SagemakerModel] = {}
+        for variant in variants:
             container = SagemakerModelPrimaryContainer(
                 model_package_name=variant.model.package_arn or None,
                 image=variant.model.image_uri or None,
                 model_data_url=variant.model.model_data_url or None,
             )
-            self.models[variant.name] = add_resource(
+            models[variant.name] = add_resource(
                 self.stack, SagemakerModel, f"{id}_model_{_tf_id(variant.name)}",
                 name=variant.model.name,
                 execution_role_arn=role.arn,
@@ -186,75 +201,67 @@ class RealtimeEndpoint(L2):
                 vpc_config=vpc,
                 depends_on=role_ready,
             )
+        return models
 
-        def production(v: VariantSpec) -> SagemakerEndpointConfigurationProductionVariants:
-            return SagemakerEndpointConfigurationProductionVariants(
+    def _configuration(self, id: str, name_prefix: str, variants: Sequence[VariantSpec], shadow: VariantSpec | None,
+                       key: CustomerKey | None, capture: DataCapture | None) -> SagemakerEndpointConfiguration:
+        """The endpoint configuration: replaced on every change, so no fixed name and created before destroyed."""
+        return add_resource(
+            self.stack, SagemakerEndpointConfiguration, id,
+            name_prefix=name_prefix,
+            production_variants=[SagemakerEndpointConfigurationProductionVariants(
                 variant_name=v.name, model_name=ref(self.models[v.name], "name"), instance_type=v.instance_type,
                 initial_instance_count=v.initial_instance_count, initial_variant_weight=v.weight,
-            )
-
-        shadows = None
-        if shadow is not None:
-            shadows = [SagemakerEndpointConfigurationShadowProductionVariants(
-                variant_name=shadow.name, model_name=ref(self.models[shadow.name], "name"),
-                instance_type=shadow.instance_type, initial_instance_count=shadow.initial_instance_count,
-                initial_variant_weight=shadow.weight,
-            )]
-        capture_config = None
-        if capture is not None:
-            capture_config = SagemakerEndpointConfigurationDataCaptureConfig(
+            ) for v in variants],
+            shadow_production_variants=None if shadow is None else [
+                SagemakerEndpointConfigurationShadowProductionVariants(
+                    variant_name=shadow.name, model_name=ref(self.models[shadow.name], "name"),
+                    instance_type=shadow.instance_type, initial_instance_count=shadow.initial_instance_count,
+                    initial_variant_weight=shadow.weight,
+                )],
+            data_capture_config=None if capture is None else SagemakerEndpointConfigurationDataCaptureConfig(
                 enable_capture=True,
                 initial_sampling_percentage=capture.sampling_percentage,
                 destination_s3_uri=capture.destination,
                 kms_key_id=capture.key.arn,
                 capture_options=[SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=mode)
                                  for mode in ("Input", "Output")],
-            )
-        self.config = add_resource(
-            self.stack, SagemakerEndpointConfiguration, id,
-            name_prefix=config_name_prefix,
-            production_variants=[production(v) for v in variants],
-            shadow_production_variants=shadows,
-            data_capture_config=capture_config,
+            ),
             kms_key_arn=key.arn if key is not None else None,
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        self.endpoint = add_resource(self.stack, SagemakerEndpoint, id, name=endpoint_name,
-                                     endpoint_config_name=ref(self.config, "name"))
-        self.arn: str = ref(self.endpoint, "arn")
 
-        self.scaling: dict[str, tuple[AppautoscalingTarget, AppautoscalingPolicy]] = {}
-        for variant in variants:
-            if variant.min_instances is None or variant.max_instances is None:
-                continue
-            scaling_id = f"{id}_scaling_{_tf_id(variant.name)}"
-            target = add_resource(
-                self.stack, AppautoscalingTarget, scaling_id,
-                service_namespace="sagemaker",
-                scalable_dimension=SCALABLE_DIMENSION,
-                # The endpoint's *name attribute* makes the target wait for the endpoint.
-                resource_id=f"endpoint/{ref(self.endpoint, 'name')}/variant/{variant.name}",
-                min_capacity=variant.min_instances,
-                max_capacity=variant.max_instances,
-            )
-            policy = add_resource(
-                self.stack, AppautoscalingPolicy, scaling_id,
-                name=scaling_policy_name(variant.name),
-                policy_type="TargetTrackingScaling",
-                service_namespace=ref(target, "service_namespace"),
-                scalable_dimension=ref(target, "scalable_dimension"),
-                resource_id=ref(target, "resource_id"),
-                target_tracking_scaling_policy_configuration=(
-                    AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
-                        target_value=target_invocations_per_instance,
-                        predefined_metric_specification=(
-                            AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
-                                predefined_metric_type=INVOCATIONS_PER_INSTANCE)),
-                        scale_in_cooldown=scale_in_cooldown,
-                        scale_out_cooldown=scale_out_cooldown,
-                    )),
-            )
-            self.scaling[variant.name] = (target, policy)
+    def _autoscaling(self, id: str, variant: VariantSpec, *, policy_name: str, target_invocations: int,
+                     scale_in_cooldown: int, scale_out_cooldown: int) -> tuple[AppautoscalingTarget, AppautoscalingPolicy]:
+        """A scalable target between the variant's bounds and a target-tracking policy on invocations per instance."""
+        scaling_id = f"{id}_scaling_{_tf_id(variant.name)}"
+        target = add_resource(
+            self.stack, AppautoscalingTarget, scaling_id,
+            service_namespace="sagemaker",
+            scalable_dimension=SCALABLE_DIMENSION,
+            # The endpoint's *name attribute* makes the target wait for the endpoint.
+            resource_id=f"endpoint/{ref(self.endpoint, 'name')}/variant/{variant.name}",
+            min_capacity=variant.min_instances,
+            max_capacity=variant.max_instances,
+        )
+        policy = add_resource(
+            self.stack, AppautoscalingPolicy, scaling_id,
+            name=policy_name,
+            policy_type="TargetTrackingScaling",
+            service_namespace=ref(target, "service_namespace"),
+            scalable_dimension=ref(target, "scalable_dimension"),
+            resource_id=ref(target, "resource_id"),
+            target_tracking_scaling_policy_configuration=(
+                AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration(
+                    target_value=target_invocations,
+                    predefined_metric_specification=(
+                        AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
+                            predefined_metric_type=INVOCATIONS_PER_INSTANCE)),
+                    scale_in_cooldown=scale_in_cooldown,
+                    scale_out_cooldown=scale_out_cooldown,
+                )),
+        )
+        return target, policy
 
     # --- guarded rollouts (SageMaker deployment guardrails) ---------------------------------------
     def deploy_with(self, rollout: "Rollout") -> None:
