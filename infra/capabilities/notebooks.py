@@ -140,21 +140,38 @@ def logical_id(email: str) -> str:
 
 @capability("notebooks")
 def build(parts: WorkspaceParts) -> None:
-    ctx, names, scope = parts.ctx, parts.names, parts.scope
-    settings = NotebookSettings.of(ctx)
-    where = dict(region=ctx.region, account_id=ctx.account_id, partition=names.partition)
-    domain = settings.domain_id
+    settings = NotebookSettings.of(parts.ctx)
+    image = _image(parts, settings)
+    profiles, owner = _profiles(parts, settings, image)
+    space = _team_space(parts, settings, owner)
+    _studio_policy(parts, settings, image, [*profiles.values(), owner], space)
+    _people_access(parts, settings.domain_id)
+    _outputs_and_notes(parts, settings, image, profiles, space)
 
-    image = None
-    if settings.image_tag:
-        image = StudioImage(scope, "notebook_image", name=image_name(ctx.org, ctx.name, ctx.environment),
-                            repository=parts.images, tag=settings.image_tag, role=parts.role,
-                            display_name=f"{ctx.name} notebook image", **where)
+
+def _where(parts: WorkspaceParts) -> dict[str, str]:
+    return dict(region=parts.ctx.region, account_id=parts.ctx.account_id, partition=parts.names.partition)
+
+
+def _image(parts: WorkspaceParts, settings: NotebookSettings) -> StudioImage | None:
+    """The workspace's ECR image offered in Studio, when the blueprint names a tag."""
+    ctx = parts.ctx
+    if not settings.image_tag:
+        return None
+    return StudioImage(parts.scope, "notebook_image", name=image_name(ctx.org, ctx.name, ctx.environment),
+                       repository=parts.images, tag=settings.image_tag, role=parts.role,
+                       display_name=f"{ctx.name} notebook image", **_where(parts))
+
+
+def _profiles(parts: WorkspaceParts, settings: NotebookSettings,
+              image: StudioImage | None) -> tuple[dict[str, StudioUserProfile], StudioUserProfile]:
+    """One user profile per member, and the profile that owns the team space (SageMaker requires an owner)."""
+    ctx, scope = parts.ctx, parts.scope
     sharing = NotebookSharing(parts.artifacts) if settings.share_notebooks else None
     profile_props = dict(
-        domain_id=domain, role=parts.role, idle=settings.idle, instance_type=settings.default_instance_type,
+        domain_id=settings.domain_id, role=parts.role, idle=settings.idle, instance_type=settings.default_instance_type,
         security_group_ids=tuple(ctx.env.security_group_ids) if ctx.env.subnet_ids else (),
-        sharing=sharing, image=image, volume_size_gb=settings.volume_size_gb, **where,
+        sharing=sharing, image=image, volume_size_gb=settings.volume_size_gb, **_where(parts),
     )
     profiles = {
         email: StudioUserProfile(scope, logical_id(email),
@@ -163,24 +180,35 @@ def build(parts: WorkspaceParts) -> None:
     }
     owner = StudioUserProfile(scope, "studio_space_owner",
                               name=space_owner_profile_name(ctx.org, ctx.name, ctx.environment), **profile_props)
-    space = StudioSpace(
-        scope, "studio_team_space", domain_id=domain, name=shared_space_name(ctx.org, ctx.name, ctx.environment),
+    return profiles, owner
+
+
+def _team_space(parts: WorkspaceParts, settings: NotebookSettings, owner: StudioUserProfile) -> StudioSpace:
+    ctx = parts.ctx
+    return StudioSpace(
+        parts.scope, "studio_team_space", domain_id=settings.domain_id,
+        name=shared_space_name(ctx.org, ctx.name, ctx.environment),
         owner=owner, idle=settings.idle, instance_type=settings.default_instance_type,
         app_type=settings.space_app_type, volume_size_gb=settings.volume_size_gb,
-        display_name=f"{ctx.name} team", **where,
+        display_name=f"{ctx.name} team", **_where(parts),
     )
 
-    # What Studio may do as the execution role: managed policies of its own, so that the role's
-    # inline policy (10,240 characters for all inline policies) does not grow with the members.
-    # Statements spill into `...-studio-2` (and on) past IAM's 6,144 characters per policy; the
-    # notebooks checks cap the members so that the largest statement fits one policy.
+
+def _studio_policy(parts: WorkspaceParts, settings: NotebookSettings, image: StudioImage | None,
+                   profiles: list[StudioUserProfile], space: StudioSpace) -> None:
+    """What Studio may do as the execution role, in managed policies attached to the role."""
+    ctx, names, scope, domain = parts.ctx, parts.names, parts.scope, settings.domain_id
+    # Managed policies of its own, so that the role's inline policy (10,240 characters for all inline
+    # policies) does not grow with the members. Statements spill into `...-studio-2` (and on) past
+    # IAM's 6,144 characters per policy; the notebooks checks cap the members so that the largest
+    # statement fits one policy.
     policy = ManagedPolicy(
         scope, "studio_policy", name=physical_name(ctx.org, ctx.name, ctx.environment, "studio", "iam_policy"),
         description=f"SageMaker Studio use of provision workspace {ctx.name} ({ctx.environment})",
         part_name=lambda index: physical_name(ctx.org, ctx.name, ctx.environment, f"studio-{index}", "iam_policy"),
     )
     arn = lambda resource: sagemaker_arn(names.partition, ctx.region, ctx.account_id, resource)  # noqa: E731
-    owner_arns = sorted([p.arn for p in profiles.values()] + [owner.arn])
+    owner_arns = sorted(p.arn for p in profiles)
     allowed_types = sorted(set(settings.instance_types)) + [NO_COMPUTE_INSTANCE_TYPE]
     policy.add_to_policy(
         statement("DescribeStudioDomain", "sagemaker:DescribeDomain", arn(f"domain/{domain}")),
@@ -210,7 +238,11 @@ def build(parts: WorkspaceParts) -> None:
         add_resource(scope, IamRolePolicyAttachment, logical, role=ref(parts.role.resource, "name"),
                      policy_arn=part_arn)
 
-    # People and CI of the workspace open Studio as the workspace's profiles, and only those.
+
+def _people_access(parts: WorkspaceParts, domain: str) -> None:
+    """People and CI of the workspace open Studio as the workspace's profiles, and only those."""
+    ctx, names = parts.ctx, parts.names
+    arn = lambda resource: sagemaker_arn(names.partition, ctx.region, ctx.account_id, resource)  # noqa: E731
     tagged = {f"aws:ResourceTag/{key}": ctx.tags[key] for key in TAG_KEYS}
     parts.access.add_to_policy(
         statement("OpenWorkspaceStudioProfiles", ("sagemaker:CreatePresignedDomainUrl", "sagemaker:DescribeUserProfile"),
@@ -218,6 +250,10 @@ def build(parts: WorkspaceParts) -> None:
         statement("DescribeStudioDomain", "sagemaker:DescribeDomain", arn(f"domain/{domain}")),
     )
 
+
+def _outputs_and_notes(parts: WorkspaceParts, settings: NotebookSettings, image: StudioImage | None,
+                       profiles: dict[str, StudioUserProfile], space: StudioSpace) -> None:
+    ctx, domain = parts.ctx, settings.domain_id
     parts.output("studio_domain_id", domain, "SageMaker Studio domain of the workspace's profiles and space")
     parts.output("studio_user_profiles", sorted(p.name for p in profiles.values()),
                  "Studio user profiles of the workspace members (open one with `provision open`)")
@@ -226,7 +262,7 @@ def build(parts: WorkspaceParts) -> None:
     parts.note(f"members open Studio with `provision open {ctx.name} --member EMAIL` "
                f"({len(profiles)} profile{'s' if len(profiles) != 1 else ''} in domain {domain})")
     if image is not None:
-        parts.note(f"push {names.image_repository}:{settings.image_tag} before the apply: "
+        parts.note(f"push {parts.names.image_repository}:{settings.image_tag} before the apply: "
                    "its Studio image version points at that tag")
     if ctx.env.subnet_ids:
         parts.note(f"Studio apps use the security groups of environment {ctx.environment}; direct internet access "

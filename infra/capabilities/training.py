@@ -39,14 +39,25 @@ DEFAULT_MAX_RUNTIME_HOURS = 24
 
 @capability("training")
 def build(parts: WorkspaceParts) -> None:
-    ctx, names = parts.ctx, parts.names
+    ctx = parts.ctx
     instance_types = list(ctx.param("training.instance_types") or ctx.guardrails.training_instance_types)
     max_runtime_seconds = int(ctx.param("training.max_runtime_hours", DEFAULT_MAX_RUNTIME_HOURS)) * 3600
-    jobs = names.training_jobs_arn
+    strict_volume_key = volume_key_allowed(instance_types)
+    conditions = _guardrails(parts, instance_types, max_runtime_seconds, strict_volume_key)
+    _grant_people(parts, instance_types, conditions)
+    _grant_execution_role(parts)
+    _failed_job_alert(parts)
+    _notes(parts, instance_types, strict_volume_key)
+    parts.output("training_job_prefix", parts.names.training_job_prefix,
+                 "Training jobs of the workspace must be named <prefix>-...")
+
+
+def _guardrails(parts: WorkspaceParts, instance_types: list[str], max_runtime_seconds: int,
+                strict_volume_key: bool) -> dict[str, dict]:
+    """The conditions a CreateTrainingJob request must meet (see the module docstring)."""
+    ctx = parts.ctx
     # The SDK defaults name the key by its alias ARN; scripts may use the key ARN.
     key_ids = [parts.key.arn, parts.key.alias_arn]
-    strict_volume_key = volume_key_allowed(instance_types)
-
     conditions: dict[str, dict] = {
         "Null": {"sagemaker:InstanceTypes": "false"},
         "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": instance_types},
@@ -66,7 +77,13 @@ def build(parts: WorkspaceParts) -> None:
             "sagemaker:VpcSubnets": list(ctx.env.subnet_ids),
             "sagemaker:VpcSecurityGroupIds": list(ctx.env.security_group_ids),
         })
+    return conditions
 
+
+def _grant_people(parts: WorkspaceParts, instance_types: list[str], conditions: dict[str, dict]) -> None:
+    """The access policy: create jobs within the guardrails (and no other instance type), watch, stop, read logs."""
+    names = parts.names
+    jobs = names.training_jobs_arn
     parts.access.add_to_policy(
         statement("CreateTrainingJobsWithinGuardrails", "sagemaker:CreateTrainingJob", jobs, conditions=conditions),
         statement("DenyTrainingOnOtherInstanceTypes", "sagemaker:CreateTrainingJob", jobs, effect="Deny",
@@ -82,6 +99,11 @@ def build(parts: WorkspaceParts) -> None:
         statement("ReadTrainingJobLogs", ("logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"),
                   [names.training_log_group_arn, names.training_log_streams_arn]),
     )
+
+
+def _grant_execution_role(parts: WorkspaceParts) -> None:
+    """What a running job needs: its logs and SageMaker's metrics."""
+    names = parts.names
     parts.role.add_to_policy(
         statement("WriteTrainingJobLogs", ("logs:CreateLogGroup", "logs:DescribeLogStreams"),
                   names.training_log_group_arn),
@@ -92,6 +114,9 @@ def build(parts: WorkspaceParts) -> None:
                   conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}}),
     )
 
+
+def _failed_job_alert(parts: WorkspaceParts) -> None:
+    ctx, names = parts.ctx, parts.names
     EventAlert(
         parts.scope, "training_failed", name=names.training_failed_rule,
         description=f"Failed training jobs of provision workspace {ctx.name} ({ctx.environment})",
@@ -108,6 +133,9 @@ def build(parts: WorkspaceParts) -> None:
         fields={"job": "$.detail.TrainingJobName", "reason": "$.detail.FailureReason"},
     )
 
+
+def _notes(parts: WorkspaceParts, instance_types: list[str], strict_volume_key: bool) -> None:
+    ctx, names = parts.ctx, parts.names
     parts.note(f"name training jobs `{names.training_job_prefix}-...` and tag them "
                f"{TAG_WORKSPACE}={ctx.name}: the access policy allows no other training job")
     if not strict_volume_key:
@@ -117,6 +145,3 @@ def build(parts: WorkspaceParts) -> None:
     if not ctx.env.subnet_ids:
         parts.note(f"environment {ctx.environment} has no subnets: training jobs run outside a VPC "
                    "(network isolation still on)")
-
-    parts.output("training_job_prefix", names.training_job_prefix,
-                 "Training jobs of the workspace must be named <prefix>-...")
