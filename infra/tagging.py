@@ -49,12 +49,13 @@ TAGGABLE = frozenset({
 
 
 class TagRule:
-    def __init__(self, tags: Mapping[str, str]) -> None:
-        self.standard = {k: v for k, v in tags.items() if k in STANDARD_TAG_KEYS}
-        self.extra = {k: v for k, v in tags.items() if k not in STANDARD_TAG_KEYS}
-        missing = [k for k in STANDARD_TAG_KEYS if k not in self.standard]
-        if missing:
-            raise ValueError(f"workspace tags lack the standard keys {missing}")
+    """`standard`: the tags the tool owns (the resolved workspace's `standard_tags`); `extra`: the spec's."""
+
+    def __init__(self, standard: Mapping[str, str], extra: Mapping[str, str]) -> None:
+        if not standard:
+            raise ValueError("a workspace's resources need its standard tags")
+        self.standard = dict(standard)
+        self.extra = dict(extra)
 
     def tags_for(self, own: Mapping[str, str]) -> dict[str, str]:
         """The tags of a resource that a construct gave `own` tags."""

@@ -47,7 +47,8 @@ class WorkspaceStack(TerraformStack):
         self.ctx = ctx
         self.names = WorkspaceNames.of(ctx)
         self.notes: list[str] = []
-        StackBuild.of(self).tags = TagRule(ctx.tags)  # every taggable resource is created with them
+        # Every taggable resource is created with them.
+        StackBuild.of(self).tags = TagRule(ctx.standard_tags, ctx.extra_tags)
         self._provider()
         self._backend(local_state_path)
         self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)

@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from provisioner.models.serving import EXTRA_RESOLVED, EXTRA_UNRESOLVED, LATEST, Variant, variants  # noqa: F401
+from provisioner.models.serving import EXTRA_RESOLVED, EXTRA_UNRESOLVED, LATEST, variants
 
 if TYPE_CHECKING:
     from provisioner.models.resolved import WorkspaceContext

@@ -312,6 +312,8 @@ def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
     from infra.stack_build import StackBuild
     from infra.workspace_stack import WorkspaceStack
 
+    for ctx, _, _ in plans:
+        check_buildable(ctx)
     app = App(outdir=str(tmp), context={"targetVersions": TARGET_VERSIONS})
     stacks = {ctx.name: WorkspaceStack(app, ctx, local_state_path=local) for ctx, _, local in plans}
     app.synth()
@@ -325,6 +327,22 @@ def produce(plans: list[Plan], tmp: Path) -> dict[str, tuple[Path, dict]]:
         (folder / SYNTH_META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         produced[ctx.name] = (folder, meta)
     return produced
+
+
+def check_buildable(ctx: WorkspaceContext) -> None:
+    """Refuse (exit 1) a blueprint whose capabilities this version of the CDK layer cannot build."""
+    from infra.capabilities import builders
+
+    known = builders()
+    missing = [name for name in ctx.capabilities if name not in known]
+    if missing:
+        raise OperationFailed(
+            f"blueprint {ctx.blueprint.ref} (workspace {ctx.name}) uses "
+            f"{', '.join(map(repr, missing))}, which this version of provision cannot build yet",
+            f"buildable capabilities: {', '.join(sorted(known))}; pick a blueprint version without it or upgrade provision",
+        )
+    if ctx.capabilities[:1] != ("foundation",):
+        raise OperationFailed(f"blueprint {ctx.blueprint.ref} must start with the foundation capability")
 
 
 def _move_into_place(produced: Path, out_dir: Path, name: str, meta: dict) -> SynthResult:

@@ -22,7 +22,6 @@ import pkgutil
 
 from infra.capabilities._base import BUILDERS, Builder, WorkspaceParts, capability
 from infra.stack_build import StackBuild
-from provisioner.errors import OperationFailed
 
 __all__ = ["BUILDERS", "Builder", "WorkspaceParts", "build_capabilities", "builders", "capability"]
 
@@ -41,17 +40,17 @@ def builders() -> dict[str, Builder]:
 
 
 def build_capabilities(parts: WorkspaceParts) -> None:
+    """Run each capability's builder in the blueprint's order.
+
+    The tool checks before synth that every capability is buildable and foundation comes first
+    (provisioner/synth.py: `check_buildable`), so a failure here is a bug, not an input error.
+    """
     known = builders()
     capabilities = parts.ctx.capabilities
     missing = [name for name in capabilities if name not in known]
-    if missing:
-        raise OperationFailed(
-            f"blueprint {parts.ctx.blueprint.ref} (workspace {parts.ctx.name}) uses "
-            f"{', '.join(map(repr, missing))}, which this version of provision cannot build yet",
-            f"buildable capabilities: {', '.join(sorted(known))}; pick a blueprint version without it or upgrade provision",
-        )
-    if capabilities[:1] != ("foundation",):
-        raise OperationFailed(f"blueprint {parts.ctx.blueprint.ref} must start with the foundation capability")
+    if missing or capabilities[:1] != ("foundation",):
+        raise ValueError(f"blueprint {parts.ctx.blueprint.ref}: cannot build capabilities {list(capabilities)} "
+                         f"(buildable: {sorted(known)}; foundation must come first)")
     build = StackBuild.of(parts.scope)
     for name in capabilities:
         build.capability = name  # what this builder creates is filed under it (the audit's inventory)

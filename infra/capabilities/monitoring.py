@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infra.capabilities._base import WorkspaceParts, capability
 from infra.capabilities.foundation import grant_vpc_network_interfaces
@@ -54,7 +54,6 @@ from infra.constructs.monitoring import (
 )
 from infra.constructs.monitoring_pipeline import MonitoringPipeline
 from infra.serving_names import CAPTURE_PREFIX, MONITORING_CODE_PREFIX, MONITORING_REPORTS_PREFIX, ServingNames
-from provisioner.model_sources import Variant
 from provisioner.monitoring import SCRIPT, script_sha256, script_text
 from provisioner.monitoring.settings import (
     BASELINE_FILE,
@@ -68,6 +67,9 @@ from provisioner.monitoring.settings import (
     quality_direction,
     quality_metric,
 )
+
+if TYPE_CHECKING:
+    from provisioner.models.serving import Variant
 
 DEFAULT_LATENCY_P99_MS = 1000.0
 DEFAULT_ERROR_RATE_PERCENT = 1.0

@@ -22,15 +22,18 @@ those changes take two steps: first set min = max (the scalable target is
 removed), then change or remove the variant.
 
 A workspace is often requested before its first model exists. When a variant
-has no model source yet, or `latest-approved` could not be resolved (see
-provisioner/model_sources.py), synth prepares everything except the models,
-the endpoint and what hangs off the endpoint (autoscaling, endpoint alarms,
-data quality monitoring) and says so in a synth note.
+has no model source yet, or `latest-approved` could not be resolved before
+synth (provisioner/model_sources.py; the outcome arrives as
+`ctx.latest_approved` / `ctx.latest_approved_unresolved`), synth prepares
+everything except the models, the endpoint and what hangs off the endpoint
+(autoscaling, endpoint alarms, data quality monitoring) and says so in a
+synth note.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from infra.capabilities._base import WorkspaceParts, capability
 from infra.capabilities._serving_access import serving_access
@@ -39,8 +42,10 @@ from infra.constructs.endpoint import DataCapture, ModelSpec, RealtimeEndpoint, 
 from infra.constructs.image_repository import PULL
 from infra.instance_storage import volume_key_allowed
 from infra.serving_names import CAPTURE_PREFIX, ServingNames
-from provisioner.model_sources import EXTRA_RESOLVED, EXTRA_UNRESOLVED, Variant, variants
 from provisioner.serving_deployment import rollout_of
+
+if TYPE_CHECKING:
+    from provisioner.models.serving import Variant
 
 DEFAULT_CAPTURE_PERCENTAGE = 20
 DEFAULT_TARGET_INVOCATIONS = 100
@@ -51,7 +56,7 @@ ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\
 def build(parts: WorkspaceParts) -> None:
     ctx = parts.ctx
     names = ServingNames.of(ctx)
-    all_variants = variants(ctx.parameters)
+    all_variants = ctx.serving_variants
     production = [v for v in all_variants if not v.shadow]
     shadow = next((v for v in all_variants if v.shadow), None)
     capture_percentage = int(ctx.param("serving.data_capture_percentage", DEFAULT_CAPTURE_PERCENTAGE))
@@ -65,8 +70,8 @@ def build(parts: WorkspaceParts) -> None:
         parts.role.add_to_policy(statement(
             "WriteEndpointDataCapture", "s3:PutObject", f"{parts.data.arn}/{CAPTURE_PREFIX}/*"))
         parts.key.grant_encrypt_decrypt(parts.role)
-    if EXTRA_RESOLVED in ctx.extras:
-        parts.note(f"serving: latest-approved is {ctx.extras[EXTRA_RESOLVED]} (newest approved version "
+    if ctx.latest_approved is not None:
+        parts.note(f"serving: latest-approved is {ctx.latest_approved} (newest approved version "
                    f"of {parts.names.model_package_group} when synthesized)")
 
     pending = [v for v in all_variants if not v.source.ready]
@@ -148,7 +153,9 @@ def _pending_note(parts: WorkspaceParts, pending: list[Variant]) -> str:
     ctx = parts.ctx
     which = ", ".join(f"{v.name} ({v.source.describe()})" for v in pending)
     if any(v.source.kind == "latest" for v in pending):
-        why = ctx.extras.get(EXTRA_UNRESOLVED, "synth did not look it up")
+        why = ctx.latest_approved_unresolved
+        if why is None:
+            why = "synth did not look it up"
         how = (f"latest-approved could not be resolved: {why}. Approve a version in "
                f"{parts.names.model_package_group} and synthesize with AWS credentials, or pin a model package ARN")
     else:

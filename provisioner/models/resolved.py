@@ -1,6 +1,9 @@
 """A workspace with everything resolved: what the CDK layer and the engine consume.
 
 Plain data, so that `infra/` never reads files and the CLI never builds resources.
+It is the one module of provisioner/ the CDK layer imports (docs/architecture.md):
+whatever infra needs from the tool's side is resolved before synth and handed in
+here, as fields or as properties computed from them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from typing import Any
 
 from provisioner.models.blueprint import Blueprint, Suppression
 from provisioner.models.org import Environment, Guardrails, OrgMonitoring
+from provisioner.models.serving import EXTRA_RESOLVED, EXTRA_UNRESOLVED, Variant, variants
+from provisioner.models.workspace import STANDARD_TAG_KEYS
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,7 @@ class WorkspaceContext:
     members: tuple[str, ...] = ()
     spec_path: Path | None = None
     blueprint_path: Path | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # what resolvers leave (models/serving.py's EXTRA_*)
     monitoring: OrgMonitoring = field(default_factory=OrgMonitoring)  # the org's monitoring settings
     org_root: Path | None = None  # the folder of provision.yaml (where the org's sandbox is found)
 
@@ -56,3 +61,31 @@ class WorkspaceContext:
     @property
     def state_key(self) -> str:
         return f"{self.env.state.key_prefix}/{self.name}/terraform.tfstate"
+
+    @property
+    def standard_tags(self) -> dict[str, str]:
+        """The tags the tool owns (`provision:*`, owner, team): nothing may override them."""
+        missing = [k for k in STANDARD_TAG_KEYS if k not in self.tags]
+        if missing:
+            raise ValueError(f"workspace {self.name}: its tags lack the standard keys {missing}")
+        return {k: v for k, v in self.tags.items() if k in STANDARD_TAG_KEYS}
+
+    @property
+    def extra_tags(self) -> dict[str, str]:
+        """The spec's own tags (the org's required ones among them)."""
+        return {k: v for k, v in self.tags.items() if k not in STANDARD_TAG_KEYS}
+
+    @property
+    def serving_variants(self) -> list[Variant]:
+        """The endpoint's production variants in spec order, then the shadow variant (none without serving)."""
+        return variants(self.parameters)
+
+    @property
+    def latest_approved(self) -> str | None:
+        """The model package ARN `latest-approved` was resolved to before synth, if it was."""
+        return self.extras.get(EXTRA_RESOLVED)
+
+    @property
+    def latest_approved_unresolved(self) -> str | None:
+        """Why `latest-approved` could not be resolved, if it was asked for and could not."""
+        return self.extras.get(EXTRA_UNRESOLVED)

@@ -10,6 +10,7 @@ import pytest
 from infra.capabilities import BUILDERS, WorkspaceParts, build_capabilities, builders
 from infra.resource_names import WorkspaceNames
 from provisioner.errors import OperationFailed
+from provisioner.synth import check_buildable
 
 
 def test_builders_are_discovered_for_foundation_training_and_registry():
@@ -25,12 +26,15 @@ def test_fails_when_a_blueprint_uses_a_capability_without_builder(example_org):
     ctx = example_org.contexts["churn-model"]
     blueprint = ctx.blueprint.model_construct(**{**dict(ctx.blueprint), "capabilities": ["foundation", "no-such"]})
     odd = dataclasses.replace(ctx, blueprint=blueprint)
-    parts = WorkspaceParts(scope=None, ctx=odd, names=WorkspaceNames.of(odd))  # type: ignore[arg-type]
-    # WHEN its capabilities are built  THEN a one-line error names the capability and how to proceed
+    # WHEN synth checks it, before any stack is built  THEN a one-line error names the capability and how to proceed
     with pytest.raises(OperationFailed) as raised:
-        build_capabilities(parts)
+        check_buildable(odd)
     assert "'no-such'" in raised.value.message and "gpu-training@1.0.0" in raised.value.message
     assert "buildable capabilities: " in raised.value.hint
+    # AND the CDK layer, if handed it anyway, refuses it as a bug (it raises no input errors of the tool)
+    parts = WorkspaceParts(scope=None, ctx=odd, names=WorkspaceNames.of(odd))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no-such"):
+        build_capabilities(parts)
 
 
 def test_capabilities_run_in_blueprint_order_with_foundation_first(example_org, monkeypatch):

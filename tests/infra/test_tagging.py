@@ -61,7 +61,7 @@ def test_standard_tags_win_over_tags_a_construct_sets(example_org, synth_stack):
 
     ctx = example_org.contexts["churn-model"]
     stack = TerraformStack(App(), "tags")
-    StackBuild.of(stack).tags = TagRule(ctx.tags)
+    StackBuild.of(stack).tags = TagRule(ctx.standard_tags, ctx.extra_tags)
     # WHEN a construct creates a resource with tags of its own, one of them clashing with a standard tag
     add_resource(stack, S3Bucket, "data", bucket="b", tags={"team": "someone-else", "purpose": "training data"})
     bucket = json.loads(Testing.synth(stack))["resource"]["aws_s3_bucket"]["data"]
