@@ -38,9 +38,10 @@ def render_html(report: dict[str, Any], svg: str) -> str:
     v = view(report)
     parts = [*_verdict(v), *_workspace(v), _picture(svg), _inventory(v), *_findings(v), *_cost(v), *_iam(v),
              *_coverage(v), *_changes(v), *_checkov(v)]
+    body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(v.headline)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
-            f"<body>{chr(10).join(parts)}</body></html>\n")
+            f"<body>{body}</body></html>\n")
 
 
 def _verdict(v: ReportView) -> list[str]:
@@ -93,7 +94,7 @@ def _cost(v: ReportView) -> list[str]:
     parts = ["<h2>Estimated monthly cost</h2>"]
     budget = cost.get("budget_usd")
     parts.append(f"<p><strong>{money(cost['monthly_total_usd'])}</strong> per month"
-                 + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
+                 + (f", up to {money(v.monthly_at_full_scale)} at full autoscaling" if v.monthly_at_full_scale is not None else "")
                  + (f"; {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
                  + (" <span class='error'>over budget</span>" if cost.get("over_budget") else "") + "</p>")
     if cost["monthly"]:

@@ -43,7 +43,7 @@ def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
         lines += ["### Estimated monthly cost", ""]
         budget = cost.get("budget_usd")
         lines.append(f"**{money(cost['monthly_total_usd'])}** per month"
-                     + (f", up to {money(cost['monthly_max_usd'])} at full autoscaling" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else "")
+                     + (f", up to {money(v.monthly_at_full_scale)} at full autoscaling" if v.monthly_at_full_scale is not None else "")
                      + (f" — {cost['budget_used_pct']}% of the {money(budget)} budget" if budget else "")
                      + (" ⚠️ **over budget**" if cost.get("over_budget") else ""))
         lines.append("")
@@ -101,9 +101,8 @@ def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
         lines += ["### Unused suppressions", ""] + [f"- `{u['rule']}` on `{u['resource']}` in {u['file']}: remove it" for u in unused] + [""]
     changes = report.get("changes")
     if changes:
-        counts = changes["counts"]
         lines += [f"### Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})", "",
-                  ", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)) or "no changes", ""]
+                  v.change_counts or "no changes", ""]
         for change in changes["resources"][: cap or None]:
             flag = " ⚠️ stateful" if change["stateful"] else ""
             lines.append(f"- {change['action']} `{change['address']}`{flag}")

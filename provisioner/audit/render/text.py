@@ -22,7 +22,7 @@ def render_text(report: dict[str, Any]) -> str:
     if cost:
         budget = f" of a {money(cost['budget_usd'])} budget ({cost['budget_used_pct']}%)" if cost.get("budget_usd") else ""
         lines.append(f"Estimated monthly cost: {money(cost['monthly_total_usd'])}{budget}"
-                     + (f", up to {money(cost['monthly_max_usd'])} at full scale" if cost["monthly_max_usd"] != cost["monthly_total_usd"] else ""))
+                     + (f", up to {money(v.monthly_at_full_scale)} at full scale" if v.monthly_at_full_scale is not None else ""))
         for item in cost["training_per_hour"]:
             lines.append(f"  training {item['instance_type']} x {item['max_instances']}: {money(item['per_hour_at_max'])}/hour at most")
         if cost.get("over_budget"):
@@ -44,8 +44,7 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(("warning: " if note.warning else "") + note.text)
     changes = report.get("changes")
     if changes:
-        counts = changes["counts"]
-        lines.append(f"Changes ({changes['source']}): " + ", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete") if counts.get(k)))
+        lines.append(f"Changes ({changes['source']}): " + v.change_counts)
         for address in changes["stateful_replacements"]:
             lines.append(f"  STATEFUL: {address} is replaced or removed")
     return "\n".join(lines).rstrip() + "\n"

@@ -30,6 +30,8 @@ class ReportView:
     warnings: list[dict[str, Any]]  # unsuppressed, level warning
     accepted: list[dict[str, Any]]  # suppressed, with the suppression's reason
     checkov: list[Note]
+    monthly_at_full_scale: float | None  # the cost with every autoscaled variant at its maximum, when that differs
+    change_counts: str  # "2 to create, 1 to replace" ("" without changes or without a preview)
 
 
 def money(value: Any) -> str:
@@ -67,6 +69,12 @@ def checkov_note(run: dict[str, Any]) -> Note:
 
 def view(report: dict[str, Any]) -> ReportView:
     errors, warnings, accepted = findings_by_level(report)
+    cost = report.get("cost")
+    counts = (report.get("changes") or {}).get("counts") or {}
     return ReportView(report=report, headline=headline(report), blocked=bool(report["summary"]["blocked"]),
                       errors=errors, warnings=warnings, accepted=accepted,
-                      checkov=[checkov_note(run) for run in report["checkov"]])
+                      checkov=[checkov_note(run) for run in report["checkov"]],
+                      monthly_at_full_scale=cost["monthly_max_usd"]
+                      if cost and cost["monthly_max_usd"] != cost["monthly_total_usd"] else None,
+                      change_counts=", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete")
+                                              if counts.get(k)))
