@@ -12,25 +12,17 @@ replaced by a new synth. Nothing here prints.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from provisioner.errors import OperationFailed
+from provisioner.paths import shown
 
 if TYPE_CHECKING:
     from provisioner.engine.operations import Stack
     from provisioner.models.org import Org
     from provisioner.models.resolved import WorkspaceContext
     from provisioner.synth import SynthResult
-
-
-def relative(path: Path) -> str:
-    """`path` as shown to people: relative to the current folder when it can be."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 def stack_folder(org: "Org", name: str) -> Path:
@@ -90,8 +82,8 @@ def synthesize_stacks(org: "Org", contexts: list["WorkspaceContext"], *, state_r
         folder = stack_folder(org, ctx.name)
         if (folder / "errored.tfstate").is_file():  # a synth would replace the folder: stop before it can
             raise OperationFailed(
-                f"workspace {ctx.name}: a previous apply could not save its state and left it in {relative(folder / 'errored.tfstate')}",
-                f"push it first: cd {relative(folder)} && terraform state push errored.tfstate (then remove the file)")
+                f"workspace {ctx.name}: a previous apply could not save its state and left it in {shown(folder / 'errored.tfstate')}",
+                f"push it first: cd {shown(folder)} && terraform state push errored.tfstate (then remove the file)")
     # Resolve `latest-approved` the same way `provision synth` does, so plan and apply see one config.
     contexts = resolve_all(contexts)
     results = synthesize(contexts, (org.root / DEFAULT_OUT).resolve(), state_root=state_root)

@@ -7,14 +7,13 @@ stdout. Values never appear, only addresses, actions and counts.
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
+from provisioner.paths import shown
 
 if TYPE_CHECKING:
     from provisioner.engine.operations import ApplyOutcome
@@ -25,13 +24,6 @@ STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": 
 PAST = {"create": "created", "update": "updated", "delete": "destroyed", "replace": "replaced", "read": "read",
         "no-op": "unchanged"}
 QUIET_WARNINGS = ("Resource targeting is in effect", "Applied changes may be incomplete")
-
-
-def rel(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 class PlanProgress:
@@ -166,7 +158,7 @@ def report_outcome(outcome: "ApplyOutcome", output: OutputFormat, *, verb: str) 
             out.print(f"  state: could not be read back (check it with `provision plan`); {escape(lock)}")
         if outcome.errored_state:
             out.print(f"  [bold red]Terraform could not save the state to the backend[/]: it is in "
-                      f"{escape(rel(outcome.errored_state))}" + (f" (copy: {escape(rel(outcome.rescued_state))})"
+                      f"{escape(shown(outcome.errored_state))}" + (f" (copy: {escape(shown(outcome.rescued_state))})"
                                                                  if outcome.rescued_state else ""), markup=True)
     if not outcome.ok:
         raise outcome_error(outcome)

@@ -22,6 +22,7 @@ from rich.markup import escape
 
 from provisioner.cli._context import Session, session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
+from provisioner.paths import shown
 
 if TYPE_CHECKING:
     from provisioner.ds.workspace import WorkspaceFacts
@@ -49,15 +50,6 @@ def _workspace(s: Session, name: str, engine: Optional[str]) -> tuple["Workspace
                             "using the synthesized names")
         outputs = None
     return ctx, facts(ctx, outputs)
-
-
-def _rel(path: Any) -> str:
-    import os
-
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 # -- env --------------------------------------------------------------------------------------------
@@ -103,7 +95,7 @@ def env(
         # stdout holds only the exports, so that `eval "$(provision env NAME --write)"` works.
         for line in sdk_config.export_lines(exports):
             print(line)
-        notes.print(f"wrote {escape(_rel(path))} (from the workspace's {facts.source}"
+        notes.print(f"wrote {escape(shown(path))} (from the workspace's {facts.source}"
                     f"{', valid for ' + validated if validated else ''}); load it with: "
                     f"eval \"$(provision env {name} --write)\"")
         return
@@ -357,11 +349,11 @@ def endpoint_weights(
                     "weights": final, "traffic_percent": shares, "next": f"provision plan {name}"})
         return
     if not changes:
-        console().print(f"{_rel(path)}: the weights are already {', '.join(f'{k}={v:g}' for k, v in final.items())}; "
+        console().print(f"{shown(path)}: the weights are already {', '.join(f'{k}={v:g}' for k, v in final.items())}; "
                         "nothing changed")
         return
     changed = {c.variant: c for c in changes}
-    console().print(f"updated {escape(_rel(path))}:")
+    console().print(f"updated {escape(shown(path))}:")
     for variant, weight in final.items():
         before = f"{changed[variant].old:g} -> " if variant in changed else ""
         console().print(f"  {escape(variant)}: weight {before}{weight:g} ({shares[variant]:.1f}% of traffic)")

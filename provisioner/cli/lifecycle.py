@@ -24,8 +24,9 @@ from rich.markup import escape
 
 from provisioner.cli._context import Session, session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json, progress
-from provisioner.cli._terraform_output import ApplyProgress, PlanProgress, rel, render_summary, report_outcome, steps
+from provisioner.cli._terraform_output import ApplyProgress, PlanProgress, render_summary, report_outcome, steps
 from provisioner.errors import InvalidInput
+from provisioner.paths import shown
 
 if TYPE_CHECKING:
     from provisioner.engine.bundle import PlanBundle
@@ -87,7 +88,7 @@ def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool =
     for stack, result in synthesize_stacks(s.org, contexts, state_root=s.state_root, cloud=cloud):
         if not quiet:
             how = "unchanged, reused" if result.reused else "synthesized"
-            err_console().print(f"synth: {stack.name}: {result.resources} resources, {how} -> {escape(rel(result.config_path))}")
+            err_console().print(f"synth: {stack.name}: {result.resources} resources, {how} -> {escape(shown(result.config_path))}")
         stacks.append(stack)
     return stacks
 
@@ -159,7 +160,7 @@ def plan(
         return
     render_summary(summary, title=f"Plan for {name} ({ctx.environment}, {chosen.label}):")
     if summary.has_changes:
-        console().print(f"Saved plan: {rel(bundle.folder)}  ->  review, then `provision apply {name}`")
+        console().print(f"Saved plan: {shown(bundle.folder)}  ->  review, then `provision apply {name}`")
 
 
 def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optional[str], output: OutputFormat) -> None:

@@ -10,7 +10,6 @@ threads only wait.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from provisioner.engine.audit_log import audited
 from provisioner.engine.diagnostics import ProviderUnavailable
 from provisioner.errors import OperationFailed, ProvisionError
+from provisioner.paths import shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,20 +27,13 @@ if TYPE_CHECKING:
     from provisioner.engine.runner import EventCallback
 
 
-def _relative(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
-
-
 def plan_stack(life: "Lifecycle", stack: "Stack", on_event: "EventCallback | None" = None) -> "PlanBundle":
     """Plan one stack; a provider this machine cannot get is reported as such, naming the config it synthesized."""
     try:
         return life.plan(stack, on_event=on_event)
     except ProviderUnavailable as exc:
         raise OperationFailed(
-            f"{stack.name}: synthesized {_relative(stack.config_path)}, but cannot plan it on this machine: "
+            f"{stack.name}: synthesized {shown(stack.config_path)}, but cannot plan it on this machine: "
             + exc.message.split(": ", 1)[-1], exc.hint) from None
 
 
