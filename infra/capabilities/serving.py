@@ -7,7 +7,8 @@ its own model package), `serving.shadow_variant`, `serving.model_package`
 `serving.image_uri` + `serving.model_data`, `serving.data_capture_percentage`,
 `serving.target_invocations_per_instance`, `serving.deployment` (how a change
 rolls out: blue/green all at once, canary or linear, rolled back by the 5XX and
-latency alarms of the monitoring capability; see provisioner/serving_deployment.py).
+latency alarms of the monitoring capability; it arrives as `ctx.rollout`, see
+provisioner/models/serving_deployment.py).
 
 An A/B test is a parameter change: two variants with weights. Changing only
 the weights replaces the endpoint *configuration* (SageMaker configurations
@@ -42,7 +43,6 @@ from infra.constructs.endpoint import DataCapture, ModelSpec, RealtimeEndpoint, 
 from infra.constructs.image_repository import PULL
 from infra.instance_storage import volume_key_allowed
 from infra.serving_names import CAPTURE_PREFIX, ServingNames
-from provisioner.serving_deployment import rollout_of
 
 if TYPE_CHECKING:
     from provisioner.models.serving import Variant
@@ -114,9 +114,8 @@ def build(parts: WorkspaceParts) -> None:
                                                       DEFAULT_TARGET_INVOCATIONS)),
         scaling_policy_name=names.scaling_policy,
     )
-    rollout = rollout_of(ctx.parameters)
-    if rollout is not None:
-        endpoint.deploy_with(rollout)
+    if ctx.rollout is not None:
+        endpoint.deploy_with(ctx.rollout)
     parts.extras["endpoint"] = endpoint
     parts.output("endpoint_name", endpoint.endpoint.name, "Name of the workspace's SageMaker endpoint")
     if not ctx.env.subnet_ids:

@@ -71,7 +71,7 @@ from infra.constructs.execution_role import ExecutionRole
 from infra.stack_build import StackBuild, add_resource, ref
 
 if TYPE_CHECKING:
-    from provisioner.serving_deployment import Rollout
+    from provisioner.models.serving_deployment import Rollout
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 INVOCATIONS_PER_INSTANCE = "SageMakerVariantInvocationsPerInstance"

@@ -123,8 +123,8 @@ def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrail
 
 @check("serving")
 def deployment_within_sagemaker_limits(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
-    """What SageMaker refuses of a blue/green rollout, refused here with its reason (provisioner/serving_deployment.py)."""
-    from provisioner.serving_deployment import (
+    """What SageMaker refuses of a blue/green rollout, refused here with its reason (provisioner/models/serving_deployment.py)."""
+    from provisioner.models.serving_deployment import (
         MAX_ROLLBACK_ALARMS,
         MAX_TIMEOUT_SECONDS,
         ROLLBACK_ALARMS_PER_VARIANT,

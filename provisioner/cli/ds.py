@@ -369,14 +369,13 @@ def endpoint_promote(
 ) -> None:
     """Write workspaces/NAME.yaml so VARIANT serves all traffic (others drained to 0); then plan, review, apply."""
     from provisioner.ds.weights import change_weights, promotion_weights, traffic_shares
-    from provisioner.serving_deployment import rollout_of
 
     s = session()
     wanted = promotion_weights(s.org, s.catalog, name, variant)
     path, changes, final = change_weights(s.org, s.catalog, name, wanted)
     from provisioner.workspaces import load_named
 
-    rollout = rollout_of(load_named(s.org, s.catalog, name).parameters)
+    rollout = load_named(s.org, s.catalog, name).rollout
     how = (f"rolls out {rollout.strategy}" + (", rolled back if a 5XX or latency alarm fires"
                                               if rollout.rollback_on_alarms else "")
            if rollout else "rolls out as a plain SageMaker endpoint update")

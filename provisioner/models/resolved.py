@@ -16,6 +16,7 @@ from typing import Any
 from provisioner.models.blueprint import Blueprint, Suppression
 from provisioner.models.org import Environment, Guardrails, OrgMonitoring
 from provisioner.models.serving import EXTRA_RESOLVED, EXTRA_UNRESOLVED, Variant, variants
+from provisioner.models.serving_deployment import Rollout, rollout_of
 from provisioner.models.workspace import STANDARD_TAG_KEYS
 
 
@@ -79,6 +80,11 @@ class WorkspaceContext:
     def serving_variants(self) -> list[Variant]:
         """The endpoint's production variants in spec order, then the shadow variant (none without serving)."""
         return variants(self.parameters)
+
+    @property
+    def rollout(self) -> Rollout | None:
+        """How a change of the endpoint rolls out (`serving.deployment`); None for SageMaker's plain update."""
+        return rollout_of(self.parameters)
 
     @property
     def latest_approved(self) -> str | None:
