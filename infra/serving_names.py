@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 CAPTURE_PREFIX = "data-capture"
 MONITORING_REPORTS_PREFIX = "monitoring/reports"
 MONITORING_CODE_PREFIX = "monitoring/code"  # the evaluation script, one folder per version (its sha256)
+GROUND_TRUTH_PREFIX = "ground-truth"  # labels the monitoring pipeline joins on inferenceId (docs/monitoring.md)
+BASELINE_FILE = "baseline.json"  # under `monitoring.baseline_prefix`: what drift is measured against
 # In the artifacts bucket.
 MLFLOW_PREFIX = "mlflow"
 # The provider appends 26 characters to an endpoint configuration's name_prefix (names max 63).

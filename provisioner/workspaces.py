@@ -13,6 +13,7 @@ from provisioner.capability_checks import run_checks
 from provisioner.catalog import Catalog
 from provisioner.errors import InvalidInput, Problem, ProblemCollector
 from provisioner.models._base import problems_from_validation, read_yaml
+from provisioner.models.monitoring import MonitoringScript
 from provisioner.models.org import Org
 from provisioner.models.resolved import WorkspaceContext
 from provisioner.models.workspace import WorkspaceSpec
@@ -90,7 +91,14 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         blueprint_path=entry.path,
         monitoring=org.config.monitoring,
         org_root=org.root,
+        monitoring_script=_monitoring_script() if "monitoring" in entry.blueprint.capabilities else None,
     )
+
+
+def _monitoring_script() -> MonitoringScript:
+    from provisioner.monitoring import script
+
+    return script()
 
 
 def spec_path(org: Org, name: str) -> Path:

@@ -14,13 +14,15 @@
 - Failed training jobs reach the same topic through the training
   capability's EventBridge rule (one message per job, with the failure reason),
   which is sooner and more precise than a metric alarm; the dashboard counts them.
-- Drift and quality, by `monitoring.engine` (provisioner/monitoring/settings.py
-  decides the engine of blueprints that predate the parameter):
+- Drift and quality, by `monitoring.engine` (`ctx.monitoring_settings`;
+  provisioner/models/monitoring.py decides the engine of blueprints that
+  predate the parameter):
   - `pipeline` (every account): a SageMaker Pipeline runs provision's
-    evaluation script (provisioner/monitoring/evaluate.py, uploaded by
-    Terraform) on the SageMaker scikit-learn processing image, started by
-    EventBridge Scheduler (`monitoring.schedule`: hourly or daily). It reads
-    the captured data and `ground-truth/`, compares with
+    evaluation script (provisioner/monitoring/evaluate.py, read by the tool,
+    handed in as `ctx.monitoring_script` and uploaded by Terraform) on the
+    SageMaker scikit-learn processing image, started by EventBridge Scheduler
+    (`monitoring.schedule`: hourly or daily). It reads the captured data and
+    `ground-truth/`, compares with
     `<monitoring.baseline_prefix>/baseline.json`, publishes
     `provision/ModelQuality` metrics per variant and writes a report under
     monitoring/reports/. Alarms per variant on `monitoring.max_drift_psi` and
@@ -53,19 +55,13 @@ from infra.constructs.monitoring import (
     text_widget,
 )
 from infra.constructs.monitoring_pipeline import MonitoringPipeline
-from infra.serving_names import CAPTURE_PREFIX, MONITORING_CODE_PREFIX, MONITORING_REPORTS_PREFIX, ServingNames
-from provisioner.monitoring import SCRIPT, script_sha256, script_text
-from provisioner.monitoring.settings import (
+from infra.serving_names import (
     BASELINE_FILE,
-    DEFAULT_MAX_DRIFT_PSI,
-    DEFAULT_PROBLEM_TYPE,
+    CAPTURE_PREFIX,
     GROUND_TRUTH_PREFIX,
-    METRIC_NAMES,
-    NAMESPACE,
-    engine_of,
-    processing_image,
-    quality_direction,
-    quality_metric,
+    MONITORING_CODE_PREFIX,
+    MONITORING_REPORTS_PREFIX,
+    ServingNames,
 )
 
 if TYPE_CHECKING:
@@ -116,7 +112,7 @@ def build(parts: WorkspaceParts) -> None:
     ctx, names = parts.ctx, ServingNames.of(parts.ctx)
     endpoint: RealtimeEndpoint | None = parts.extras.get("endpoint")
     serving_variants: list[Variant] = parts.extras.get("serving_variants") or []
-    engine = engine_of(ctx.parameters, ctx.monitoring.model_monitor)
+    engine = ctx.monitoring_settings.engine
     rows: list[list[dict[str, Any]]] = [[text_widget(
         f"# {ctx.name} ({ctx.environment})\nprovision workspace of team `{ctx.team}`, owner {ctx.owner}, "
         f"blueprint `{ctx.blueprint.ref}`. Alerts go to SNS topic `{parts.names.alert_topic}`.")]]
@@ -165,16 +161,17 @@ def _captures(parts: WorkspaceParts) -> bool:
 def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Variant], *,
               endpoint_ready: bool) -> list[str]:
     """The pipeline engine: script, roles, pipeline, schedule and per-variant alarms; returns the alarms' ARNs."""
-    ctx = parts.ctx
-    image = processing_image(ctx.region, ctx.monitoring.processing_images)
+    ctx, settings, script = parts.ctx, parts.ctx.monitoring_settings, parts.ctx.monitoring_script
+    image = settings.processing_image
     assert image is not None  # provisioner/checks/monitoring.py refuses a region without one
+    assert script is not None  # provisioner/workspaces.py reads it for every blueprint with monitoring
     schedule = str(ctx.param("monitoring.schedule", "daily"))
     expression, _ = SCHEDULES[schedule]
     window = WINDOW_HOURS[schedule]
-    max_psi = float(ctx.param("monitoring.max_drift_psi", DEFAULT_MAX_DRIFT_PSI))
-    problem_type = str(ctx.param("monitoring.problem_type", DEFAULT_PROBLEM_TYPE))
+    max_psi = settings.max_drift_psi
+    problem_type = settings.problem_type
     baseline_prefix = str(ctx.param("monitoring.baseline_prefix", DEFAULT_BASELINE_PREFIX)).strip("/")
-    script_key = f"{MONITORING_CODE_PREFIX}/{script_sha256()[:16]}/{SCRIPT}"
+    script_key = f"{MONITORING_CODE_PREFIX}/{script.sha256[:16]}/{script.file_name}"
     data = parts.data.arn
     capture = f"{CAPTURE_PREFIX}/{names.endpoint}"
 
@@ -203,7 +200,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
             f"{data}/{MONITORING_CODE_PREFIX}/*"]),
         statement("WriteMonitoringReports", "s3:PutObject", f"{data}/{MONITORING_REPORTS_PREFIX}/*"),
         statement("PublishModelQualityMetrics", "cloudwatch:PutMetricData", "*",
-                  conditions={"StringEquals": {"cloudwatch:namespace": NAMESPACE}}),
+                  conditions={"StringEquals": {"cloudwatch:namespace": script.namespace}}),
         statement("WriteProcessingJobLogs", ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
                                              "logs:DescribeLogStreams"), [logs, f"{logs}:log-stream:*"]),
     )
@@ -229,22 +226,22 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
         parts.scope, "monitoring_pipeline",
         pipeline_name=names.monitoring_pipeline, pipeline_arn=names.monitoring_pipeline_arn,
         schedule_name=names.monitoring_schedule, role=role, scheduler_role=scheduler_role, key=parts.key,
-        bucket=parts.data, script_key=script_key, script_text=script_text(), image_uri=image,
+        bucket=parts.data, script_key=script_key, script_text=script.text, image_uri=image,
         arguments=arguments, schedule_expression=expression, region=ctx.region, enabled=endpoint_ready,
         instance_type=PIPELINE_INSTANCE_TYPE, volume_size_gb=PIPELINE_VOLUME_GB,
         max_runtime_seconds=SCHEDULES[schedule][1],
         subnets=ctx.env.subnet_ids, security_group_ids=ctx.env.security_group_ids,
     )
-    wanted = ctx.param("monitoring.min_quality")
+    wanted = settings.min_quality
     arns = []
     for variant in production:
         alarms = ModelQualityAlarms(
-            parts.scope, f"quality_{variant.name}", namespace=NAMESPACE, workspace=ctx.name, variant=variant.name,
-            topic=parts.topic, alarm_name=lambda kind, v=variant.name: names.alarm(v, kind),
+            parts.scope, f"quality_{variant.name}", namespace=script.namespace, workspace=ctx.name,
+            variant=variant.name, topic=parts.topic, alarm_name=lambda kind, v=variant.name: names.alarm(v, kind),
             period_seconds=window * 3600, max_drift_psi=max_psi,
-            quality_metric=METRIC_NAMES[wanted["metric"]] if wanted else None,
-            quality_threshold=float(wanted["threshold"]) if wanted else None,
-            quality_direction=quality_direction(wanted["metric"]) if wanted else "below",
+            quality_metric=script.metric_names[wanted[0]] if wanted else None,
+            quality_threshold=wanted[1] if wanted else None,
+            quality_direction=settings.quality_direction,
         )
         arns.extend(_alarm_arn(parts, name) for name in alarms.names.values())
     parts.output("monitoring_pipeline_name", names.monitoring_pipeline,
@@ -259,13 +256,15 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
 
 
 def _quality_rows(parts: WorkspaceParts, production: list[Variant]) -> list[list[dict[str, Any]]]:
-    ctx = parts.ctx
+    ctx, script = parts.ctx, parts.ctx.monitoring_script
+    assert script is not None  # only the pipeline engine has these rows
     region, period = ctx.region, WINDOW_HOURS[str(ctx.param("monitoring.schedule", "daily"))] * 3600
 
     def per_variant(metric: str) -> list[list[Any]]:
-        return [[NAMESPACE, metric, "Workspace", ctx.name, "Variant", v.name, {"label": v.name}] for v in production]
+        return [[script.namespace, metric, "Workspace", ctx.name, "Variant", v.name, {"label": v.name}]
+                for v in production]
 
-    quality = METRIC_NAMES[quality_metric(ctx.parameters)]
+    quality = script.metric_names[ctx.monitoring_settings.quality_metric]
     return [[
         metric_widget("Largest feature drift (PSI) per variant", region, per_variant("MaxFeaturePSI"),
                       stat="Maximum", period=period),

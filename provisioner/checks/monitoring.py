@@ -6,13 +6,8 @@ from typing import Any
 
 from provisioner.capability_checks import Issue, check
 from provisioner.models.org import ORG_FILE, Environment, Guardrails, OrgMonitoring
-from provisioner.monitoring.settings import (
-    DEFAULT_PROBLEM_TYPE,
-    LOWER_IS_BETTER,
-    QUALITY_METRICS,
-    engine_of,
-    processing_image,
-)
+from provisioner.models.monitoring import DEFAULT_PROBLEM_TYPE, LOWER_IS_BETTER, engine_of, processing_image
+from provisioner.monitoring.evaluate import QUALITY_METRICS
 
 
 @check("monitoring")

@@ -369,7 +369,7 @@ def endpoint_promote(
 ) -> None:
     """Write workspaces/NAME.yaml so VARIANT serves all traffic (others drained to 0); then plan, review, apply."""
     from provisioner.ds.weights import change_weights, promotion_weights, traffic_shares
-
+    
     s = session()
     wanted = promotion_weights(s.org, s.catalog, name, variant)
     path, changes, final = change_weights(s.org, s.catalog, name, wanted)
@@ -407,7 +407,8 @@ def endpoint_report(
     from provisioner.ds.ab_report import build_report, parse_since, render_text
     from provisioner.ds.workspace import check_account, require_capability
     from provisioner.errors import InvalidInput
-    from provisioner.monitoring.settings import LOWER_IS_BETTER, METRIC_NAMES, quality_metric
+    from provisioner.models.monitoring import LOWER_IS_BETTER
+    from provisioner.monitoring.evaluate import METRIC_NAMES
     from provisioner.workspaces import load_named
 
     if fmt not in ("text", "md", "json"):
@@ -419,7 +420,7 @@ def endpoint_report(
     require_capability(ctx, "serving", "serve a model", s.root)
     from infra.serving_names import ServingNames
 
-    metric = quality_metric(ctx.parameters)
+    metric = ctx.monitoring_settings.quality_metric
     schedule = str(ctx.param("monitoring.schedule", "daily"))
     variants = [(v["name"], float(v.get("weight", 1))) for v in ctx.param("serving.variants") or []]
     aws = Aws.for_workspace(ctx)  # the workspace's environment: AWS, or the local cloud

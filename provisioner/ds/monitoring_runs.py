@@ -13,13 +13,12 @@ from typing import Any
 from infra.serving_names import MONITORING_REPORTS_PREFIX, ServingNames
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.resolved import WorkspaceContext
-from provisioner.monitoring.settings import engine_of
 
 LATEST_REPORT = f"{MONITORING_REPORTS_PREFIX}/latest.json"
 
 
 def require_pipeline_engine(ctx: WorkspaceContext, shown: str) -> None:
-    engine = engine_of(ctx.parameters, ctx.monitoring.model_monitor)
+    engine = ctx.monitoring_settings.engine
     if engine != "pipeline":
         raise InvalidInput.single(
             shown, "parameters.monitoring.engine",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.models.blueprint import Blueprint, Suppression
+from provisioner.models.monitoring import MonitoringScript, MonitoringSettings, settings_of
 from provisioner.models.org import Environment, Guardrails, OrgMonitoring
 from provisioner.models.serving import EXTRA_RESOLVED, EXTRA_UNRESOLVED, Variant, variants
 from provisioner.models.serving_deployment import Rollout, rollout_of
@@ -40,6 +41,8 @@ class WorkspaceContext:
     extras: dict[str, Any] = field(default_factory=dict)  # what resolvers leave (models/serving.py's EXTRA_*)
     monitoring: OrgMonitoring = field(default_factory=OrgMonitoring)  # the org's monitoring settings
     org_root: Path | None = None  # the folder of provision.yaml (where the org's sandbox is found)
+    # provision's evaluation script, read by the tool when the blueprint monitors (provisioner/monitoring/)
+    monitoring_script: MonitoringScript | None = None
 
     @property
     def account_id(self) -> str:
@@ -80,6 +83,11 @@ class WorkspaceContext:
     def serving_variants(self) -> list[Variant]:
         """The endpoint's production variants in spec order, then the shadow variant (none without serving)."""
         return variants(self.parameters)
+
+    @property
+    def monitoring_settings(self) -> MonitoringSettings:
+        """The monitoring engine, its processing image and thresholds, as decided for this workspace."""
+        return settings_of(self.parameters, self.monitoring, self.region)
 
     @property
     def rollout(self) -> Rollout | None:

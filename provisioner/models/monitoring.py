@@ -1,23 +1,24 @@
-"""What the monitoring capability decides from a spec and the org config (pure Python, cheap to import).
+"""What the monitoring capability decides from a spec and the org config (plain data, cheap to import).
 
-Shared by the validate checks (provisioner/checks/monitoring.py), the CDK layer
-(infra/capabilities/monitoring.py) and the CLI, so that they agree.
+Part of the resolved workspace (`WorkspaceContext.monitoring_settings` and
+`monitoring_script`): the validate checks (provisioner/checks/monitoring.py),
+the CDK layer (infra/capabilities/monitoring.py) and the CLI read the same
+decisions, so that they agree. The evaluation script itself lives in
+provisioner/monitoring/ and is read on the tool's side, never by the CDK layer.
 """
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
-from provisioner.monitoring.evaluate import METRIC_NAMES, NAMESPACE, QUALITY_METRICS
+from provisioner.models.org import OrgMonitoring
 
 ENGINES = ("pipeline", "model-monitor")
-PROBLEM_TYPES = tuple(QUALITY_METRICS)
 LOWER_IS_BETTER = ("mae", "rmse")  # error metrics: their threshold is the highest acceptable value
 DEFAULT_MAX_DRIFT_PSI = 0.2  # PSI above 0.2 is the usual "significant shift"
 DEFAULT_PROBLEM_TYPE = "binary"
-GROUND_TRUTH_PREFIX = "ground-truth"
-BASELINE_FILE = "baseline.json"
-__all__ = ["METRIC_NAMES", "NAMESPACE", "QUALITY_METRICS", "engine_of", "processing_image"]
 
 # Accounts of the SageMaker scikit-learn image (`sagemaker-scikit-learn`) per region, as published in
 # aws/sagemaker-python-sdk (image_uri_config/sklearn.json, the same for every version). The monitoring
@@ -75,3 +76,46 @@ def quality_metric(params: dict[str, Any]) -> str:
 def quality_direction(metric: str) -> str:
     """`below` when a lower value is worse (accuracy, F1, ...), `above` for error metrics (MAE, RMSE)."""
     return "above" if metric in LOWER_IS_BETTER else "below"
+
+
+@dataclass(frozen=True)
+class MonitoringScript:
+    """provision's evaluation script as the monitoring pipeline runs it, and the CloudWatch metrics it publishes."""
+
+    file_name: str
+    text: str
+    namespace: str  # CloudWatch namespace of its metrics
+    metric_names: dict[str, str]  # quality metric (`f1`) -> CloudWatch metric name (`F1`)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class MonitoringSettings:
+    """The monitoring capability's choices for one workspace, from its parameters, the org and the region."""
+
+    engine: str  # `pipeline` or `model-monitor` (engine_of)
+    processing_image: str | None  # the pipeline's processing image; None where none is known
+    max_drift_psi: float
+    problem_type: str
+    quality_metric: str  # the metric the dashboard shows (quality_metric)
+    min_quality: tuple[str, float] | None  # (metric, threshold) of the quality alarm; None: no such alarm
+
+    @property
+    def quality_direction(self) -> str:
+        """`below` or `above`: which side of `min_quality`'s threshold raises the alarm."""
+        return quality_direction(self.min_quality[0]) if self.min_quality else "below"
+
+
+def settings_of(params: dict[str, Any], org: OrgMonitoring, region: str) -> MonitoringSettings:
+    wanted = params.get("monitoring.min_quality")
+    return MonitoringSettings(
+        engine=engine_of(params, org.model_monitor),
+        processing_image=processing_image(region, org.processing_images),
+        max_drift_psi=float(params.get("monitoring.max_drift_psi", DEFAULT_MAX_DRIFT_PSI)),
+        problem_type=str(params.get("monitoring.problem_type", DEFAULT_PROBLEM_TYPE)),
+        quality_metric=quality_metric(params),
+        min_quality=(str(wanted["metric"]), float(wanted["threshold"])) if wanted else None,
+    )
