@@ -78,6 +78,8 @@ def _context_fingerprint(ctx: WorkspaceContext) -> str:
         "blueprint": ctx.blueprint.model_dump(mode="json"), "owner": ctx.owner, "team": ctx.team, "tags": ctx.tags,
         "parameters": ctx.parameters, "guardrails": ctx.guardrails.model_dump(mode="json"),
         "members": list(ctx.members), "expires": str(ctx.expires),
+        "monitoring": ctx.monitoring.model_dump(mode="json"),
+        "monitoring_script": ctx.monitoring_script.sha256 if ctx.monitoring_script else None,
     }
     return json.dumps(data, sort_keys=True, default=str)
 

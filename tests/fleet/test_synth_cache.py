@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import provisioner.synth as synth
 from provisioner.catalog import Catalog
-from provisioner.models.org import load_org
+from provisioner.models.org import OrgMonitoring, load_org
 from provisioner.synth import inputs_hash, synthesize
 from provisioner.workspaces import load_named
 
@@ -130,6 +131,26 @@ def test_import_closure_follows_imports_transitively_and_nothing_else(tmp_path: 
     # THEN it holds the layer, what it reaches (with the packages that hold it), and not the CLI or yaml
     assert closure == ["layer/__init__.py", "layer/stack.py", "tool/__init__.py", "tool/helpers/__init__.py",
                        "tool/helpers/keys.py", "tool/helpers/tags.py"]
+
+
+def test_cache_is_invalidated_by_the_evaluation_script_and_the_orgs_monitoring_settings(acme: Path):
+    # GIVEN recsys-ab (realtime-endpoint 1.1.0: the monitoring pipeline uploads provision's evaluation script)
+    org = load_org(acme / "provision.yaml")
+    ctx = load_named(org, Catalog.for_org(org), "recsys-ab")
+    assert ctx.monitoring_script is not None
+    base = inputs_hash(ctx, None)
+    # WHEN the script the tool ships changes  THEN its hash changes (the script object is part of the config)
+    edited = dataclasses.replace(ctx.monitoring_script, text=ctx.monitoring_script.text + "\n# changed\n")
+    assert inputs_hash(dataclasses.replace(ctx, monitoring_script=edited), None) != base
+    # WHEN the org says it has Model Monitor  THEN its hash changes (the engine of 1.0.0 blueprints follows it)
+    assert inputs_hash(dataclasses.replace(ctx, monitoring=OrgMonitoring(model_monitor=True)), None) != base
+
+
+def test_a_workspace_without_monitoring_carries_no_script(acme: Path):
+    # GIVEN churn-model (gpu-training: no monitoring capability)
+    org = load_org(acme / "provision.yaml")
+    # WHEN it is resolved  THEN it carries no evaluation script, so editing the script leaves its cache alone
+    assert load_named(org, Catalog.for_org(org), "churn-model").monitoring_script is None
 
 
 @pytest.mark.parametrize(
