@@ -15,7 +15,6 @@ from typing import Any
 
 from provisioner.models.org import OrgMonitoring
 
-ENGINES = ("pipeline", "model-monitor")
 LOWER_IS_BETTER = ("mae", "rmse")  # error metrics: their threshold is the highest acceptable value
 DEFAULT_MAX_DRIFT_PSI = 0.2  # PSI above 0.2 is the usual "significant shift"
 DEFAULT_PROBLEM_TYPE = "binary"
