@@ -385,9 +385,9 @@ def endpoint_promote(
                     "traffic_percent": traffic_shares(final), "rollout": how, "next": f"provision plan {name}"})
         return
     if not changes:
-        console().print(f"{_rel(path)}: {escape(variant)} already serves all traffic; nothing changed")
+        console().print(f"{escape(shown(path))}: {escape(variant)} already serves all traffic; nothing changed")
         return
-    console().print(f"updated {escape(_rel(path))}: {escape(variant)} serves all traffic")
+    console().print(f"updated {escape(shown(path))}: {escape(variant)} serves all traffic")
     for c in changes:
         console().print(f"  {escape(c.variant)}: weight {c.old:g} -> {c.new:g}")
     console().print(f"after review and apply the endpoint {how}")
