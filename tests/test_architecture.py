@@ -12,8 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # The one module of the tool the CDK layer may import at run time: the resolved workspace it is handed.
 CDK_LAYER_MAY_IMPORT = {"provisioner.models.resolved"}
-# What that model may bring along: the other models, and the error types they raise while loading.
-MODEL_CLOSURE_MAY_REACH = ("provisioner.models", "provisioner.errors")
+# What that model may bring along: the other models, the error types they raise while loading, and the
+# list of AWS regions the org config's regions are checked against (data read from botocore's file).
+MODEL_CLOSURE_MAY_REACH = ("provisioner.models", "provisioner.errors", "provisioner.aws_regions")
 
 
 def _is_type_checking(node: ast.If) -> bool:
