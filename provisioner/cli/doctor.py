@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+
 from provisioner.cli._checks import print_checks
 from provisioner.cli._context import session, session_if_any
 from provisioner.cli._output import OutputFormat, err_console, print_json, progress
