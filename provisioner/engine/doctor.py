@@ -178,7 +178,7 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
                        f"s3://{state.bucket} in {region}{where}: reachable, versioned; locking with use_lockfile")
 
 
-def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> DoctorCheck:
+def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> Check:
     """A local-cloud environment: its sandbox answers, as the emulator's account, with the test credentials
     (never the user's: provisioner.cloud.access)."""
     from provisioner.cloud.aws import Aws
@@ -189,10 +189,10 @@ def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> DoctorC
         aws = Aws.for_environment(org.root, name, env)
         identity = aws.identity(env.region)
     except OperationFailed as exc:
-        return DoctorCheck(f"local-cloud:{name}", title, "fail" if strict else "skip", exc.message, exc.hint)
-    return DoctorCheck(f"local-cloud:{name}", title, "pass",
-                       f"running at {aws.local_endpoint}, account {identity.account_id}, test credentials "
-                       "(in memory: lost on stop)")
+        return Check(f"local-cloud:{name}", title, "fail" if strict else "skip", exc.message, exc.hint)
+    return Check(f"local-cloud:{name}", title, "pass",
+                 f"running at {aws.local_endpoint}, account {identity.account_id}, test credentials "
+                 "(in memory: lost on stop)")
 
 
 def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
