@@ -11,7 +11,6 @@ workspaces stays in `.provision/state/` (see provisioner.localcloud.sandbox).
 
 from __future__ import annotations
 
-import os
 from typing import Optional
 
 import typer
@@ -19,16 +18,10 @@ from rich.markup import escape
 
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
+from provisioner.paths import shown
 
 sandbox_app = typer.Typer(help="The local cloud: AWS on this machine for `cloud: local` environments (no account).",
                           no_args_is_help=True)
-
-
-def _rel(path: os.PathLike[str] | str) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 @sandbox_app.command("start")
@@ -50,7 +43,7 @@ def start(
     out = console()
     if started:
         out.print(f"[green]local cloud running[/] at {server.endpoint} (pid {server.pid}); log: "
-                  f"{escape(_rel(sandbox.log_file))}")
+                  f"{escape(shown(sandbox.log_file))}")
     else:
         out.print(f"the local cloud is already running at {server.endpoint} (pid {server.pid}, since "
                   f"{server.started_at.strftime('%Y-%m-%d %H:%M:%S UTC')}); not starting a second one")
@@ -74,7 +67,7 @@ def status(output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-
         assert found.server is not None
         console().print(f"[green]running[/] at {found.server.endpoint} (pid {found.server.pid}) since "
                         f"{found.server.started_at.strftime('%Y-%m-%d %H:%M:%S UTC')}; log: "
-                        f"{escape(_rel(found.log))}")
+                        f"{escape(shown(found.log))}")
         console().print(f"{MEMORY_NOTE}")
     if found.running:
         return
@@ -82,7 +75,7 @@ def status(output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-
         assert found.server is not None
         raise OperationFailed(f"the local cloud is not running: its server (pid {found.server.pid}, port "
                               f"{found.server.port}) stopped or crashed, and what it held is gone "
-                              f"(log: {_rel(found.log)})", f"start a new one: {START}")
+                              f"(log: {shown(found.log)})", f"start a new one: {START}")
     raise OperationFailed("the local cloud is not running", f"start it: {START}")
 
 
