@@ -18,7 +18,10 @@ from typing import TYPE_CHECKING
 from infra.naming import Namer
 
 if TYPE_CHECKING:
-    from provisioner.models.resolved import WorkspaceContext
+    from provisioner.models.resolved import Peer, WorkspaceContext
+
+SDK_PREFIX = "sagemaker"  # the SageMaker SDK's default key prefix in the artifacts bucket (sagemaker-defaults.yaml)
+
 
 def partition_for(region: str) -> str:
     """The ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`)."""
@@ -42,6 +45,11 @@ class WorkspaceNames:
     @classmethod
     def of(cls, ctx: "WorkspaceContext") -> "WorkspaceNames":
         return cls(ctx.org, ctx.name, ctx.environment, ctx.account_id, ctx.region)
+
+    @classmethod
+    def of_peer(cls, org: str, peer: "Peer") -> "WorkspaceNames":
+        """Names of another workspace of the same project (see `WorkspaceContext.promotes_to`)."""
+        return cls(org, peer.workspace, peer.environment, peer.account_id, peer.region)
 
     @cached_property
     def _name(self) -> Namer:
@@ -122,6 +130,11 @@ class WorkspaceNames:
         """Every training job of the workspace is named `<prefix>-<anything>` (IAM enforces it)."""
         return self._name("train", "sagemaker_short")
 
+    @property
+    def model_artifacts_prefix(self) -> str:
+        """Key prefix of trained models in the artifacts bucket (`provision train` writes its jobs' output here)."""
+        return f"{SDK_PREFIX}/{self.training_job_prefix}"
+
     def event_rule(self, component: str) -> str:
         return self._name(component, "event_rule")
 
@@ -156,6 +169,15 @@ class WorkspaceNames:
     @property
     def access_policy_arn(self) -> str:
         return f"arn:{self.partition}:iam::{self.account_id}:policy/{self.access_policy}"
+
+    @property
+    def account_root_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:root"
+
+    @property
+    def keys_arn(self) -> str:
+        """Every key of the account: identity policies name another account's key by alias condition."""
+        return f"arn:{self.partition}:kms:{self.region}:{self.account_id}:key/*"
 
     @property
     def key_alias_arn(self) -> str:

@@ -24,13 +24,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from infra.instance_storage import volume_key_allowed
-from infra.resource_names import WorkspaceNames
+from infra.resource_names import SDK_PREFIX, WorkspaceNames
 
 if TYPE_CHECKING:
     from provisioner.models.resolved import WorkspaceContext
 
 SCHEMA_VERSION = "1.0"
-DEFAULT_PREFIX = "sagemaker"
+DEFAULT_PREFIX = SDK_PREFIX
 
 
 def training_instance_types(ctx: "WorkspaceContext") -> list[str]:

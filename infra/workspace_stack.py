@@ -11,12 +11,13 @@ from cdktn import (
     LocalBackend,
     NamedCloudWorkspace,
     S3Backend,
+    S3BackendAssumeRoleConfig,
     S3BackendEndpointConfig,
     TerraformStack,
     TerraformVariable,
     TerraformVariableValidationConfig,
 )
-from cdktn_provider_aws.provider import AwsProvider, AwsProviderEndpoints
+from cdktn_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
 from constructs import Construct
 
 from infra import local_cloud
@@ -66,9 +67,11 @@ class WorkspaceStack(TerraformStack):
                             "(IAM limits one to 6,144 characters): attach every ARN in access_policy_arns")
 
     def _provider(self) -> None:
-        """AWS for a real environment (its account only); the sandbox for a local cloud (infra.local_cloud)."""
+        """AWS for a real environment (its account only, as its deploy role); the sandbox for a local cloud (infra.local_cloud)."""
         if not self.ctx.env.is_local:
-            AwsProvider(self, "aws", region=self.ctx.region, allowed_account_ids=[self.ctx.account_id])
+            role = self._deploy_role()
+            AwsProvider(self, "aws", region=self.ctx.region, allowed_account_ids=[self.ctx.account_id],
+                        assume_role=[AwsProviderAssumeRole(**role)] if role else None)
             return
         endpoint = TerraformVariable(
             self, local_cloud.ENDPOINT_VARIABLE, type="string", nullable=False,
@@ -84,6 +87,20 @@ class WorkspaceStack(TerraformStack):
         AwsProvider(self, "aws", region=self.ctx.region, endpoints=[endpoints], **settings)
         self.notes.append("local cloud: every AWS call goes to the sandbox (`provision sandbox start`), whose "
                           "resources live in memory and are lost when it stops")
+
+    def _deploy_role(self) -> dict[str, str]:
+        """The environment's deploy role for the provider and the S3 backend, if it has one.
+
+        The session name is the environment's `session_name`, else `provision-<workspace>`: the synthesized
+        file must not depend on who synthesized it (the synth cache and reviews compare it).
+        """
+        env = self.ctx.env
+        if not env.deploy_role_arn:
+            return {}
+        role = {"role_arn": env.deploy_role_arn, "session_name": env.session_name or f"provision-{self.ctx.name}"[:64]}
+        if env.external_id:
+            role["external_id"] = env.external_id
+        return role
 
     def _backend(self, local_state_path: str | None) -> None:
         state = self.ctx.env.state
@@ -124,5 +141,7 @@ class WorkspaceStack(TerraformStack):
             region=state.region or self.ctx.region,
             encrypt=True,
             use_lockfile=True,
+            # The state bucket lives in the environment's account: the backend assumes its deploy role too.
+            **({"assume_role": S3BackendAssumeRoleConfig(**self._deploy_role())} if self._deploy_role() else {}),
             **endpoint,
         )

@@ -94,6 +94,8 @@ def lookup_latest_approved(ctx: "WorkspaceContext", group: str) -> str:
                     best = (version, item["ModelPackageArn"])
     except (BotoCoreError, ClientError) as exc:
         raise Unresolved(f"could not ask SageMaker ({type(exc).__name__}: {exc})") from None
+    except ProvisionError as exc:  # the deploy role could not be assumed
+        raise Unresolved(exc.message) from None
     if best is None:
         raise Unresolved(f"no approved model package in group {group} yet")
     arn = best[1]

@@ -176,7 +176,7 @@ def files(a: OrgAnswers, *, branch: str = "main") -> dict[str, str]:
         "workspaces/README.md": WORKSPACES_README,
         ".gitignore": GITIGNORE,
         "README.md": readme_text(a),
-        WORKFLOW_FILE: render_github_workflow(default_branch=branch),
+        WORKFLOW_FILE: render_github_workflow(default_branch=branch, environments={a.environment: a.region}),
     }
 
 

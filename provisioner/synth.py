@@ -80,6 +80,8 @@ def _context_fingerprint(ctx: WorkspaceContext) -> str:
         "members": list(ctx.members), "expires": str(ctx.expires),
         "monitoring": ctx.monitoring.model_dump(mode="json"),
         "monitoring_script": ctx.monitoring_script.sha256 if ctx.monitoring_script else None,
+        "project": ctx.project, "promotes_to": [vars(p) for p in ctx.promotes_to],
+        "promoted_from": [vars(p) for p in ctx.promoted_from],
     }
     return json.dumps(data, sort_keys=True, default=str)
 

@@ -15,7 +15,7 @@ from provisioner.errors import InvalidInput, Problem, ProblemCollector
 from provisioner.models._base import problems_from_validation, read_yaml
 from provisioner.models.monitoring import MonitoringScript
 from provisioner.models.org import Org
-from provisioner.models.resolved import WorkspaceContext
+from provisioner.models.resolved import Peer, WorkspaceContext
 from provisioner.models.workspace import WorkspaceSpec
 
 
@@ -70,6 +70,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
                                 org_monitoring=org.config.monitoring, org=org.name, workspace=spec.name)
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
+    promotes_to, promoted_from = promotion_peers(org, spec)
     problems.raise_if_any()
     assert entry is not None and env is not None
     tags = {**spec.tags, **standard_tags(org.name, spec, entry.blueprint.ref)}
@@ -92,6 +93,11 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         monitoring=org.config.monitoring,
         org_root=org.root,
         monitoring_script=_monitoring_script() if "monitoring" in entry.blueprint.capabilities else None,
+        project=spec.project_name,
+        promotes_to=promotes_to,
+        promoted_from=promoted_from,
+        org_accounts=tuple(sorted({e.account_id for e in org.config.environments.values()})),
+        model_origins=tuple(o.model_dump() for o in spec.model_origins),
     )
 
 
@@ -99,6 +105,52 @@ def _monitoring_script() -> MonitoringScript:
     from provisioner.monitoring import script
 
     return script()
+
+
+# --- projects and the promotion path ----------------------------------------------------------------
+
+_PROJECTS_ATTR = "_provision_project_index"
+
+
+def project_index(org: Org) -> dict[str, list[tuple[str, str]]]:
+    """Project -> [(workspace, environment)] of every spec in the org, read once per loaded org.
+
+    Only `name`, `project` and `environment` are read here; a spec that does not even parse is left
+    out (loading it on its own reports why).
+    """
+    cached = getattr(org, _PROJECTS_ATTR, None)
+    if cached is not None:
+        return cached
+    index: dict[str, list[tuple[str, str]]] = {}
+    for path in workspace_files(org):
+        try:
+            data = read_yaml(path)
+        except InvalidInput:
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
+            continue
+        project = data.get("project") or data["name"]
+        index.setdefault(str(project), []).append((data["name"], str(data.get("environment", ""))))
+    setattr(org, _PROJECTS_ATTR, index)
+    return index
+
+
+def promotion_peers(org: Org, spec: WorkspaceSpec) -> tuple[tuple[Peer, ...], tuple[Peer, ...]]:
+    """The workspaces this one promotes models to (next environment) and receives them from (previous one)."""
+    config = org.config
+    if not config.promotion or spec.environment not in config.promotion:
+        return (), ()
+    members = {(n, e) for n, e in project_index(org).get(spec.project_name, []) if n != spec.name}
+
+    def peers(environment: str | None) -> list[Peer]:
+        if environment is None or environment not in config.environments:
+            return []
+        env = config.environments[environment]
+        return [Peer(name, environment, env.account_id, env.region)
+                for name, where in sorted(members) if where == environment]
+
+    return (tuple(peers(config.promotion_target(spec.environment))),
+            tuple(peers(config.promotion_source(spec.environment))))
 
 
 def spec_path(org: Org, name: str) -> Path:

@@ -8,6 +8,7 @@ version, which starts as PendingManualApproval) is sent to the alert topic.
 from __future__ import annotations
 
 from infra.capabilities._base import WorkspaceParts, capability
+from infra.capabilities._promotion import build_promotion
 from infra.constructs.event_alert import EventAlert
 from infra.constructs.model_package_group import ModelPackageGroup
 from infra.stack_build import ref
@@ -45,3 +46,4 @@ def build(parts: WorkspaceParts) -> None:
 
     parts.output("model_package_group_name", group.name, "SageMaker model package group (model registry)")
     parts.output("model_package_group_arn", ref(group.resource, "arn"), "ARN of the model package group")
+    build_promotion(parts)  # read-only grants to and from the other workspaces of the project (org `promotion`)

@@ -106,6 +106,10 @@ class CustomerKey(L2):
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
         ))
 
+    def allow_accounts_decrypt(self, account_roots: Sequence[str]) -> None:
+        """Let other accounts decrypt with the key (read what it protects), nothing else; their IAM decides who."""
+        self.policy.add(statement("OtherAccountsDecrypt", DECRYPT, "*", principal={"AWS": _one_or_all(account_roots)}))
+
     def grant_encrypt_decrypt(self, grantee: Grantee) -> None:
         grantee.add_to_policy(
             statement("UseWorkspaceKey", ENCRYPT_DECRYPT, self.arn),
@@ -116,3 +120,7 @@ class CustomerKey(L2):
 
     def grant_decrypt(self, grantee: Grantee) -> None:
         grantee.add_to_policy(statement("DecryptWithWorkspaceKey", DECRYPT, self.arn))
+
+
+def _one_or_all(items: Sequence[str]) -> str | list[str]:
+    return items[0] if len(items) == 1 else list(items)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from cdktn_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktn_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
 from cdktn_provider_aws.ecr_repository import (
     EcrRepository,
     EcrRepositoryEncryptionConfiguration,
     EcrRepositoryImageScanningConfiguration,
 )
 
-from infra.constructs._base import L2, Grantee, protect, statement
+from infra.constructs._base import L2, Grantee, policy_json, protect, statement
 from infra.constructs.customer_key import CustomerKey
 from infra.stack_build import add_resource, ref
 
@@ -76,3 +78,9 @@ class ImageRepository(L2):
             statement("PushPullWorkspaceImages", PULL + PUSH + DESCRIBE, self.arn),
         )
         self.key.grant_encrypt_decrypt(grantee)
+
+    def allow_accounts_pull(self, account_roots: Sequence[str]) -> None:
+        """A repository policy letting other accounts pull images (nothing else)."""
+        principal = {"AWS": account_roots[0] if len(account_roots) == 1 else list(account_roots)}
+        add_resource(self.stack, EcrRepositoryPolicy, self.id, repository=ref(self.resource, "name"),
+                     policy=policy_json([statement("OtherAccountsPullImages", PULL, principal=principal)]))

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from cdktn_provider_aws.sagemaker_model_package_group import SagemakerModelPackageGroup
+from cdktn_provider_aws.sagemaker_model_package_group_policy import SagemakerModelPackageGroupPolicy
 
-from infra.constructs._base import L2, Grantee, protect, statement
-from infra.stack_build import add_resource
+from infra.constructs._base import L2, Grantee, policy_json, protect, statement
+from infra.stack_build import add_resource, ref
+
+
+# What another account may do with the group (AWS's multi-account MLOps templates): read, and create a model.
+OTHER_ACCOUNT_READ = ("sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage",
+                      "sagemaker:ListModelPackages", "sagemaker:CreateModel")
 
 
 class ModelPackageGroup(L2):
@@ -48,3 +55,11 @@ class ModelPackageGroup(L2):
     def grant_approve(self, grantee: Grantee) -> None:
         """Change the approval status (and metadata) of this group's model versions."""
         grantee.add_to_policy(statement("ApproveModelPackages", "sagemaker:UpdateModelPackage", self.packages_arn))
+
+    def allow_accounts_read(self, account_roots: Sequence[str]) -> None:
+        """A group resource policy letting other accounts read the versions (and create models from them)."""
+        principal = {"AWS": account_roots[0] if len(account_roots) == 1 else list(account_roots)}
+        add_resource(self.stack, SagemakerModelPackageGroupPolicy, self.id,
+                     model_package_group_name=ref(self.resource, "model_package_group_name"),
+                     resource_policy=policy_json([statement("OtherAccountsReadModels", OTHER_ACCOUNT_READ,
+                                                            [self.arn, self.packages_arn], principal=principal)]))

@@ -157,6 +157,12 @@ class SecureBucket(L2):
                         "ArnLike": {"aws:SourceArn": source.arn}},
         ))
 
+    def allow_accounts_read(self, prefix: str, account_roots: list[str]) -> None:
+        """Let other accounts read (GetObject only) the objects under `prefix`; their IAM decides who."""
+        principal = {"AWS": account_roots[0] if len(account_roots) == 1 else list(account_roots)}
+        self.add_to_resource_policy(statement(f"OtherAccountsRead{self._sid}", "s3:GetObject",
+                                              f"{self.arn}/{prefix}/*", principal=principal))
+
     # Grants share their Sids across buckets, so one statement lists every bucket a grantee may use.
     def grant_read(self, grantee: Grantee) -> None:
         grantee.add_to_policy(

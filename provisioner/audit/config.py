@@ -38,6 +38,10 @@ class WorkspaceFacts:
     parameters: dict[str, Any] = field(default_factory=dict)
     guardrails: dict[str, Any] = field(default_factory=dict)
     canaries: tuple[str, ...] = ()  # values that must never appear in any artifact
+    account_id: str = ""  # the workspace's own account
+    org_accounts: tuple[str, ...] = ()  # the accounts of every environment of the org
+    model_origins: tuple[dict[str, str], ...] = ()  # the spec's provenance of promoted model versions
+    deploy_role_arn: str = ""  # the role plan/apply assume in the workspace's account, if the org names one
 
     @classmethod
     def from_context(cls, ctx: Any, extra_canaries: Iterable[str] = ()) -> "WorkspaceFacts":
@@ -54,6 +58,10 @@ class WorkspaceFacts:
             parameters=dict(ctx.parameters),
             guardrails=ctx.guardrails.model_dump(),
             canaries=tuple(secret_parameter_values(ctx.parameters)) + tuple(c for c in extra_canaries if c),
+            account_id=ctx.account_id,
+            org_accounts=tuple(getattr(ctx, "org_accounts", ())),
+            model_origins=tuple(getattr(ctx, "model_origins", ())),
+            deploy_role_arn=ctx.env.deploy_role_arn or "",
         )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from provisioner.audit.iam_summary import summarize
 from provisioner.audit.inventory import coverage, inventory
 from provisioner.audit.pack import Finding, SuppressionEntry
+from provisioner.audit.promotion import cross_account, served_models
 from provisioner.audit.rules import load_rules
 from provisioner.audit.runner import AuditResult
 from provisioner.audit.secrets import Masker
@@ -56,6 +57,15 @@ def suppression_dict(entry: SuppressionEntry) -> dict[str, Any]:
     return {"rule": entry.rule, "resource": entry.resource, "reason": entry.reason, "origin": entry.origin, "file": entry.file}
 
 
+def _deploy_role(facts: Any) -> dict[str, Any] | None:
+    """The role plan and apply run as in the workspace's account, and what its boundary allows (org config)."""
+    if facts is None or not facts.deploy_role_arn:
+        return None
+    from provisioner.cloud.deploy_role import boundary_summary
+
+    return {"role_arn": facts.deploy_role_arn, **boundary_summary(facts.org)}
+
+
 def build_report(result: AuditResult, *, base_dir: Path | None = None) -> dict[str, Any]:
     rules = load_rules()
     facts = result.workspace
@@ -87,6 +97,9 @@ def build_report(result: AuditResult, *, base_dir: Path | None = None) -> dict[s
         },
         "inventory": inventory(result.config),
         "iam": summarize(result.config),
+        "deploy_role": _deploy_role(facts),
+        "served_models": served_models(result.config),
+        "cross_account": cross_account(result.config),
         "coverage": coverage(result.config, result.pack, rules, result.findings),
         "cost": result.cost.to_dict() if result.cost else None,
         "findings": [finding_dict(f) for f in result.findings],

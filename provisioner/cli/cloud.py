@@ -65,7 +65,7 @@ def bootstrap(
     check: bool = typer.Option(False, "--check", help="Change nothing; report what would change (exit 1 if any)."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
-    """Create, idempotently, the state bucket (and KMS key) an environment's remote state needs."""
+    """Create, idempotently, the state bucket (and KMS key) of an environment, and its deploy role if it names one."""
     from provisioner.cloud.state_backend import bootstrap as run_bootstrap
     from provisioner.cloud.state_backend import state_target
     from provisioner.errors import InvalidInput
@@ -78,14 +78,26 @@ def bootstrap(
     if environment.is_local:
         _bootstrap_local(s.root, env, environment, output)
         return
+    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.deploy_role import ensure_deploy_role, validate
+
     target = state_target(s.org.name, env, environment, s.org.path.name)
-    result = run_bootstrap(new_aws(), target, check_only=check)
+    validate(env, environment, s.org.path.name)  # before anything is created
+    # Bootstrap runs before the deploy role exists: with the shell's credentials (or the environment's profile).
+    aws = Aws(profile=environment.profile)
+    result = run_bootstrap(aws, target, check_only=check)
+    role_steps = ensure_deploy_role(aws, s.org.name, env, environment, check_only=check, file=s.org.path.name)
     if output == OutputFormat.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "deploy_role": [{"name": n, "action": a, "detail": d}
+                                                        for n, a, d in role_steps]})
     else:
         _print_bootstrap(result, check)
-    if check and result.drifts:
-        raise OperationFailed(f"the state backend of {env!r} differs in {len(result.drifts)} setting(s)",
+        for step, action, detail in role_steps:
+            console().print(f"  [{ACTION_STYLE[action]}]{action:<12}[/] {step}  {escape(detail)}")
+    role_drifts = [n for n, a, _ in role_steps if a.startswith("would-")]
+    if check and (result.drifts or role_drifts):
+        raise OperationFailed(f"the state backend or deploy role of {env!r} differs in "
+                              f"{len(result.drifts) + len(role_drifts)} setting(s)",
                               f"run `provision bootstrap {env}` to fix them")
 
 

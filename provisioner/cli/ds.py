@@ -4,6 +4,8 @@
     provision train NAME --image URI ...    a training job inside the guardrails, followed to the end
     provision models list NAME              the workspace's model registry
     provision models approve NAME VERSION   approve a model version
+    provision models promote PROJECT VERSION --from dev --to prod
+                                            an approved version into the next environment's registry and spec
     provision endpoint weights NAME V=W ... change variant weights in the spec (then plan, review, apply)
     provision endpoint promote NAME VARIANT send all traffic to VARIANT, through the spec
     provision endpoint report NAME          the A/B readout: per-variant metrics, challenger against champion
@@ -178,7 +180,6 @@ def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wai
     from provisioner.ds import registry, sdk_config
     from provisioner.ds.guardrails import format_duration
     from provisioner.ds.training import launch, outcome_error
-    from provisioner.ds.workspace import check_account
     from provisioner.errors import OperationFailed
 
     out = err_console()
@@ -188,8 +189,10 @@ def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wai
     spot_note = f", spot (waits up to {format_duration(plan.max_wait_seconds or 0)})" if plan.spot else ""
     out.print(f"launching on {plan.instance_count} x {plan.instance_type}{spot_note}, at most "
               f"{format_duration(plan.max_runtime_seconds)}, as {escape(plan.role_arn)}")
-    with environment_of(reach.process_env()):  # the SDK reads its identity and endpoint from the environment
-        job = launch(plan, sdk_config.render(ctx, facts))
+    # The SDK reads its endpoint (local cloud) and profile from the environment; a deploy role's assumed
+    # credentials are handed to it as a session instead (they never reach os.environ).
+    with environment_of(reach.process_env()):
+        job = launch(plan, sdk_config.render(ctx, facts), aws.boto3_session(ctx.region) if aws.role_arn else None)
     out.print(f"started training job [bold]{escape(job)}[/]", markup=True)
     if not wait:
         out.print(f"it runs on without provision; see it with: aws sagemaker describe-training-job "
@@ -259,16 +262,14 @@ def _job_summary(outcome: Any) -> None:
 models_app = typer.Typer(help="The workspace's model registry.", no_args_is_help=True)
 
 
-def _registry(name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "WorkspaceFacts", Any]:
-    from provisioner.cloud.aws import Aws
-    from provisioner.ds.workspace import check_account, require_capability
+def _registry(name: str, engine: Optional[str]) -> tuple["WorkspaceContext", "WorkspaceFacts", Any, Any]:
+    from provisioner.ds.workspace import environment_session, require_capability
 
     s = session()
     ctx, facts = _workspace(s, name, engine)
     require_capability(ctx, "registry", "keep models", s.root)
-    aws = Aws.for_workspace(ctx)
-    check_account(aws, ctx)
-    return ctx, facts, aws.client("sagemaker", ctx.region)
+    aws = environment_session(ctx)
+    return ctx, facts, aws.client("sagemaker", ctx.region), aws
 
 
 @models_app.command("list")
@@ -280,7 +281,7 @@ def models_list(
     """Model versions in the workspace registry, newest first."""
     from provisioner.ds.registry import list_versions
 
-    _, facts, sagemaker = _registry(name, engine)
+    _, facts, sagemaker, _ = _registry(name, engine)
     versions = list_versions(sagemaker, facts)
     if output == OutputFormat.json:
         print_json({"workspace": name, "group": facts.model_package_group, "versions": [v.to_dict() for v in versions]})
@@ -313,8 +314,8 @@ def models_approve(
     """Approve a model version (the registry capability alerts the workspace's topic)."""
     from provisioner.ds.registry import approve
 
-    _, facts, sagemaker = _registry(name, engine)
-    result, changed = approve(sagemaker, facts, version, note=note)
+    ctx, facts, sagemaker, aws = _registry(name, engine)
+    result, changed = approve(sagemaker, facts, version, note=note, approver=aws.identity(ctx.region).arn)
     if output == OutputFormat.json:
         print_json({"workspace": name, "changed": changed, "model": result.to_dict()})
         return
@@ -324,6 +325,69 @@ def models_approve(
         console().print(f"version {version} of {escape(facts.model_package_group)} was already approved; "
                         "nothing changed")
     console().print(f"  {escape(result.arn)}")
+
+
+@models_app.command("promote")
+def models_promote(
+    project: str = typer.Argument(..., help="Project (a workspace's `project`, default its name)."),
+    version: int = typer.Argument(..., help="Approved version in the source workspace's registry.", min=1),
+    source_env: str = typer.Option(..., "--from", help="Environment the version comes from (e.g. dev)."),
+    target_env: str = typer.Option(..., "--to", help="Next environment on the org's promotion path (e.g. prod)."),
+    variant: Optional[str] = typer.Option(None, "--variant", help="Target endpoint variant to serve it "
+                                          "(default: the first variant)."),
+    source_name: Optional[str] = typer.Option(None, "--source", help="Source workspace, when the project has "
+                                              "several in --from."),
+    target_name: Optional[str] = typer.Option(None, "--target", help="Target workspace, when the project has "
+                                              "several in --to."),
+    output: OutputFormat = _output_option,
+) -> None:
+    """Register an approved version in the next environment's registry and point its spec at it (then plan, review, apply)."""
+    from provisioner.ds import promotion
+    from provisioner.ds.workspace import environment_session, synthesized_facts
+    from provisioner.engine.audit_log import audited
+
+    s = session()
+    request = promotion.check_request(s.org, s.catalog, project, version, source_env, target_env, variant,
+                                      source_name, target_name)
+    source, target = request.source, request.target
+    with audited(s.provision_dir, "promote", target.name, target.environment) as entry:
+        entry.detail.update({"project": project, "from": f"{source.name} ({source.environment}, "
+                             f"account {source.account_id})", "version": version})
+        source_aws = environment_session(source)
+        source_facts = synthesized_facts(source)
+        found = promotion.read_source(source_aws.client("sagemaker", source.region), source_facts, version)
+        promotion.check_target_can_read(source_aws, request, source_facts, found)
+        target_aws = environment_session(target)
+        promoted_by = target_aws.identity(target.region).arn
+        approval = promotion.APPROVED if s.org.config.promotion_approval == "approved" else promotion.PENDING
+        registered, new = promotion.register_in_target(
+            target_aws.client("sagemaker", target.region), synthesized_facts(target), found, source.account_id,
+            approval=approval, promoted_by=promoted_by)
+        origin = promotion.origin_entry(registered.arn, found, promoted_by)
+        path, changed = promotion.change_spec(s.org, s.catalog, request, registered.arn, origin)
+        result = promotion.Promotion(
+            project=project, source_arn=found.arn, source_account=source.account_id, target_arn=registered.arn,
+            target_account=target.account_id, approval=registered.approval, approved_by=found.approved_by,
+            promoted_by=promoted_by, registered=new, spec=_rel(path), spec_changed=changed, variant=request.variant)
+        entry.detail.update({"source_arn": found.arn, "target_arn": registered.arn, "approved_by": found.approved_by,
+                             "approval": registered.approval, "spec_changed": changed})
+        entry.result = "ok"
+    if output == OutputFormat.json:
+        print_json({**result.to_dict(), "next": f"provision plan {target.name}"})
+        return
+    out = console()
+    verb = "registered" if new else "already registered"
+    out.print(f"{verb} {escape(found.arn)} (approved by {escape(found.approved_by)}) in {escape(target.name)} "
+              f"({target.environment}, account {target.account_id}) as {escape(registered.arn)} ({registered.approval})")
+    if changed:
+        out.print(f"updated {escape(result.spec)}: {escape(request.variant)} serves it (model_package, model_origins)")
+    else:
+        out.print(f"{escape(result.spec)} already serves it; nothing changed")
+    if registered.approval != promotion.APPROVED:
+        out.print(f"approve it in {target.environment} before it can serve: provision models approve "
+                  f"{target.name} {registered.version}")
+    out.print("the endpoint changes only when this goes through review and apply")
+    out.print(f"next: provision plan {target.name}")
 
 
 # -- endpoint weights -------------------------------------------------------------------------------

@@ -48,10 +48,15 @@ def expired(
 
 def changed(
     since: str = typer.Option(..., "--since", help="Git ref to compare with, for example origin/main."),
+    env: Optional[str] = typer.Option(None, "--env", "-e", help="Only workspaces of this environment."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """List workspaces whose spec, blueprint version, org config or infra/ changed since a git ref."""
-    names = [c.name for c in session().workspaces(since)]
+    s = session()
+    if env is not None and env not in s.org.config.environments:
+        raise InvalidInput.single("<command line>", "--env", f"unknown environment {env!r}",
+                                  f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")
+    names = [c.name for c in s.workspaces(since) if env is None or c.environment == env]
     if output == OutputFormat.json:
         import json
 
@@ -82,7 +87,8 @@ def ci_github(
     target = Path(out) if out else s.root / WORKFLOW_FILE
     if target.exists() and not force:
         raise InvalidInput.single(os.path.relpath(target), "", "workflow file already exists", "pass --force to overwrite it")
-    text = render_github_workflow(install=install, default_branch=branch)
+    text = render_github_workflow(install=install, default_branch=branch,
+                                  environments={n: e.region for n, e in s.org.config.environments.items()})
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text)

@@ -144,6 +144,7 @@ def plan(
     with _audit(s, "plan", name) as entry:
         ctx = _load(s, name)
         entry.environment = ctx.environment
+        _check_deploy_roles([ctx])
         chosen = _engine(s, engine)
         entry.engine = _describe(chosen)
         life = _lifecycle(s, chosen)
@@ -163,6 +164,13 @@ def plan(
         console().print(f"Saved plan: {shown(bundle.folder)}  ->  review, then `provision apply {name}`")
 
 
+def _check_deploy_roles(contexts: list) -> None:
+    from provisioner.ds.workspace import check_deploy_roles
+
+    check_deploy_roles(contexts)
+
+
+
 def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optional[str], output: OutputFormat) -> None:
     """Fleet plan: one synth for every workspace, then `jobs` Terraform plans at a time; failures are
     collected and reported together (exit 1 when any failed)."""
@@ -172,6 +180,7 @@ def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optio
     if not contexts:
         console().print("no workspace to plan")
         return
+    _check_deploy_roles(contexts)  # every environment's role, once, before any Terraform runs
     chosen = _engine(s, engine)
     life = _lifecycle(s, chosen)
     # Each workspace reaches its own cloud: a local cloud that is not running fails its workspaces only.

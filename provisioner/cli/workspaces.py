@@ -55,6 +55,8 @@ def request(
     tag: list[str] = typer.Option([], "--tag", help="Tag, k=v (repeatable)."),
     member: list[str] = typer.Option([], "--member", help="Data scientist's email, for notebooks (repeatable)."),
     expires: Optional[str] = typer.Option(None, "--expires", help="Expiry date, YYYY-MM-DD."),
+    project: Optional[str] = typer.Option(None, "--project", help="Project across environments (default: the "
+                                          "workspace name); models are promoted between a project's workspaces."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Request a workspace: validate everything, then write workspaces/NAME.yaml."""
@@ -76,6 +78,7 @@ def request(
         "name": name,
         "blueprint": pinned,
         "environment": env,
+        **({"project": project} if project else {}),
         "owner": owner,
         "team": team,
     }

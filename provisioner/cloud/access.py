@@ -13,7 +13,16 @@ nothing added. A local-cloud environment (`cloud: local`) uses the org's
 sandbox (`provision sandbox start`) at its endpoint, with fixed public test
 credentials, and never reads the user's profile, credentials or config files;
 when the sandbox is not running, every command on it stops with exit 1 and
-the command that starts it. Per-environment deploy roles go here too.
+the command that starts it.
+
+A real environment may name a `profile` (used instead of the default chain)
+or a `deploy_role_arn`: every command then acts as that role, assumed with STS
+from the caller's credentials (the environment's `external_id`, session name
+`session_name` or `provision-<user>`), once per environment and run (assumed
+credentials last an hour). Terraform assumes the same role itself, through the
+synthesized provider's and S3 backend's `assume_role` blocks, so its process
+gets the caller's credentials (and profile), not the assumed ones. A
+local-cloud environment never has a role (refused when provision.yaml loads).
 
 Nothing heavy is imported at module load (boto3 only inside `Aws`).
 """
@@ -46,29 +55,75 @@ USER_AWS_VARIABLES = (
 )
 
 
+# One assumed session per environment (and role, and ambient identity) for the run.
+_SESSIONS: dict[tuple[object, ...], "Aws"] = {}
+
+
+def forget_sessions() -> None:
+    """Drop the cached environment sessions (tests; a long-running process after credentials change)."""
+    _SESSIONS.clear()
+
+
 @dataclass(frozen=True)
 class Access:
-    """The way to one environment's cloud. `endpoint` is the sandbox's for a local cloud, None for AWS."""
+    """The way to one environment's cloud. `endpoint` is the sandbox's for a local cloud, None for AWS.
+
+    `profile` and `role_arn` (with `external_id`, `session_name`) are a real environment's own credentials:
+    its AWS profile, or the deploy role every command assumes in its account.
+    """
 
     environment: str
     region: str
     endpoint: str | None = None
+    profile: str | None = None
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str | None = None
 
     @property
     def is_local(self) -> bool:
         return self.endpoint is not None
 
     def aws(self) -> "Aws":
+        """The environment's session: the sandbox's, the deploy role's (assumed once per run), or the caller's."""
         from provisioner.cloud.aws import Aws
 
-        if self.endpoint is None:
-            return Aws()
-        return Aws.local(self.endpoint, self.region)
+        if self.endpoint is not None:
+            return Aws.local(self.endpoint, self.region)
+        ambient = tuple(os.environ.get(k) for k in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL"))
+        key = (self.environment, self.region, self.profile, self.role_arn, self.external_id, self.session_name,
+               ambient)
+        cached = _SESSIONS.get(key)
+        if cached is None:
+            cached = _SESSIONS[key] = self._assume_role() if self.role_arn else Aws(profile=self.profile)
+        return cached
+
+    def _assume_role(self) -> "Aws":
+        from provisioner.cloud.aws import Aws, aws_errors, default_session_name
+        from provisioner.errors import OperationFailed
+
+        assert self.role_arn is not None
+        base = Aws(profile=self.profile)
+        request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name()}
+        if self.external_id:
+            request["ExternalId"] = self.external_id
+        try:
+            with aws_errors(f"assuming the deploy role {self.role_arn} of environment {self.environment!r}"):
+                reply = base.client("sts", base.home_region(self.region)).assume_role(**request)
+        except OperationFailed as exc:
+            raise OperationFailed(exc.message, f"check deploy_role_arn / external_id of environment "
+                                  f"{self.environment!r} in provision.yaml, and that your credentials may assume "
+                                  "it (its trust policy); `provision bootstrap ENV` creates the role") from None
+        return Aws(credentials=reply["Credentials"], role_arn=self.role_arn)
 
     def process_env(self) -> dict[str, str | None]:
-        """Variables to set (a value) or remove (None) for a child process or SDK; {} for a real environment."""
+        """Variables to set (a value) or remove (None) for a child process or SDK.
+
+        For a real environment: its profile, if it names one (a deploy role is assumed by the synthesized
+        provider and backend, or, in-process, through `aws()`); otherwise nothing.
+        """
         if self.endpoint is None:
-            return {}
+            return {"AWS_PROFILE": self.profile} if self.profile else {}
         env: dict[str, str | None] = {name: None for name in USER_AWS_VARIABLES}
         env.update({name: None for name in os.environ if name.startswith("AWS_ENDPOINT_URL_")})
         env.update({
@@ -95,7 +150,8 @@ class Access:
 def access(org_root: Path | str, env_name: str, env: "Environment") -> Access:
     """The access of environment `env_name`; for a local cloud, OperationFailed (exit 1) if it is not running."""
     if not env.is_local:
-        return Access(env_name, env.region)
+        return Access(env_name, env.region, profile=env.profile, role_arn=env.deploy_role_arn,
+                      external_id=env.external_id, session_name=env.session_name)
     from provisioner.localcloud.sandbox import Sandbox
 
     server = Sandbox(Path(org_root)).running()

@@ -10,8 +10,10 @@ Every call to AWS in `provisioner.cloud` goes through an `Aws` object:
   such as moto; an environment's `state.endpoint` points only the state
   bucket's client elsewhere.
 - `Aws.for_environment(org_root, name, env)` is how a command gets the session of
-  an environment (see provisioner.cloud.access): the default chain for AWS, the
-  sandbox with fixed test credentials for a local cloud (`Aws.local`).
+  an environment (see provisioner.cloud.access): the default chain (or the
+  environment's profile) for AWS, the environment's deploy role assumed with STS
+  when it has one, the sandbox with fixed test credentials for a local cloud
+  (`Aws.local`).
 - `aws_errors("doing something")` wraps a block of calls and raises
   `OperationFailed` (exit 1) with a single line saying what failed, why, and
   how to fix it; `explain(exc, doing)` gives the same text for a preflight
@@ -76,7 +78,8 @@ class Identity:
     arn: str
 
 
-def account_mismatch(identity: Identity, account_id: str, subject: str, environment: str) -> tuple[str, str] | None:
+def account_mismatch(identity: Identity, account_id: str, subject: str, environment: str,
+                     role: str | None = None) -> tuple[str, str] | None:
     """(message, hint) when the credentials are for another account than `account_id`, else None.
 
     `subject` says whose account it is ("workspace 'churn-model' lives in account 111111111111 (environment
@@ -84,6 +87,9 @@ def account_mismatch(identity: Identity, account_id: str, subject: str, environm
     """
     if identity.account_id == account_id:
         return None
+    if role:  # the environment's deploy role was assumed: it is the role (or the account id) that is wrong
+        return (f"the deploy role {role} lands in account {identity.account_id}, but {subject}",
+                f"fix environments.{environment}.deploy_role_arn or account_id in provision.yaml")
     return (f"the AWS credentials are for account {identity.account_id} ({identity.arn}), but {subject}",
             f"use credentials for account {account_id} (for example AWS_PROFILE=<its profile>), or fix "
             f"environments.{environment}.account_id in provision.yaml")
@@ -92,7 +98,7 @@ def account_mismatch(identity: Identity, account_id: str, subject: str, environm
 def require_account(aws: Any, region: str, account_id: str, subject: str, environment: str) -> Identity:
     """The credentials' identity; OperationFailed (exit 1) when they are for another account than `account_id`."""
     identity = aws.identity(region)
-    mismatch = account_mismatch(identity, account_id, subject, environment)
+    mismatch = account_mismatch(identity, account_id, subject, environment, getattr(aws, "role_arn", None))
     if mismatch:
         raise OperationFailed(*mismatch)
     return identity
@@ -118,14 +124,33 @@ def _botocore_session(session_vars: dict[str, Any] | None = None) -> Any:
     return session
 
 
+def default_session_name() -> str:
+    """`provision-<user>`, trimmed to what STS accepts (2-64 of [\\w+=,.@-])."""
+    import getpass
+    import re
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return ("provision-" + re.sub(r"[^\w+=,.@-]", "-", user))[:64]
+
+
 class Aws:
     """One boto3 session and its clients. Pass one `Aws` around to reuse clients and cached lookups."""
 
-    def __init__(self, profile: str | None = None) -> None:
+    def __init__(self, profile: str | None = None, *, credentials: dict[str, str] | None = None,
+                 role_arn: str | None = None) -> None:
         import boto3
 
         with aws_errors("loading AWS credentials"):
-            self.session = boto3.session.Session(profile_name=profile, botocore_session=_botocore_session())
+            self.session = boto3.session.Session(
+                profile_name=None if credentials else profile, botocore_session=_botocore_session(),
+                **({"aws_access_key_id": credentials["AccessKeyId"],
+                    "aws_secret_access_key": credentials["SecretAccessKey"],
+                    "aws_session_token": credentials["SessionToken"]} if credentials else {}),
+            )
+        self.role_arn = role_arn  # the deploy role this session acts as, if any
         self._clients: dict[tuple[str, str, str | None], Any] = {}
         self._identity: Identity | None = None
         self.cache: dict[Any, Any] = {}  # lookups shared by checks in one run (service quotas per region)
@@ -168,11 +193,30 @@ class Aws:
         self._identity = None
         self.cache = {}
         self.local_endpoint = endpoint
+        self.role_arn = None  # the local cloud has no deploy roles
         return self
 
     @property
     def is_local(self) -> bool:
         return self.local_endpoint is not None
+
+    def boto3_session(self, region: str) -> Any:
+        """A boto3 session with these credentials in `region`, for libraries that take one (the SageMaker SDK)."""
+        import boto3
+
+        credentials = self.session.get_credentials()
+        if credentials is None:
+            return boto3.session.Session(region_name=region)
+        frozen = credentials.get_frozen_credentials()
+        return boto3.session.Session(aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
+                                     aws_session_token=frozen.token, region_name=region)
+
+    @staticmethod
+    def forget_environments() -> None:
+        """Drop the cached environment sessions (tests; a long-running process after credentials change)."""
+        from provisioner.cloud.access import forget_sessions
+
+        forget_sessions()
 
     @property
     def ambient_region(self) -> str | None:

@@ -132,38 +132,51 @@ def take_inventory(
                                   f"environments in {org.path.name}: {', '.join(config.environments)}")
     selected = list(environments or config.environments)
     aws = aws or Aws()
-    first_region = config.environments[selected[0]].region
-    identity = aws.identity(first_region)
-    report = InventoryReport(org.name, identity.account_id, [], [])
-    regions: dict[str, list[str]] = {}
+    # Each environment with a deploy role or profile through its own session (the one access seam); the others
+    # share `aws`. The local cloud and AWS are scanned apart, each with its own session.
+    sessions: dict[str, Aws] = {}
+    skipped: dict[str, str] = {}
     for name in selected:
         env = config.environments[name]
-        if env.is_local != aws.is_local:  # the local cloud and AWS are scanned apart, each with its own session
-            report.skipped[name] = ("the local cloud: scan it with `provision inventory --env " + name + "`"
-                                    if env.is_local else "an AWS environment: this scan is of the local cloud")
+        if env.is_local != aws.is_local:
+            skipped[name] = ("the local cloud: scan it with `provision inventory --env " + name + "`"
+                             if env.is_local else "an AWS environment: this scan is of the local cloud")
             continue
+        sessions[name] = Aws.for_environment(org.root, name, env) if env.deploy_role_arn or env.profile else aws
+    first = next(iter(sessions), selected[0])
+    report = InventoryReport(org.name, sessions.get(first, aws).identity(config.environments[first].region).account_id,
+                             [], [])
+    report.skipped.update(skipped)
+    scans: dict[tuple[int, str], tuple[Aws, list[str]]] = {}
+    for name in sessions:
+        env, session = config.environments[name], sessions[name]
+        identity = session.identity(env.region)
         if env.account_id != identity.account_id:
-            report.skipped[name] = (f"account {env.account_id}; the credentials are for {identity.account_id}: "
+            via = f"the deploy role {session.role_arn} lands in" if session.role_arn else "the credentials are for"
+            report.skipped[name] = (f"account {env.account_id}; {via} {identity.account_id}: "
                                     "rerun with credentials for that account")
             continue
         report.environments.append(name)
-        regions.setdefault(env.region, []).append(name)
+        scans.setdefault((id(session), env.region), (session, []))[1].append(name)
     if not report.environments:
         raise OperationFailed(
-            f"the AWS credentials are for account {identity.account_id}, which none of the selected environments "
+            f"the AWS credentials are for account {report.account_id}, which none of the selected environments "
             f"({', '.join(selected)}) uses",
-            "use credentials for one of their accounts (AWS_PROFILE=...), or pick environments with --env",
+            "use credentials for one of their accounts (AWS_PROFILE=...), give them deploy roles in provision.yaml, "
+            "or pick environments with --env",
         )
-    report.regions = sorted(regions)
+    report.regions = sorted({region for _, region in scans})
     specs, report.spec_problems = _specs(org)
     live: list[LiveResource] = []
-    for region in report.regions:
+    for (_, region), (session, names) in scans.items():
         filters: dict[str, Any] = {TAG_ORG: [org.name]}
-        if environments:  # an explicit selection; otherwise also find environments the org no longer has
-            filters[TAG_ENVIRONMENT] = regions[region]
+        if environments or len(scans) > 1:
+            # An explicit selection, or several accounts: each scan claims only its own environments
+            # (otherwise also find environments the org no longer has).
+            filters[TAG_ENVIRONMENT] = names
         with aws_errors(f"listing tagged resources in {region}"):
-            live.extend(tagged_resources(aws.client("resourcegroupstaggingapi", region), filters))
-            report.untagged.extend(_untagged_ml(aws, region, since_days))
+            live.extend(tagged_resources(session.client("resourcegroupstaggingapi", region), filters))
+            report.untagged.extend(_untagged_ml(session, region, since_days))
     _group(report, live, specs, org)
     _expired(report, specs, selected, today or dt.date.today())
     return report

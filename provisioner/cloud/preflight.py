@@ -116,7 +116,8 @@ def _region_known(ctx: WorkspaceContext, aws: Aws, checks: list[Check]) -> bool:
 def _account(ctx: WorkspaceContext, aws: Aws, checks: list[Check]) -> bool:
     identity = aws.identity(ctx.region)  # raises OperationFailed: without credentials nothing else can run
     mismatch = account_mismatch(identity, ctx.account_id,
-                                f"environment {ctx.environment!r} is account {ctx.account_id}", ctx.environment)
+                                f"environment {ctx.environment!r} is account {ctx.account_id}", ctx.environment,
+                                getattr(aws, "role_arn", None))
     if mismatch:
         checks.append(Check("account", "account", "fail", *mismatch,
                             {"expected": ctx.account_id, "actual": identity.account_id, "principal": identity.arn}))

@@ -93,12 +93,18 @@ def register(sagemaker: Any, facts: WorkspaceFacts, *, image: str, model_data: s
     return _version(described)
 
 
-def approve(sagemaker: Any, facts: WorkspaceFacts, version: int, *, note: str = "") -> tuple[ModelVersion, bool]:
-    """Approve a version; returns it and whether anything changed (approving twice is a no-op)."""
+def approve(sagemaker: Any, facts: WorkspaceFacts, version: int, *, note: str = "",
+            approver: str = "") -> tuple[ModelVersion, bool]:
+    """Approve a version; returns it and whether anything changed (approving twice is a no-op).
+
+    `approver` (the caller's IAM identity) is kept in the version's metadata as `provision:approved-by`:
+    a promotion carries it to the next environment's registry.
+    """
     arn = package_arn(facts, version)
     with aws_errors(f"reading version {version} of {facts.model_package_group}"):
         try:
-            current = _version(sagemaker.describe_model_package(ModelPackageName=arn))
+            described = sagemaker.describe_model_package(ModelPackageName=arn)
+            current = _version(described)
         except Exception as exc:
             if error_code(exc) in ("ValidationException", "ResourceNotFound"):
                 raise InvalidInput.single(ARGS, "VERSION", f"model group {facts.model_package_group} has no "
@@ -107,7 +113,12 @@ def approve(sagemaker: Any, facts: WorkspaceFacts, version: int, *, note: str = 
     if current.approval == APPROVED:
         return current, False
     with aws_errors(f"approving version {version} of {facts.model_package_group}"):
+        extra: dict[str, Any] = {}
+        if approver:
+            # SageMaker merges the given properties; moto replaces them: send the whole set.
+            extra["CustomerMetadataProperties"] = {**(described.get("CustomerMetadataProperties") or {}),
+                                                   "provision:approved-by": approver}
         sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=APPROVED,
-                                       ApprovalDescription=note or "approved with `provision models approve`")
+                                       ApprovalDescription=note or "approved with `provision models approve`", **extra)
         updated = _version(sagemaker.describe_model_package(ModelPackageName=arn))
     return updated, True

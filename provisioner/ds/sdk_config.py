@@ -89,7 +89,7 @@ def exports(path: Path, region: str, cloud: dict[str, str | None] | None = None)
     """The environment that makes the SDK (and boto3) use the file and the workspace's region.
 
     `cloud`: what reaching the environment takes (provisioner.cloud.access `process_env()`): nothing for
-    AWS; for the local cloud its endpoint and test credentials, and the user's profile unset (None)."""
+    AWS, or the environment's AWS_PROFILE when it names one; for the local cloud its endpoint and test credentials, and the user's profile unset (None)."""
     values: dict[str, str | None] = {CONFIG_ENV: str(path.resolve())}
     values.update(cloud or {})
     values.update({"AWS_REGION": region, "AWS_DEFAULT_REGION": region})

@@ -123,8 +123,11 @@ def _role_validation_off() -> Iterator[None]:
         os.environ.pop(key, None)
 
 
-def launch(plan: JobPlan, sdk_config: dict[str, Any]) -> str:
-    """Create the training job with the SageMaker Python SDK; returns its name (does not wait)."""
+def launch(plan: JobPlan, sdk_config: dict[str, Any], boto_session: Any = None) -> str:
+    """Create the training job with the SageMaker Python SDK; returns its name (does not wait).
+
+    `boto_session`: the environment's session (its deploy role); default the shell's credentials.
+    """
     import boto3
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.core.training.configs import (
@@ -142,7 +145,7 @@ def launch(plan: JobPlan, sdk_config: dict[str, Any]) -> str:
 
     with aws_errors(f"launching a training job of {plan.base_job_name}"), _role_validation_off():
         session = Session(
-            boto_session=boto3.session.Session(region_name=plan.region),
+            boto_session=boto_session or boto3.session.Session(region_name=plan.region),
             default_bucket=plan.artifacts_bucket,
             default_bucket_prefix=DEFAULT_PREFIX,
             sagemaker_config=sdk_config,

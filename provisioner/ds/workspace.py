@@ -150,8 +150,44 @@ def applied_outputs(ctx: WorkspaceContext, stack_dir: Path, work_dir: Path, engi
 
 def check_account(aws: Any, ctx: WorkspaceContext) -> None:
     """Refuse to act with credentials for another account than the workspace's (exit 1)."""
+    check_environment_account(aws, ctx.environment, ctx.env, ctx.region,
+                              f"workspace {ctx.name!r} lives in account {ctx.account_id} (environment "
+                              f"{ctx.environment!r})")
+
+
+def check_environment_account(aws: Any, name: str, env: Any, region: str | None = None,
+                              subject: str | None = None) -> None:
+    """Refuse a session (deploy role, profile or shell credentials) that lands outside environment `name`'s account.
+
+    One line naming both account ids (exit 1), before anything else is asked of AWS (cloud.aws.require_account).
+    """
     from provisioner.cloud.aws import require_account
 
-    require_account(aws, ctx.region, ctx.account_id,
-                    f"workspace {ctx.name!r} lives in account {ctx.account_id} (environment {ctx.environment!r})",
-                    ctx.environment)
+    require_account(aws, region or env.region, env.account_id,
+                    subject or f"environment {name!r} is account {env.account_id}", name)
+
+
+def environment_session(ctx: WorkspaceContext) -> Any:
+    """The checked AWS session of the workspace's environment (its deploy role or profile, else the shell's)."""
+    from provisioner.cloud.aws import Aws
+
+    aws = Aws.for_workspace(ctx)
+    check_account(aws, ctx)
+    return aws
+
+
+def check_deploy_roles(contexts: list[WorkspaceContext]) -> None:
+    """Before Terraform runs: every environment with a deploy role (or profile) among `contexts` lands in its account.
+
+    Terraform would assume the role itself; asking first refuses a wrong account with one line naming both
+    account ids (exit 1) instead of a provider error halfway through a fleet plan. Environments without a
+    role or profile are left to Terraform (its provider pins `allowed_account_ids`).
+    """
+    from provisioner.cloud.aws import Aws
+
+    seen: set[str] = set()
+    for ctx in contexts:
+        if ctx.environment in seen or not (ctx.env.deploy_role_arn or ctx.env.profile):
+            continue
+        seen.add(ctx.environment)
+        check_environment_account(Aws.for_workspace(ctx), ctx.environment, ctx.env)

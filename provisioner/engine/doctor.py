@@ -106,6 +106,9 @@ def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[
         return [Check("aws-credentials", "AWS credentials", "fail", message, fix)], None
     account, arn = reply["Account"], reply["Arn"]
     checks = [Check("aws-credentials", "AWS credentials", "pass", f"{arn} (account {account})")]
+    own = {name: env for name, env in envs.items() if env.deploy_role_arn or env.profile}
+    envs = {name: env for name, env in envs.items() if name not in own}
+    checks += [check_environment_session(org.root, name, env) for name, env in own.items()]
     matching = [name for name, env in envs.items() if env.account_id == account]
     for name, env in envs.items():
         if env.account_id == account:
@@ -125,7 +128,25 @@ def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[
     return checks, account
 
 
-def check_backend(name: str, env: Any, state_root: Path, account: str | None) -> Check:
+def check_environment_session(org_root: Path, name: str, env: Any) -> Check:
+    """An environment with a deploy role (or profile): it can be assumed and lands in the environment's account."""
+    from provisioner.cloud.aws import Aws
+    from provisioner.ds.workspace import check_environment_account
+    from provisioner.errors import ProvisionError
+
+    how = f"deploy role {env.deploy_role_arn}" if env.deploy_role_arn else f"profile {env.profile}"
+    try:
+        aws = Aws.for_environment(org_root, name, env)
+        check_environment_account(aws, name, env)
+        identity = aws.identity(env.region)
+    except ProvisionError as exc:
+        return Check(f"account:{name}", f"account for {name}", "fail", exc.message, exc.hint)
+    return Check(f"account:{name}", f"account for {name}", "pass",
+                       f"{how} lands in account {identity.account_id} ({identity.arn}): matches")
+
+
+def check_backend(name: str, env: Any, state_root: Path, account: str | None,
+                  org_root: Path | None = None) -> Check:
     title = f"state backend for {name}"
     state = env.state
     if state.backend == "local":
@@ -141,6 +162,18 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
     if state.backend != "s3":
         return Check(f"backend:{name}", title, "skip", f"{state.backend} backend: not checked by provision",
                            "run `provision plan` to let Terraform check it")
+    session = None
+    if env.deploy_role_arn or env.profile:  # the state bucket is read as the environment's own session
+        from provisioner.cloud.aws import Aws
+        from provisioner.errors import ProvisionError
+
+        try:
+            aws = Aws.for_environment(org_root or state_root, name, env)
+            account = aws.identity(env.region).account_id
+        except ProvisionError:
+            account = None
+        else:
+            session = aws.session
     if account is None:
         return Check(f"backend:{name}", title, "skip", f"s3://{state.bucket}: needs working AWS credentials",
                            "fix the AWS credentials check above first")
@@ -157,7 +190,7 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None) ->
                                                                         s3={"addressing_style": "path"} if state.endpoint else {})}
     if state.endpoint:
         options["endpoint_url"] = state.endpoint
-    client = boto3.session.Session().client("s3", **options)
+    client = (session or boto3.session.Session()).client("s3", **options)
     try:
         client.head_bucket(Bucket=state.bucket)
         versioning = client.get_bucket_versioning(Bucket=state.bucket).get("Status", "Disabled")
@@ -206,7 +239,7 @@ def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_r
     for name in environments:
         if org.config.environments[name].is_local:
             checks.append(check_local_cloud(org, name, org.config.environments[name], strict=strict_account))
-        checks.append(check_backend(name, org.config.environments[name], state_root, account))
+        checks.append(check_backend(name, org.config.environments[name], state_root, account, org.root))
     if os.environ.get("TF_CLI_CONFIG_FILE") and not Path(os.environ["TF_CLI_CONFIG_FILE"]).is_file():
         checks.append(Check("cli-config", "TF_CLI_CONFIG_FILE", "pass",
                                   f"{os.environ['TF_CLI_CONFIG_FILE']} does not exist; provision uses its own CLI config"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -25,6 +26,8 @@ def _real_region(value: str | None) -> str | None:
     if problem:
         raise ValueError(problem)
     return value
+ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+TRUSTED_PRINCIPAL = r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[A-Za-z0-9_+=,.@/-]+)$"
 
 
 class StateConfig(StrictModel):
@@ -86,6 +89,45 @@ class Environment(StrictModel):
     subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
     security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
     studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
+    deploy_role_arn: str | None = Field(
+        None, pattern=ROLE_ARN,
+        description="Role every command assumes to act in this environment's account (Terraform's provider and "
+                    "state backend too); `provision bootstrap ENV` creates it. Empty: the shell's credentials.",
+    )
+    external_id: str | None = Field(
+        None, min_length=2, max_length=1224, pattern=r"^[A-Za-z0-9_+=,.@:/-]+$",
+        description="External id the deploy role's trust policy requires, if any.",
+    )
+    session_name: str | None = Field(
+        None, min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_+=,.@-]+$",
+        description="Role session name (shows in CloudTrail); default `provision-<user>`.",
+    )
+    profile: str | None = Field(
+        None, min_length=1,
+        description="AWS profile to use for this environment instead of a deploy role (a local alternative).",
+    )
+    deploy_role_trust: list[str] = Field(
+        default_factory=list,
+        description="Principals (role ARNs: a CI role, an admin role) that may assume the deploy role "
+                    "`provision bootstrap ENV` creates.",
+    )
+
+    @model_validator(mode="after")
+    def _credentials(self) -> "Environment":
+        if self.deploy_role_arn and self.profile:
+            raise ValueError("give `deploy_role_arn` or `profile`, not both (the role is assumed from the shell's "
+                             "credentials; a profile can assume a role itself)")
+        if (self.external_id or self.session_name) and not self.deploy_role_arn:
+            raise ValueError("`external_id` and `session_name` need `deploy_role_arn`")
+        for principal in self.deploy_role_trust:
+            if not re.match(TRUSTED_PRINCIPAL, principal):
+                raise ValueError(f"deploy_role_trust: {principal!r} is not a role or account ARN, "
+                                 "for example arn:aws:iam::123456789012:role/ci")
+        return self
+
+    @property
+    def deploy_role_name(self) -> str | None:
+        return self.deploy_role_arn.rsplit("/", 1)[-1] if self.deploy_role_arn else None
 
     @field_validator("region")
     @classmethod
@@ -110,6 +152,14 @@ class Environment(StrictModel):
         if self.state.backend != "local":
             raise ValueError(f"state.backend {self.state.backend!r} cannot hold a local-cloud environment's state "
                              "(the local cloud forgets everything when it stops); use `state: {backend: local}`")
+        # The local cloud has one account and fixed test credentials: there is no role to assume in it.
+        for name in ("deploy_role_arn", "external_id", "session_name", "profile"):
+            if getattr(self, name):
+                raise ValueError(f"{name} cannot be used with `cloud: local` (the local cloud has one account and "
+                                 "fixed test credentials, no role to assume); remove it")
+        if self.deploy_role_trust:
+            raise ValueError("deploy_role_trust cannot be used with `cloud: local` (bootstrap creates no deploy role "
+                             "in the local cloud); remove it")
         return self
 
     @property
@@ -157,6 +207,17 @@ class OrgConfig(StrictModel):
     blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
     engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
     monitoring: OrgMonitoring = Field(default_factory=OrgMonitoring, description="Model monitoring settings of the org.")
+    promotion: list[str] = Field(
+        default_factory=list,
+        description="Environments a project's models move through, in order, for example `[dev, prod]`: "
+                    "a workspace grants read access to its registry, key, artifacts and images only to the "
+                    "account of the next environment, whose workspace of the same project may promote them.",
+    )
+    promotion_approval: Literal["pending", "approved"] = Field(
+        "pending",
+        description="Approval status of a version `provision models promote` registers in the target "
+                    "registry: `pending` (someone approves it there) or `approved` (the source approval counts).",
+    )
 
     @field_validator("org")
     @classmethod
@@ -176,6 +237,32 @@ class OrgConfig(StrictModel):
             if not re.match(r"^[a-z][a-z0-9]{0,9}$", name):
                 raise ValueError(f"environment name {name!r} must be 1-10 lowercase letters/digits, starting with a letter")
         return value
+
+    @model_validator(mode="after")
+    def _promotion_path(self) -> "OrgConfig":
+        unknown = [e for e in self.promotion if e not in self.environments]
+        if unknown:
+            raise ValueError(f"promotion names unknown environments {', '.join(map(repr, unknown))}; "
+                             f"environments: {', '.join(self.environments)}")
+        if len(set(self.promotion)) != len(self.promotion):
+            raise ValueError("promotion must not name an environment twice")
+        if len(self.promotion) == 1:
+            raise ValueError("promotion needs at least two environments, for example [dev, prod]")
+        return self
+
+    def promotion_target(self, environment: str) -> str | None:
+        """The environment a workspace in `environment` promotes its models to (next on the path), if any."""
+        if environment not in self.promotion:
+            return None
+        index = self.promotion.index(environment)
+        return self.promotion[index + 1] if index + 1 < len(self.promotion) else None
+
+    def promotion_source(self, environment: str) -> str | None:
+        """The environment models come from into `environment` (previous on the path), if any."""
+        if environment not in self.promotion:
+            return None
+        index = self.promotion.index(environment)
+        return self.promotion[index - 1] if index > 0 else None
 
 
 class Org:

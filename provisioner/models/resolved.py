@@ -22,6 +22,16 @@ from provisioner.models.workspace import STANDARD_TAG_KEYS
 
 
 @dataclass(frozen=True)
+class Peer:
+    """Another workspace of the same project, one step along the org's promotion path."""
+
+    workspace: str
+    environment: str
+    account_id: str
+    region: str
+
+
+@dataclass(frozen=True)
 class WorkspaceContext:
     org: str
     name: str
@@ -43,6 +53,11 @@ class WorkspaceContext:
     org_root: Path | None = None  # the folder of provision.yaml (where the org's sandbox is found)
     # provision's evaluation script, read by the tool when the blueprint monitors (provisioner/monitoring/)
     monitoring_script: MonitoringScript | None = None
+    project: str = ""  # the spec's project (default: the workspace name)
+    promotes_to: tuple[Peer, ...] = ()  # workspaces of the project in the next environment of the path
+    promoted_from: tuple[Peer, ...] = ()  # workspaces of the project in the previous environment
+    org_accounts: tuple[str, ...] = ()  # the accounts of every environment of the org (for the audit)
+    model_origins: tuple[dict[str, str], ...] = ()  # the spec's `model_origins` (promoted versions' provenance)
 
     @property
     def account_id(self) -> str:

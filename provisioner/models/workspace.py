@@ -17,10 +17,28 @@ EMAIL = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
 TAG_KEY = r"^[A-Za-z0-9 _.:/=+\-@]{1,128}$"
 
 
+PACKAGE_ARN = r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[A-Za-z0-9-]+/\d+$"
+
+
+class ModelOrigin(StrictModel):
+    """Where a model version served here came from; `provision models promote` writes one per promotion."""
+
+    package: str = Field(pattern=PACKAGE_ARN, description="The version in this workspace's registry.")
+    source: str = Field(pattern=PACKAGE_ARN, description="The approved version it was promoted from.")
+    approved_by: str = Field(description="Who approved the source version (IAM identity, as the registry says).")
+    promoted_by: str = Field(description="Who ran the promotion (IAM identity).")
+    promoted_at: str = Field(description="When, in UTC (ISO 8601).")
+
+
 class WorkspaceSpec(StrictModel):
     name: str = Field(pattern=WORKSPACE_NAME, description="3-32 lowercase letters, digits and hyphens, starting with a letter.")
     blueprint: str = Field(pattern=BLUEPRINT_REF, description="Blueprint as `name@version`, for example gpu-training@1.0.0.")
     environment: str = Field(description="An environment of the org config.")
+    project: str | None = Field(
+        None, pattern=WORKSPACE_NAME,
+        description="Project the workspace belongs to (default: its own name). Workspaces of one project in "
+                    "the environments of the org's `promotion` path pass models from one to the next.",
+    )
     owner: str = Field(pattern=EMAIL, description="Owner's email address, for example alice@example.com (gets the workspace alerts).")
     team: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="Owning team: lowercase letters, digits and hyphens, starting with a letter.")
     tags: dict[str, str] = Field(default_factory=dict, description="Extra tags, including the org's required tags.")
@@ -29,6 +47,11 @@ class WorkspaceSpec(StrictModel):
     suppressions: list[Suppression] = Field(default_factory=list, description="Accepted policy findings.")
     members: list[str] = Field(
         default_factory=list, description="Email addresses of the workspace's data scientists (notebooks capability)."
+    )
+    model_origins: list[ModelOrigin] = Field(
+        default_factory=list,
+        description="Provenance of promoted model versions (written by `provision models promote`; the audit "
+                    "shows it for every served model).",
     )
 
     @field_validator("members")
@@ -58,6 +81,10 @@ class WorkspaceSpec(StrictModel):
             if len(str(tag_value)) > 256:
                 raise ValueError(f"tag {key!r}: value is longer than 256 characters")
         return value
+
+    @property
+    def project_name(self) -> str:
+        return self.project or self.name
 
     @property
     def blueprint_name(self) -> str:

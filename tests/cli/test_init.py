@@ -48,7 +48,9 @@ def test_init_writes_an_org_repository_that_provision_works_in(invoke, tmp_path:
     # AND the CI workflow is the one `provision ci github` writes
     from provisioner.ci import render_github_workflow
 
-    assert (repo / ".github" / "workflows" / "provision.yml").read_text() == render_github_workflow()
+    # (one plan and one apply job for the one environment init writes, with its role variable)
+    assert (repo / ".github" / "workflows" / "provision.yml").read_text() == render_github_workflow(
+        environments={"dev": "us-east-1"})
     # AND inside it, a workspace can be requested from a shipped blueprint and validated
     monkeypatch.chdir(repo)
     code, _, err = invoke("request", "vision", "--blueprint", "gpu-training", "--env", "dev",

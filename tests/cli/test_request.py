@@ -163,3 +163,21 @@ def test_request_respects_a_stricter_umask(run, acme: Path):
         os.umask(old)
     # THEN the spec is private too
     assert stat.S_IMODE((acme / "workspaces" / "vision-lab.yaml").stat().st_mode) == 0o600
+def test_request_joins_a_project_that_receives_promoted_models(run, acme: Path):
+    # GIVEN the example org, whose project churn trains in dev (promotion: [dev, prod])
+    # WHEN a second prod workspace is requested for the project
+    result = run("request", "churn-batch", "--blueprint", "realtime-endpoint", "--env", "prod", "--project", "churn",
+                 "--owner", "alice@example.com", "--team", "growth", "--tag", "cost-center=cc-1234")
+    # THEN its spec names the project, and it receives models from churn-model in dev
+    assert result.code == 0, result.err
+    assert yaml.safe_load((acme / "workspaces" / "churn-batch.yaml").read_text())["project"] == "churn"
+    from provisioner.catalog import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.workspaces import load_named
+
+    org = load_org(acme)
+    ctx = load_named(org, Catalog.for_org(org), "churn-batch")
+    assert ctx.project == "churn" and [p.workspace for p in ctx.promoted_from] == ["churn-model"]
+    # AND churn-model now grants to both prod workspaces' account
+    source = load_named(org, Catalog.for_org(org), "churn-model")
+    assert sorted(p.workspace for p in source.promotes_to) == ["churn-batch", "churn-serving"]

@@ -17,24 +17,36 @@ def in_org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return acme
 
 
-def test_ci_github_writes_a_workflow_with_plan_matrix_and_apply(in_org: Path):
-    # WHEN the workflow is generated
+def test_ci_github_writes_a_plan_and_an_apply_job_per_environment_each_with_its_role(in_org: Path):
+    # WHEN the workflow is generated for the example org (dev, prod, sandbox)
     assert cli(["ci", "github"]) == 0
-    workflow = yaml.safe_load((in_org / ".github" / "workflows" / "provision.yml").read_text())
-    # THEN it is valid YAML with the three jobs, PR and merge triggers
-    assert set(workflow["jobs"]) == {"changes", "plan", "apply"}
+    path = in_org / ".github" / "workflows" / "provision.yml"
+    workflow = yaml.safe_load(path.read_text())
+    # THEN it has the change detection job and, per environment, a plan and an apply job
+    environments = ("dev", "prod", "sandbox")
+    assert set(workflow["jobs"]) == {"changes"} | {f"{kind}-{env}" for env in environments for kind in ("plan", "apply")}
     # (PyYAML reads the `on` key as boolean True: YAML 1.1)
     triggers = workflow.get("on", workflow.get(True))
     assert set(triggers) == {"pull_request", "push"}
-    plan = workflow["jobs"]["plan"]
-    assert plan["strategy"]["matrix"]["workspace"] == "${{ fromJSON(needs.changes.outputs.workspaces) }}"
-    runs = [step.get("run", "") for step in plan["steps"]]
-    assert any("provision audit ${{ matrix.workspace }} --format md" in r for r in runs)
-    assert any(r.startswith("provision plan") for r in runs)
-    assert any("gh pr comment" in r for r in runs)
-    apply_runs = [step.get("run", "") for step in workflow["jobs"]["apply"]["steps"]]
-    assert any("provision apply ${{ matrix.workspace }} --yes" in r for r in apply_runs)
     assert "provision validate" in [s.get("run") for s in workflow["jobs"]["changes"]["steps"]]
+    roles = set()
+    for env in environments:
+        plan, apply = workflow["jobs"][f"plan-{env}"], workflow["jobs"][f"apply-{env}"]
+        # AND each environment's jobs run over its own changed workspaces, with its own role variable
+        assert plan["strategy"]["matrix"]["workspace"] == f"${{{{ fromJSON(needs.changes.outputs.{env}) }}}}"
+        assert f"--env {env} --output json" in workflow["jobs"]["changes"]["steps"][-1]["run"]
+        for job in (plan, apply):
+            [credentials] = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+            assert credentials["with"]["role-to-assume"] == f"${{{{ vars.PROVISION_{env.upper()}_ROLE_ARN }}}}"
+            assert credentials["with"]["aws-region"] == "eu-west-1"
+            roles.add(credentials["with"]["role-to-assume"])
+        # AND applies run in the GitHub environment of the same name (prod's reviewers gate it there)
+        assert apply["environment"] == env and "environment" not in plan
+        runs = [step.get("run", "") for step in plan["steps"]]
+        assert any("provision audit ${{ matrix.workspace }} --format md" in r for r in runs)
+        assert any(r.startswith("provision plan") for r in runs)
+        assert any("provision apply ${{ matrix.workspace }} --yes" in step.get("run", "") for step in apply["steps"])
+    assert len(roles) == len(environments)  # no single role for every account
 
 
 def test_fails_when_the_workflow_exists_without_force(in_org: Path):
@@ -54,6 +66,11 @@ def test_changed_lists_workspaces_as_json_for_the_matrix(in_org: Path, capsys):
     capsys.readouterr()
     assert cli(["changed", "--since", "HEAD", "--output", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == ["recsys-ab"]
+    # AND per environment (the workflow's matrices): recsys-ab is prod's, dev has nothing to do
+    assert cli(["changed", "--since", "HEAD", "--env", "prod", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == ["recsys-ab"]
+    assert cli(["changed", "--since", "HEAD", "--env", "dev", "--output", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
 
 
 def test_workflow_is_written_out_without_anchors_and_pins_this_version_of_provision(in_org: Path):
@@ -98,7 +115,7 @@ def test_fails_schema_validation_when_a_job_is_broken(in_org: Path, tmp_path: Pa
     # GIVEN a generated workflow with `runs-on` removed from one job
     assert cli(["ci", "github"]) == 0
     workflow = yaml.safe_load((in_org / ".github" / "workflows" / "provision.yml").read_text())
-    del workflow["jobs"]["plan"]["runs-on"]
+    del workflow["jobs"]["plan-dev"]["runs-on"]
     assert "on" in workflow  # the generated file quotes `on`, so the triggers survive the round trip
     broken = tmp_path / "broken.yml"
     broken.write_text(yaml.safe_dump(workflow))

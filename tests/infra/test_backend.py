@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,20 @@ def test_provider_is_pinned_to_the_environment_account_and_region(configs, examp
         # (no endpoints, skips or Terraform variables of the local cloud)
         assert config["provider"]["aws"] == [{"region": ctx.region, "allowed_account_ids": [ctx.account_id]}]
         assert "variable" not in config
+
+
+def test_provider_and_backend_assume_each_environment_deploy_role(example_org, synth_stack):
+    # GIVEN dev and prod with their own deploy roles (prod's with an external id)
+    roles = {"churn-model": ("arn:aws:iam::111111111111:role/acme-deploy", None),
+             "fraud-detector": ("arn:aws:iam::222222222222:role/acme-deploy", "acme-ci")}
+    for name, (role, external_id) in roles.items():
+        base = example_org.contexts[name]
+        env = base.env.model_copy(update={"deploy_role_arn": role, "external_id": external_id})
+        # WHEN each workspace is synthesized
+        config = synth_stack(dataclasses.replace(base, env=env))
+        # THEN its provider and its state backend both assume its environment's role, and only that one
+        expected = {"role_arn": role, "session_name": f"provision-{name}",
+                    **({"external_id": external_id} if external_id else {})}
+        assert config["provider"]["aws"][0]["assume_role"] == [expected]
+        assert config["provider"]["aws"][0]["allowed_account_ids"] == [base.account_id]
+        assert config["terraform"]["backend"]["s3"]["assume_role"] == expected

@@ -124,6 +124,9 @@ def test_kms_key_rotates_and_its_policy_names_only_the_account_and_needed_servic
         principals[item["Sid"]] = item["Principal"]
     # AND the account root administers the key; services are named, never "*"
     assert principals["AccountAdministersKey"] == {"AWS": f"arn:aws:iam::{names.account_id}:root"}
+    # AND another account appears only where models are promoted to it (churn-model: prod), to decrypt only
+    promotion = principals.pop("OtherAccountsDecrypt", None)
+    assert promotion == ({"AWS": "arn:aws:iam::222222222222:root"} if names.workspace == "churn-model" else None)
     services = {p["Service"] for sid, p in principals.items() if sid != "AccountAdministersKey"}
     assert services == {f"logs.{names.region}.amazonaws.com", "events.amazonaws.com", "budgets.amazonaws.com",
                         "cloudwatch.amazonaws.com"}
@@ -131,6 +134,8 @@ def test_kms_key_rotates_and_its_policy_names_only_the_account_and_needed_servic
     for item in document["Statement"]:
         if item["Sid"] == "CloudWatchLogsUseKey":
             assert item["Condition"] == {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": names.log_group_arn}}
+        elif item["Sid"] == "OtherAccountsDecrypt":
+            assert set(as_list(item["Action"])) == {"kms:Decrypt", "kms:DescribeKey"} and "Condition" not in item
         elif item["Sid"] != "AccountAdministersKey":
             assert item["Condition"] == {"StringEquals": {"aws:SourceAccount": names.account_id}}
             assert set(as_list(item["Action"])) == {"kms:GenerateDataKey*", "kms:Decrypt"}

@@ -38,7 +38,7 @@ def test_readme_lists_every_parameter_and_the_example_workspace():
     for parameter in ("serving.variants", "serving.shadow_variant", "serving.data_capture_percentage",
                       "monitoring.schedule", "monitoring.baseline_prefix"):
         assert f"| `{parameter}` |" in text
-    assert "examples/acme/workspaces/recsys-ab.yaml" in text and "name: recsys-ab" in text
+    assert "examples/acme/workspaces/churn-serving.yaml" in text and "name: churn-serving" in text
 
 
 @pytest.mark.synth

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.audit.render import promotion_lines
 from provisioner.audit.render.view import ReportView, money, view
 
 LIMIT = 65_536
@@ -87,6 +88,10 @@ def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
                     lines.append(f"  - {statement['effect']} {who}{_cell(', '.join(statement['actions']))} on "
                                  f"{_cell(', '.join(statement['resources']))}{_cell(cond)}")
         lines.append("")
+    promotion = promotion_lines(report)
+    if promotion:
+        lines += ["### Model promotion", ""] + [f"- {_cell(line.strip())}" if line.startswith("  ") else f"**{line}**"
+                                                for line in promotion] + [""]
     if accepted:
         lines += [f"### Accepted findings ({len(accepted)})", ""]
         if detail >= 2:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.audit.render import promotion_lines
 from provisioner.audit.render.view import money, view
 
 
@@ -27,6 +28,8 @@ def render_text(report: dict[str, Any]) -> str:
             lines.append(f"  training {item['instance_type']} x {item['max_instances']}: {money(item['per_hour_at_max'])}/hour at most")
         if cost.get("over_budget"):
             lines.append("  WARNING: the fixed monthly cost exceeds the workspace budget")
+    for line in promotion_lines(report):
+        lines.append(line)
     lines.append("")
     for title, items in (("Errors (block apply)", v.errors), ("Warnings", v.warnings)):
         if not items:

@@ -70,3 +70,43 @@ def unreadable(doc: PolicyDocument | None) -> str | None:
     if doc is not None and doc.problems and not doc.statements:
         return "; ".join(doc.problems)
     return None
+
+
+# Resource policies: the resource types that carry one, and the attribute holding it.
+RESOURCE_POLICY_ATTRIBUTES = {
+    "aws_kms_key": "policy",
+    "aws_kms_key_policy": "policy",
+    "aws_s3_bucket_policy": "policy",
+    "aws_ecr_repository_policy": "policy",
+    "aws_sagemaker_model_package_group_policy": "resource_policy",
+    "aws_sns_topic_policy": "policy",
+    "aws_iam_role": "assume_role_policy",
+}
+_ACCOUNT_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):")
+
+
+def principal_account(identifier: str) -> str | None:
+    """The account of an AWS principal (`arn:aws:iam::ACCOUNT:...` or a bare account id), if literal."""
+    if re.fullmatch(r"\d{12}", identifier):
+        return identifier
+    match = _ACCOUNT_ARN.match(identifier)
+    return match.group(1) if match else None
+
+
+def account_grants(resource: Resource, config: "Config") -> list[tuple[str, "Any", str]] | str:
+    """(statement label, statement, account) for every Allow naming an AWS account principal; or why unreadable."""
+    doc = config.policy(resource.values.get(RESOURCE_POLICY_ATTRIBUTES[resource.type]))
+    if doc is None:
+        return []
+    problem = unreadable(doc)
+    if problem:
+        return problem
+    out = []
+    for index, statement in enumerate(doc.statements):
+        if not statement.allows:
+            continue
+        for kind, identifier in statement.principals:
+            account = principal_account(identifier) if kind == "AWS" else None
+            if account:
+                out.append((statement.sid or f"statement {index + 1}", statement, account))
+    return out
