@@ -84,7 +84,7 @@ def bootstrap(
     target = state_target(s.org.name, env, environment, s.org.path.name)
     validate(env, environment, s.org.path.name)  # before anything is created
     # Bootstrap runs before the deploy role exists: with the shell's credentials (or the environment's profile).
-    aws = Aws(profile=environment.profile)
+    aws = Aws(profile=environment.profile) if environment.profile else new_aws()
     result = run_bootstrap(aws, target, check_only=check)
     role_steps = ensure_deploy_role(aws, s.org.name, env, environment, check_only=check, file=s.org.path.name)
     if output == OutputFormat.json:

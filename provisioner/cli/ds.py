@@ -180,6 +180,7 @@ def _run_job(ctx: "WorkspaceContext", facts: "WorkspaceFacts", plan: Any, *, wai
     from provisioner.ds import registry, sdk_config
     from provisioner.ds.guardrails import format_duration
     from provisioner.ds.training import launch, outcome_error
+    from provisioner.ds.workspace import check_account
     from provisioner.errors import OperationFailed
 
     out = err_console()
