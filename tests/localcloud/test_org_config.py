@@ -44,3 +44,15 @@ def test_fails_when_a_local_cloud_names_another_account_or_a_state_bucket(acme: 
     assert any("environments.sandbox" in line and "'111111111111' is not the local cloud's account" in line
                for line in lines)
     assert any("environments.lab" in line and "use `state: {backend: local}`" in line for line in lines)
+
+
+def test_fails_when_a_local_cloud_names_a_deploy_role(acme: Path, run):
+    # GIVEN a local cloud that names a deploy role (the local cloud has one account and test credentials)
+    _org(acme, '  sandbox:\n    cloud: local\n    region: eu-west-1\n'
+               '    deploy_role_arn: arn:aws:iam::123456789012:role/acme-deploy\n')
+    # WHEN any command loads the org
+    result = run("validate")
+    # THEN it stops with invalid input (exit 2), one line naming the field and how to fix it, no traceback
+    assert result.code == 2, result.err
+    assert "environments.sandbox" in result.err and "deploy_role_arn cannot be used with `cloud: local`" in result.err
+    assert "remove it" in result.err and "Traceback" not in result.err
