@@ -369,7 +369,7 @@ def models_promote(
         result = promotion.Promotion(
             project=project, source_arn=found.arn, source_account=source.account_id, target_arn=registered.arn,
             target_account=target.account_id, approval=registered.approval, approved_by=found.approved_by,
-            promoted_by=promoted_by, registered=new, spec=_rel(path), spec_changed=changed, variant=request.variant)
+            promoted_by=promoted_by, registered=new, spec=shown(path), spec_changed=changed, variant=request.variant)
         entry.detail.update({"source_arn": found.arn, "target_arn": registered.arn, "approved_by": found.approved_by,
                              "approval": registered.approval, "spec_changed": changed})
         entry.result = "ok"
