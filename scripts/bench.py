@@ -3,6 +3,9 @@
 B1 light commands (and proof they import no cdktn/jsii/boto3/sagemaker), B2 synth of one full-mlops
 workspace beside the floor (cdktn + AWS provider + an empty stack), B3 synth --all of 200 generated
 workspaces, B4 synth again with nothing changed, B5 audit of one workspace with a cached synth.
+B6 plan of one full-mlops workspace on the local cloud (synth cached), split into init and plan, and
+B7 plan --all --jobs 2 over the example org plus 50 generated workspaces, all on the local cloud, with
+the disk the org's working folders take: both need the AWS provider build (`make aws-provider`).
 Peak memory is the sum of the PSS of the whole process tree (python + node), sampled every 20 ms.
 Writes nothing to the repository except when --write-docs is given (docs/performance.md).
 """
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import platform
 import shutil
 import statistics
@@ -69,12 +73,13 @@ def measure(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> tu
     return wall, peak / 1024
 
 
-def median_of(runs: int, argv: list[str], cwd: Path, before=None) -> tuple[float, float]:
+def median_of(runs: int, argv: list[str], cwd: Path, before=None, env: dict[str, str] | None = None
+              ) -> tuple[float, float]:
     walls, peaks = [], []
     for _ in range(runs):
         if before:
             before()
-        wall, peak = measure(argv, cwd)
+        wall, peak = measure(argv, cwd, env)
         walls.append(wall)
         peaks.append(peak)
     return statistics.median(walls), max(peaks)
@@ -115,11 +120,95 @@ def generate_org(target: Path, count: int) -> None:
         (target / "workspaces" / f"{name}.yaml").write_text(template.replace("name: forecasting", f"name: {name}"))
 
 
+LOCAL_ENV = "sandbox"  # the example org's local-cloud environment
+
+
+def move_to_local_cloud(org: Path) -> None:
+    """Every workspace of `org` onto its local-cloud environment (B6 and B7 plan without an AWS account)."""
+    for spec in (org / "workspaces").glob("*.yaml"):
+        text = spec.read_text()
+        spec.write_text(re.sub(r"(?m)^environment: .*$", f"environment: {LOCAL_ENV}", text))
+
+
+def plan_env() -> tuple[dict[str, str], float] | None:
+    """(environment plans run with, provider size in MiB): the cached AWS provider build, nothing from a
+    registry; None without a build."""
+    sys.path.insert(0, str(ROOT))
+    from provisioner.engine import aws_provider
+
+    build = aws_provider.find_build(aws_provider.required_version()) or next(iter(aws_provider.cached_builds()), None)
+    if build is None:
+        return None
+    return {**os.environ, "PROVISION_OFFLINE": "1", "AWS_EC2_METADATA_DISABLED": "true",
+            "PROVISION_AWS_PROVIDER": "auto" if build.version == aws_provider.required_version() else "cache"}, \
+        build.size_mib
+
+
+def step_seconds(org: Path, workspace: str, step: str) -> float:
+    """Seconds of one Terraform step, from the header of its log (`$ terraform init ... (exit 0, 3.2s)`)."""
+    header = (org / ".provision" / "logs" / workspace / f"{step}.log").read_text().splitlines()[0]
+    return float(re.search(r"exit \d+, ([\d.]+)s\)", header)[1])
+
+
+def disk_mib(*folders: Path) -> float:
+    """Bytes in the folders, symlinks not followed (a provider linked from the plugin cache costs nothing)."""
+    done = subprocess.run(["du", "-s", "--block-size=1", *[str(f) for f in folders if f.exists()]],
+                          capture_output=True, text=True, check=True)
+    return sum(int(line.split()[0]) for line in done.stdout.splitlines()) / 2**20
+
+
+def plan_benchmarks(tmp: Path, runs: int, b4_wall: float) -> list[tuple[str, str, float, float, str]]:
+    found = plan_env()
+    if found is None:
+        return [("B6", "provision plan forecasting (local cloud)", float("nan"), float("nan"),
+                 "skipped: no AWS provider build (make aws-provider)")]
+    env, provider_mib = found
+    org = tmp / "local"
+    generate_org(org, 50)
+    move_to_local_cloud(org)
+    provision = lambda *argv: subprocess.run(PROVISION + list(argv), cwd=org, env=env, check=True,  # noqa: E731
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    provision("sandbox", "start")
+    try:
+        provision("bootstrap", LOCAL_ENV)
+        provision("synth", "forecasting")
+        stack = org / "cdktf.out" / "stacks" / "forecasting"
+        cold, inits, plans = [], [], []
+        for _ in range(runs):
+            shutil.rmtree(stack / ".terraform", ignore_errors=True)  # a fresh working folder: init runs
+            wall, peak = measure(PROVISION + ["plan", "forecasting"], org, env)
+            cold.append((wall, peak))
+            inits.append(step_seconds(org, "forecasting", "init"))
+            plans.append(step_seconds(org, "forecasting", "plan"))
+        b6_wall, b6_peak = statistics.median(w for w, _ in cold), max(p for _, p in cold)
+        warm_wall, warm_peak = median_of(runs, PROVISION + ["plan", "forecasting"], org, env=env)
+        target = b4_wall + 10
+        rows = [("B6", f"provision plan forecasting (fresh folder: init {statistics.median(inits):.2f} s + terraform "
+                       f"plan {statistics.median(plans):.2f} s)", b6_wall, b6_peak,
+                 f"<= B4 + 10 s = {target:.2f} s: {'ok' if b6_wall <= target else 'MISSED'}"),
+                ("B6", "provision plan forecasting (initialized folder)", warm_wall, warm_peak, "")]
+        count = len(list((org / "workspaces").glob("*.yaml")))
+        shutil.rmtree(org / "cdktf.out", ignore_errors=True)
+        b7_wall, b7_peak = measure(PROVISION + ["plan", "--all", "--jobs", "2"], org, env)
+        disk = disk_mib(org / "cdktf.out", org / ".provision")
+        limit_wall = 0.6 * count * b6_wall
+        limit_disk = provider_mib + 5 * count
+        rows.append(("B7", f"provision plan --all --jobs 2 ({count} workspaces; working folders {disk:.0f} MiB)",
+                     b7_wall, b7_peak,
+                     f"<= 0.6 x {count} x B6 = {limit_wall:.0f} s, <= 4096 MiB, disk <= one provider + 5 MiB per "
+                     f"workspace = {limit_disk:.0f} MiB: "
+                     f"{'ok' if b7_wall <= limit_wall and b7_peak <= 4096 and disk <= limit_disk else 'MISSED'}"))
+        return rows
+    finally:
+        subprocess.run(PROVISION + ["sandbox", "stop"], cwd=org, env=env, capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fleet", type=int, default=200)
     parser.add_argument("--fleet-runs", type=int, default=3, help="B3 runs (each in turn with a B2 run)")
+    parser.add_argument("--no-plan", action="store_true", help="leave out B6 and B7 (Terraform plans on the local cloud)")
     parser.add_argument("--write-docs", action="store_true", help="write the figures into docs/performance.md")
     args = parser.parse_args()
 
@@ -157,6 +246,8 @@ def main() -> None:
                          f"<= B4 + 0.5 s = {b4_wall + 0.5:.2f} s: {'ok' if b5_wall <= b4_wall + 0.5 else 'MISSED'}"))
         except SystemExit as exc:
             rows.append(("B5", "provision audit forecasting", float("nan"), float("nan"), f"failed: {str(exc)[:80]}"))
+        if not args.no_plan:
+            rows += plan_benchmarks(Path(tmp), max(3, args.runs // 2), b4_wall)
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, {_mem_gib():.0f} GiB, Python {platform.python_version()}"
     table = ["| bench | command | median wall (s) | peak memory (MiB) | target |", "|---|---|---|---|---|"]

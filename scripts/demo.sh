@@ -4,8 +4,8 @@
 # any failing step fails the demo. The trap stops the local cloud whatever happens: nothing is left running.
 #
 # Plan, apply, train and destroy need Terraform's AWS provider. It is used when one is found (a filesystem
-# mirror in PROVISION_PROVIDER_MIRROR, or the user cache ~/.cache/provision, where `make aws-provider` and
-# networked plans put it); without it the demo says so in one line and goes on with every other step.
+# mirror in PROVISION_PROVIDER_MIRROR, or the build `make aws-provider` puts in the user cache); without
+# it the demo says so in one line and goes on with every other step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true  # no instance metadata service here: do not wait for one
@@ -23,22 +23,21 @@ skip() { printf '\n\033[2m(skipped: %s)\033[0m\n' "$*"; }
 stop_sandbox() { "$PROVISION" sandbox stop >/dev/null 2>&1 || true; }
 trap stop_sandbox EXIT
 
-aws_provider_mirror() {
-  # A filesystem mirror (or plugin cache: same layout) holding the AWS provider version the configs pin.
-  local version=$1 cache="${XDG_CACHE_HOME:-$HOME/.cache}/provision" candidate
-  for candidate in "${PROVISION_PROVIDER_MIRROR:-}" \
-      $(find "$cache" -maxdepth 4 -type d -name registry.terraform.io -printf '%h\n' 2>/dev/null | sort); do
-    if [ -n "$candidate" ] && compgen -G "$candidate/registry.terraform.io/hashicorp/aws/$version/*/terraform-provider-aws_v$version*" >/dev/null; then
-      echo "$candidate"; return 0
-    fi
-  done
-  return 1
+aws_provider_build() {
+  # The AWS provider build in the user cache (`make aws-provider`): the version the configs pin, else the
+  # newest development build, which PROVISION_AWS_PROVIDER=cache pins over the bindings' version.
+  "$ROOT/.venv/bin/python" -c '
+from provisioner.engine import aws_provider
+exact = aws_provider.find_build(aws_provider.required_version())
+builds = aws_provider.cached_builds()
+if exact: print("auto", exact.version)
+elif builds: print("cache", builds[0].version)'
 }
 
 step "sandbox start" "the local cloud: AWS on 127.0.0.1 (moto plus provision's extensions); its state is in memory, lost on stop"
 provision sandbox start
 
-step "bootstrap sandbox" "a local-cloud environment has no state bucket: its Terraform state stays in local files that outlive the sandbox"
+step "bootstrap sandbox" "no state bucket on a local cloud (state stays in local files that outlive it); it gets the Studio domain the org names"
 provision bootstrap sandbox
 
 step "blueprints list" "the catalog the platform team offers"
@@ -74,9 +73,15 @@ provision audit sandbox-serving | sed -n '1,12p'
 provision audit sandbox-serving --format md --out review.md && echo "(review.md: $(wc -c < review.md) characters, fits a PR comment)"
 
 VERSION=$("$ROOT/.venv/bin/python" -c 'import json; print(json.load(open("cdktf.out/stacks/sandbox-serving/cdk.tf.json"))["terraform"]["required_providers"]["aws"]["version"])')
-if MIRROR=$(aws_provider_mirror "$VERSION"); then
-  export PROVISION_PROVIDER_MIRROR=$MIRROR
+read -r CHOICE BUILT <<<"$(aws_provider_build)" || true
+if [ -n "${PROVISION_PROVIDER_MIRROR:-}" ] && compgen -G "$PROVISION_PROVIDER_MIRROR/registry.terraform.io/hashicorp/aws/$VERSION/*/terraform-provider-aws_v$VERSION*" >/dev/null; then
   APPLIED=1
+elif [ -n "${CHOICE:-}" ]; then
+  export PROVISION_AWS_PROVIDER=$CHOICE
+  APPLIED=1
+  if [ "$CHOICE" = cache ]; then
+    printf '\n\033[1mnote:\033[0m using the AWS provider %s built from source (make aws-provider), pinned over the configs'"'"' %s\n' "$BUILT" "$VERSION"
+  fi
 else
   APPLIED=
   printf '\n\033[1mnote:\033[0m no AWS provider %s on this machine (make aws-provider builds it): plan, apply, train and destroy are skipped; every other step runs\n' "$VERSION"

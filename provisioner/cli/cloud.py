@@ -76,7 +76,7 @@ def bootstrap(
         raise InvalidInput.single(s.org.path.name, "environments", f"unknown environment {env!r}",
                                   f"environments: {', '.join(s.org.config.environments)}")
     if environment.is_local:
-        _bootstrap_local(s.root, env, environment, output)
+        _bootstrap_local(s.root, env, environment, output, s.org.path.name)
         return
     from provisioner.cloud.aws import Aws
     from provisioner.cloud.deploy_role import ensure_deploy_role, validate
@@ -101,19 +101,27 @@ def bootstrap(
                               f"run `provision bootstrap {env}` to fix them")
 
 
-def _bootstrap_local(root: Any, name: str, environment: Any, output: OutputFormat) -> None:
-    """A local cloud has no state bucket: its state files must outlive it. Check that it answers."""
+def _bootstrap_local(root: Any, name: str, environment: Any, output: OutputFormat, file: str) -> None:
+    """A local cloud has no state bucket (its state files must outlive it); it gets what AWS accounts already have."""
     from provisioner.cloud.aws import Aws
+    from provisioner.localcloud.seed import ensure_studio_domain
 
     aws = Aws.for_environment(root, name, environment)
     identity = aws.identity(environment.region)
+    seeded = ([ensure_studio_domain(aws, environment.region, environment.studio.domain_id, file=file)]
+              if environment.studio else [])
     state = ".provision/state/"
     if output == OutputFormat.json:
         print_json({"environment": name, "cloud": "local", "endpoint": aws.local_endpoint,
-                    "account_id": identity.account_id, "state": state, "changed": False})
+                    "account_id": identity.account_id, "state": state,
+                    "changed": any(action == "created" for action, _ in seeded),
+                    "seeded": [{"action": action, "detail": detail} for action, detail in seeded]})
         return
     console().print(f"[bold]{escape(name)}[/] is a local cloud at {aws.local_endpoint} (account "
-                    f"{identity.account_id}): nothing to bootstrap")
+                    f"{identity.account_id}): no state bucket to create")
+    for action, detail in seeded:
+        console().print(f"  [{ACTION_STYLE[action]}]{action:<12}[/] {escape(detail)} (on AWS it is the platform "
+                        "team's; the local cloud starts empty)")
     console().print(f"its Terraform state stays in {state} (local files, which outlive the sandbox: a state "
                     "bucket in it would be lost on stop)")
 

@@ -42,7 +42,9 @@ ADDRESS = "registry.terraform.io/hashicorp/aws"
 PLATFORM = "linux_amd64"
 # The newest commit the Go module proxy served here (2026-06-02, version/VERSION 6.47.1). The release
 # the bindings ask for (6.69.1) is a tag the proxy cannot serve by name; give its commit with --ref.
-DEFAULT_REF = "5f2286d6d836c1969afcf1b5b8f48194644295c6"
+# A pseudo-version, not the bare hash: the proxy answers a bare-hash query only while it still has the
+# query cached (it refused one here on 2026-12-01), a pseudo-version always.
+DEFAULT_REF = "v1.60.1-0.20260602190131-5f2286d6d836"
 REF_ENV = "PROVISION_AWS_PROVIDER_REF"
 _DOCS_VERSION = re.compile(rb"registry\.terraform\.io/providers/hashicorp/aws/(\d+\.\d+\.\d+)/docs")
 _SEMVER = re.compile(r"^\d+\.\d+\.\d+$")

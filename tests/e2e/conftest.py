@@ -43,6 +43,7 @@ def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
     org = LocalOrg(root, env)
     org.provision("sandbox", "start")
     try:
+        org.provision("bootstrap", LOCAL_ENV)  # the Studio domain notebook workspaces join
         yield org
     finally:
         org.provision("sandbox", "stop", check=False)

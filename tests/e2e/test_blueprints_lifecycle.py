@@ -28,6 +28,8 @@ def test_blueprint_plans_applies_converges_and_destroys_without_leftovers(bluepr
         # THEN the live resources are there
         status = json.loads(local_org.provision("status", name, "--output", "json").stdout)
         assert status["resources"], f"status of {name} shows no live resources"
+        if blueprint == "full-mlops":
+            _monitoring_pipeline_runs(local_org, name)
         # AND a second plan has nothing to do (no perpetual diff)
         again = json.loads(local_org.provision("plan", name, "--output", "json").stdout)["summary"]
         assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
@@ -41,3 +43,20 @@ def test_blueprint_plans_applies_converges_and_destroys_without_leftovers(bluepr
         record(blueprint, "failed")
         raise
     record(blueprint, "passed")
+
+
+def _monitoring_pipeline_runs(local_org, name: str) -> None:
+    """The monitoring capability's pipeline engine, live: pipeline and schedule exist, and `monitoring run` starts it."""
+    import boto3
+
+    endpoint = json.loads(local_org.provision("sandbox", "status", "--output", "json").stdout)["server"]["endpoint"]
+    clients = {service: boto3.client(service, region_name="eu-west-1", endpoint_url=endpoint,
+                                     aws_access_key_id="test", aws_secret_access_key="test")
+               for service in ("sagemaker", "scheduler")}
+    pipeline = f"acme-{name}-sandbox-monitoring"
+    assert clients["sagemaker"].describe_pipeline(PipelineName=pipeline)["PipelineName"] == pipeline
+    schedule = clients["scheduler"].get_schedule(Name=pipeline)
+    assert schedule["Target"]["Arn"].endswith(f":pipeline/{pipeline}")
+    local_org.provision("monitoring", "run", name)
+    runs = clients["sagemaker"].list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
+    assert len(runs) == 1

@@ -172,3 +172,22 @@ def test_the_server_process_installs_the_moto_extensions_before_it_serves(sandbo
     installed = log.index("moto extensions installed")
     assert installed < log.index(f"serving on http://127.0.0.1:{sandbox.port}")
     assert "lost on stop" in log
+
+
+def test_bootstrap_of_a_local_cloud_creates_the_studio_domain_its_environment_names_once(run, sandbox):
+    # GIVEN a running sandbox and the sandbox environment, which names Studio domain d-acmesandbox
+    # WHEN it is bootstrapped twice
+    first = run("bootstrap", "sandbox", "--output", "json")
+    second = run("bootstrap", "sandbox", "--output", "json")
+    # THEN the first run creates the domain in the local cloud and the second finds it
+    assert first.code == 0, first.err
+    assert [s["action"] for s in json.loads(first.out)["seeded"]] == ["created"]
+    assert [s["action"] for s in json.loads(second.out)["seeded"]] == ["unchanged"]
+    import boto3
+
+    sagemaker = boto3.client("sagemaker", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
+                             aws_access_key_id="test", aws_secret_access_key="test")
+    domain = sagemaker.describe_domain(DomainId="d-acmesandbox")
+    # AND the domain sits in the emulator's default VPC with an execution role (what a notebooks workspace needs)
+    assert domain["VpcId"].startswith("vpc-") and domain["SubnetIds"]
+    assert domain["DefaultUserSettings"]["ExecutionRole"].endswith(":role/provision-local-studio")
