@@ -69,6 +69,8 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
     ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
+    ("s3", "PutObject / GetObject / ... (bucket policy)",
+     "a statement conditioned on a key moto does not supply does not apply (moto denied: TLS-only policies blocked all)"),
 )
 
 _lock = threading.Lock()
@@ -1228,4 +1230,45 @@ def _install_s3() -> list[str]:
         self.logging = logging_config
 
     FakeBucket.set_logging = set_logging
+    _install_s3_bucket_policy()
     return []
+
+
+# Condition operators that hold when the request lacks the key (AWS: `...IfExists` and `Null`).
+_ABSENT_KEY_HOLDS = ("IfExists", "Null")
+
+
+def _install_s3_bucket_policy() -> None:
+    """Object calls evaluate a bucket policy's conditioned statements the way AWS does when the key is absent.
+
+    moto hands a bucket policy no request context, and when a statement's condition is not met it answers DENIED
+    whatever the statement's effect. So a `Deny` on `aws:SecureTransport = false` (every bucket provision creates
+    is TLS-only) denied every PutObject, although the condition does not hold. AWS evaluates a condition on a key the
+    request lacks as false (except `...IfExists` and `Null`), so the statement does not apply: here it is set aside.
+    Statements without a condition, or with only operators that hold on an absent key, are evaluated as moto does.
+    """
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+    from moto.s3.models import FakeBucket
+
+    def applies_without_context(statement: dict[str, Any]) -> bool:
+        return all(operator.endswith(_ABSENT_KEY_HOLDS) for operator in statement.get("Condition") or {})
+
+    def get_permission(self: Any, action: str, resource: str) -> Any:
+        import json
+
+        if self.policy is None:
+            return PermissionResult.NEUTRAL
+        statements = json.loads(self.policy)["Statement"]
+        result = PermissionResult.NEUTRAL
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if not applies_without_context(statement):
+                continue
+            verdict = IAMPolicyStatement({k: v for k, v in statement.items() if k != "Condition"}).is_action_permitted(
+                action, resource)
+            if verdict == PermissionResult.DENIED:
+                return verdict
+            if verdict == PermissionResult.PERMITTED:
+                result = verdict
+        return result
+
+    FakeBucket.get_permission = get_permission

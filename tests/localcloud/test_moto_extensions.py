@@ -728,3 +728,41 @@ def test_fails_when_bucket_logging_target_does_not_exist(client):
             "LoggingEnabled": {"TargetBucket": "missing-logs", "TargetPrefix": "churn-data/"}})
     # THEN the call fails as AWS fails it
     assert error_code(excinfo) == "InvalidTargetBucketForLogging"
+
+
+def _tls_only_policy(bucket: str, *extra: dict) -> str:
+    import json
+
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {"Sid": "DenyTlsOlderThan12", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+         "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}, *extra]})
+
+
+def test_objects_go_into_a_bucket_whose_policy_denies_only_insecure_transport(client):
+    s3 = client("s3")
+    s3.create_bucket(Bucket="churn-data", CreateBucketConfiguration={"LocationConstraint": REGION})
+    # GIVEN a bucket with provision's TLS-only policy (Deny on aws:SecureTransport false, on TLS older than 1.2)
+    s3.put_bucket_policy(Bucket="churn-data", Policy=_tls_only_policy("churn-data"))
+    # WHEN an object is put and read back
+    s3.put_object(Bucket="churn-data", Key="monitoring/code/evaluate.py", Body=b"print('hi')")
+    # THEN both work: the conditions do not hold, so the Deny statements do not apply (as on AWS over TLS)
+    assert s3.get_object(Bucket="churn-data", Key="monitoring/code/evaluate.py")["Body"].read() == b"print('hi')"
+
+
+def test_fails_when_a_bucket_policy_denies_object_writes_without_a_condition(client):
+    s3 = client("s3")
+    s3.create_bucket(Bucket="churn-data", CreateBucketConfiguration={"LocationConstraint": REGION})
+    # GIVEN a TLS-only policy plus an unconditional Deny of PutObject under frozen/
+    s3.put_bucket_policy(Bucket="churn-data", Policy=_tls_only_policy("churn-data", {
+        "Sid": "Frozen", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+        "Resource": "arn:aws:s3:::churn-data/frozen/*"}))
+    # WHEN an object is put there  THEN access is denied: unconditioned statements still apply
+    with pytest.raises(s3.exceptions.ClientError) as excinfo:
+        s3.put_object(Bucket="churn-data", Key="frozen/a.txt", Body=b"x")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    # AND elsewhere in the bucket writes work
+    s3.put_object(Bucket="churn-data", Key="open/a.txt", Body=b"x")
