@@ -354,7 +354,7 @@ def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip
         entry.plan_hash = dplan.bundle.plan_sha256
         outcome = life.apply_destroy(
             stack, dplan, context=ctx, gates=_gates(skip_preflight),
-            confirm=_confirm_destroy(name, ctx.environment, dplan, yes, output),
+            confirm=_confirm_destroy(name, ctx, dplan, yes, output),
             on_event=ApplyProgress(steps(dplan.bundle.plan_summary), quiet_targeting=True)
             if output == OutputFormat.text else None,
         )
@@ -372,21 +372,35 @@ def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip
         _report_destroy(name, dplan, outcome)
 
 
-def _confirm_destroy(name: str, environment: str, dplan: "DestroyPlan", yes: bool, output: OutputFormat):
+def _confirm_destroy(name: str, ctx: "WorkspaceContext", dplan: "DestroyPlan", yes: bool, output: OutputFormat):
     def confirm(bundle: "PlanBundle") -> bool:
         if output == OutputFormat.text:
-            render_summary(bundle.plan_summary, title=f"Destroy plan for {name} ({environment}):")
+            render_summary(bundle.plan_summary, title=f"Destroy plan for {name} ({ctx.environment}):")
             _print_kept(name, dplan)
             if dplan.include_protected and dplan.protected:
                 console().print(f"[bold red]--include-protected:[/] these protected resources will be deleted, "
                                 f"with their data: {escape(', '.join(dplan.protected))}", markup=True)
-        if yes:
-            return True
-        typed = _ask(lambda: typer.prompt(f"Type the workspace name ({name}) to destroy it", default="",
-                                          show_default=False, err=True))
-        return bool(typed) and typed.strip() == name
+        if not yes:
+            typed = _ask(lambda: typer.prompt(f"Type the workspace name ({name}) to destroy it", default="",
+                                              show_default=False, err=True))
+            if not typed or typed.strip() != name:
+                return False
+        if dplan.include_protected:
+            _empty_containers(ctx, bundle, output)
+        return True
 
     return confirm
+
+
+def _empty_containers(ctx: "WorkspaceContext", bundle: "PlanBundle", output: OutputFormat) -> None:
+    """AWS deletes no bucket, repository or registry that still holds data: empty the ones the plan deletes."""
+    from provisioner.cli.cloud import new_aws
+    from provisioner.cloud.emptying import containers_deleted_by, empty
+
+    found = containers_deleted_by(bundle.plan_json)
+    if found:
+        say = (lambda line: None) if output == OutputFormat.json else (lambda line: console().print(escape(line)))
+        empty(new_aws(ctx), ctx.env.region, found, say)
 
 
 def _print_kept(name: str, dplan: "DestroyPlan") -> None:

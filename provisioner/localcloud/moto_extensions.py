@@ -42,6 +42,7 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "DeleteMonitoringSchedule", "aws_sagemaker_monitoring_schedule destroy"),
     ("sagemaker", "ListMonitoringSchedules", "completes the kind: lists schedules, by endpoint or job definition"),
     ("sagemaker", "DeleteModelPackageGroup", "aws_sagemaker_model_package_group destroy"),
+    ("sagemaker", "DeleteModelPackage", "`destroy --include-protected` empties a registry before its group goes"),
     ("sagemaker", "UpdateEndpoint", "aws_sagemaker_endpoint update when a new endpoint configuration replaces the old"),
     ("budgets", "DescribeSubscribersForNotification", "aws_budgets_budget read of each notification's subscribers"),
     ("budgets", "UpdateBudget", "aws_budgets_budget update (limit, filters)"),
@@ -586,6 +587,14 @@ def _install_sagemaker() -> list[str]:
             )
         del self.model_package_groups[name]
 
+    def delete_model_package(self: Any, name_or_arn: str) -> None:
+        arn = self.model_package_name_mapping.get(name_or_arn, name_or_arn)
+        if arn not in self.model_packages:
+            raise ValidationError(message=f"Model package {name_or_arn} not found")
+        del self.model_packages[arn]
+        for alias in [a for a, target in self.model_package_name_mapping.items() if target == arn]:
+            del self.model_package_name_mapping[alias]
+
     def update_endpoint(self: Any, endpoint_name: str, endpoint_config_name: str) -> FakeEndpoint:
         endpoint = self.endpoints.get(endpoint_name)
         if endpoint is None:
@@ -621,6 +630,7 @@ def _install_sagemaker() -> list[str]:
         "delete_monitoring_schedule": delete_monitoring_schedule,
         "list_monitoring_schedules": list_monitoring_schedules,
         "delete_model_package_group": delete_model_package_group,
+        "delete_model_package": delete_model_package,
         "update_endpoint": update_endpoint,
     }
     for name, method in backend_methods.items():
@@ -802,6 +812,10 @@ def _install_sagemaker() -> list[str]:
         self.sagemaker_backend.delete_model_package_group(self._get_param("ModelPackageGroupName"))
         return EmptyResult()
 
+    def h_delete_model_package(self: Any) -> ActionResult:
+        self.sagemaker_backend.delete_model_package(self._get_param("ModelPackageName"))
+        return EmptyResult()
+
     def h_update_endpoint(self: Any) -> ActionResult:
         endpoint = self.sagemaker_backend.update_endpoint(
             self._get_param("EndpointName"), self._get_param("EndpointConfigName")
@@ -833,6 +847,7 @@ def _install_sagemaker() -> list[str]:
             "DeleteMonitoringSchedule": h_delete_monitoring_schedule,
             "ListMonitoringSchedules": h_list_monitoring_schedules,
             "DeleteModelPackageGroup": h_delete_model_package_group,
+            "DeleteModelPackage": h_delete_model_package,
             "UpdateEndpoint": h_update_endpoint,
         },
     )

@@ -465,6 +465,33 @@ def test_fails_when_model_package_group_still_has_versions(client):
     assert sm.describe_model_package_group(ModelPackageGroupName="churn-models")["ModelPackageGroupStatus"]
 
 
+def test_model_package_delete_round_trip(client):
+    sm = client("sagemaker")
+    sm.create_model_package_group(ModelPackageGroupName="churn-models")
+    arn = sm.create_model_package(
+        ModelPackageGroupName="churn-models",
+        InferenceSpecification={"Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"}],
+                                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+    )["ModelPackageArn"]
+    # GIVEN a group holding one version
+    # WHEN the version is deleted
+    call(sm, "DeleteModelPackage", ModelPackageName=arn)
+    # THEN it is gone, and the empty group can be deleted
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.describe_model_package(ModelPackageName=arn)
+    assert error_code(excinfo) == "ValidationException"
+    assert sm.list_model_packages(ModelPackageGroupName="churn-models")["ModelPackageSummaryList"] == []
+    sm.delete_model_package_group(ModelPackageGroupName="churn-models")
+
+
+def test_fails_when_deleting_a_model_package_that_does_not_exist(client):
+    sm = client("sagemaker")
+    # GIVEN no such version  WHEN it is deleted  THEN the call fails as AWS fails it
+    with pytest.raises(sm.exceptions.ClientError) as excinfo:
+        sm.delete_model_package(ModelPackageName="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-models/9")
+    assert error_code(excinfo) == "ValidationException"
+
+
 def test_update_endpoint_round_trip(client):
     sm = client("sagemaker")
     sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
