@@ -62,6 +62,9 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "ListTags / AddTags / DeleteTags", "also find user profiles, spaces, tracking servers, schedules"),
     ("sagemaker", "AddTags", "overwrites a key already there, as AWS does (moto appended a duplicate key)"),
     ("sagemaker", "CreateModel", "keeps EnableNetworkIsolation (moto answered False: a replacement on every plan)"),
+    ("sagemaker", "CreateModel / DescribeModel", "no VpcConfig when none was given (moto answered {}: a replacement)"),
+    ("sagemaker", "CreateEndpoint / UpdateEndpoint / DescribeEndpoint",
+     "keep DeploymentConfig, answered as LastDeploymentConfig (else the provider replaces the endpoint)"),
     ("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
     ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
     ("budgets", "CreateBudget / DeleteBudget", "store / drop ResourceTags"),
@@ -682,7 +685,8 @@ def _install_sagemaker() -> list[str]:
     SageMakerModelBackend.add_tags = add_tags
 
     # CreateModel keeps EnableNetworkIsolation (moto always answered False: the provider then plans a
-    # replacement of every isolated model on each run).
+    # replacement of every isolated model on each run), and a model without VpcConfig has none (moto
+    # answered an empty one, which the provider reads as a vpc_config block: a replacement too).
     native_create_model = SageMakerResponse.create_model
 
     def create_model(self: Any) -> Any:
@@ -690,9 +694,24 @@ def _install_sagemaker() -> list[str]:
         model = self.sagemaker_backend._models.get(self._get_param("ModelName"))
         if model is not None:
             model.enable_network_isolation = bool(self._get_param("EnableNetworkIsolation", False))
+            if not self._get_param("VpcConfig"):
+                model.vpc_config = None  # left out of DescribeModel, as AWS leaves it out
         return result
 
     SageMakerResponse.create_model = create_model
+
+    # CreateEndpoint keeps DeploymentConfig and DescribeEndpoint answers it as LastDeploymentConfig, which is
+    # what the provider reads back (moto dropped it: the provider then replaces the endpoint on every plan).
+    native_create_endpoint = SageMakerResponse.create_endpoint
+
+    def create_endpoint(self: Any) -> Any:
+        result = native_create_endpoint(self)
+        endpoint = self.sagemaker_backend.endpoints.get(self._get_param("EndpointName"))
+        if endpoint is not None and self._get_param("DeploymentConfig"):
+            endpoint.last_deployment_config = self._get_param("DeploymentConfig")
+        return result
+
+    SageMakerResponse.create_endpoint = create_endpoint
 
     # -- response handlers --
 
@@ -820,6 +839,8 @@ def _install_sagemaker() -> list[str]:
         endpoint = self.sagemaker_backend.update_endpoint(
             self._get_param("EndpointName"), self._get_param("EndpointConfigName")
         )
+        if self._get_param("DeploymentConfig"):
+            endpoint.last_deployment_config = self._get_param("DeploymentConfig")
         return ActionResult({"EndpointArn": endpoint.arn})
 
     return _add_operations(

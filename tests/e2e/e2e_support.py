@@ -22,11 +22,13 @@ def aws_provider_build():
 
 
 def newest_example_per_blueprint() -> dict[str, Path]:
-    """Blueprint name -> the example workspace of its newest version (every shipped blueprint has one)."""
+    """Blueprint name -> the example workspace of its newest version (every shipped blueprint has one),
+    preferring one that already runs on the local cloud (its model and images are in that account)."""
     best: dict[str, tuple[tuple[int, ...], Path]] = {}
     for path in sorted((EXAMPLE_ORG / "workspaces").glob("*.yaml")):
-        name, _, version = str(yaml.safe_load(path.read_text())["blueprint"]).partition("@")
-        key = tuple(int(part) for part in version.split("."))
+        spec = yaml.safe_load(path.read_text())
+        name, _, version = str(spec["blueprint"]).partition("@")
+        key = (*(int(part) for part in version.split(".")), spec.get("environment") == LOCAL_ENV)
         if name not in best or key > best[name][0]:
             best[name] = (key, path)
     return {name: path for name, (_, path) in sorted(best.items())}

@@ -672,6 +672,44 @@ def test_log_group_kms_key_and_deletion_protection_round_trip(client):
 # --- native calls whose behaviour the extensions correct ------------------------------------------------------
 
 
+def test_a_model_without_vpc_config_is_described_without_one(client):
+    sm = client("sagemaker")
+    # GIVEN a model created without VpcConfig (every served model outside a VPC)
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"})
+    # WHEN it is described  THEN it has no VpcConfig at all, as on AWS (an empty one reads as a block)
+    assert "VpcConfig" not in sm.describe_model(ModelName="churn-model")
+
+
+DEPLOYMENT = {
+    "BlueGreenUpdatePolicy": {
+        "TrafficRoutingConfiguration": {"Type": "CANARY", "WaitIntervalInSeconds": 900,
+                                        "CanarySize": {"Type": "CAPACITY_PERCENT", "Value": 20}},
+        "TerminationWaitInSeconds": 0, "MaximumExecutionTimeoutInSeconds": 3600},
+    "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "churn-5xx-rate"}]},
+}
+
+
+def test_an_endpoint_keeps_its_deployment_config_through_create_and_update(client):
+    sm = client("sagemaker")
+    sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"})
+    for name in ("churn-config-1", "churn-config-2"):
+        sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+            "VariantName": "primary", "ModelName": "churn-model", "InitialInstanceCount": 1,
+            "InstanceType": "ml.m5.large", "InitialVariantWeight": 1.0}])
+    # GIVEN an endpoint created with a canary rollout that rolls back on an alarm
+    sm.create_endpoint(EndpointName="churn-endpoint", EndpointConfigName="churn-config-1", DeploymentConfig=DEPLOYMENT)
+    # WHEN it is described  THEN the rollout is there, as LastDeploymentConfig (what the provider reads)
+    assert sm.describe_endpoint(EndpointName="churn-endpoint")["LastDeploymentConfig"] == DEPLOYMENT
+    # AND an update with another rollout replaces it
+    linear = {**DEPLOYMENT, "BlueGreenUpdatePolicy": {**DEPLOYMENT["BlueGreenUpdatePolicy"], "TrafficRoutingConfiguration": {
+        "Type": "LINEAR", "WaitIntervalInSeconds": 600, "LinearStepSize": {"Type": "CAPACITY_PERCENT", "Value": 20}}}}
+    call(sm, "UpdateEndpoint", EndpointName="churn-endpoint", EndpointConfigName="churn-config-2",
+         DeploymentConfig=linear)
+    assert sm.describe_endpoint(EndpointName="churn-endpoint")["LastDeploymentConfig"] == linear
+
+
 def test_create_model_keeps_network_isolation(client):
     sm = client("sagemaker")
     # GIVEN a model created with network isolation, as every served model is
