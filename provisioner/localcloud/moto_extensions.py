@@ -73,6 +73,8 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
     ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
+    ("cloudwatch", "every operation, over Smithy RPC v2 CBOR",
+     "the provider's SDK speaks only CBOR to CloudWatch (alarms, dashboards): bridged to moto's JSON protocol"),
     ("s3", "PutObject / GetObject / ... (bucket policy)",
      "a statement conditioned on a key moto does not supply does not apply (moto denied: TLS-only policies blocked all)"),
 )
@@ -91,7 +93,8 @@ def install() -> list[str]:
         if _installed is None:
             added: list[str] = []
             for install_service in (
-                _install_sagemaker, _install_budgets, _install_autoscaling, _install_logs, _install_kms, _install_s3
+                _install_sagemaker, _install_budgets, _install_autoscaling, _install_logs, _install_kms, _install_s3,
+                _install_cloudwatch_cbor,
             ):
                 added += install_service()
             _installed = added
@@ -1308,3 +1311,112 @@ def _install_s3_bucket_policy() -> None:
         return result
 
     FakeBucket.get_permission = get_permission
+
+
+# --- CloudWatch over CBOR ---------------------------------------------------------------------------------------
+
+
+CLOUDWATCH_TARGET = "GraniteServiceVersion20100801"  # the service's Smithy name, in the RPC v2 path
+
+
+def _install_cloudwatch_cbor() -> list[str]:
+    """CloudWatch answers Smithy RPC v2 CBOR, the only protocol the AWS provider's SDK (aws-sdk-go-v2) uses for it.
+
+    Requests come as `POST /service/GraniteServiceVersion20100801/operation/<Operation>` with a CBOR body; moto
+    serves CloudWatch's JSON protocol at `/`. This route decodes the CBOR input with botocore's parser and the
+    operation's input shape, hands moto's own CloudWatch handler the same input as JSON, and encodes its answer
+    (or its error, as `__type` and `message`) back into CBOR with the output shape, with the `smithy-protocol`
+    header the SDK checks. State and behaviour stay moto's.
+    """
+    import moto.cloudwatch.urls as urls
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    route = "{0}/service/" + CLOUDWATCH_TARGET + "/operation/(?P<operation>[A-Za-z]+)$"
+    def cloudwatch_over_cbor(request: Any, full_url: str, headers: dict[str, str]) -> Any:
+        return _cloudwatch_over_cbor(CloudWatchResponse, request, full_url, headers)
+
+    urls.url_paths.setdefault(route, cloudwatch_over_cbor)
+    return []
+
+
+@functools.lru_cache(maxsize=1)
+def _cloudwatch_model() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("cloudwatch")
+
+
+def _cloudwatch_over_cbor(response_cls: Any, request: Any, full_url: str, headers: dict[str, str]) -> Any:
+    import json
+
+    from botocore.parsers import JSONParser, RpcV2CBORParser
+    from botocore.serialize import JSONSerializer, RpcV2CBORSerializer
+    from moto.core.exceptions import ServiceException
+    from moto.core.request import Request
+
+    cbor_headers = {"smithy-protocol": "rpc-v2-cbor", "Content-Type": "application/cbor"}
+    operation_name = full_url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    model = _cloudwatch_model()
+    if operation_name not in model.operation_names:
+        return 400, cbor_headers, _cbor_error("UnknownOperationException", f"no operation {operation_name}")
+    operation = model.operation_model(operation_name)
+    body = request.get_data() if hasattr(request, "get_data") else request.data
+    params = (RpcV2CBORParser().parse({"body": body or b"", "headers": {}, "status_code": 200}, operation.input_shape)
+              if operation.input_shape is not None else {})
+    params.pop("ResponseMetadata", None)
+    as_json = JSONSerializer().serialize_to_request(params, operation)
+    forwarded = {key: value for key, value in headers.items()
+                 if key.lower() not in ("content-type", "content-length", "smithy-protocol", "accept")}
+    forwarded.update({"Content-Type": "application/x-amz-json-1.0",
+                      "X-Amz-Target": f"{CLOUDWATCH_TARGET}.{operation_name}"})
+    root = full_url.split("/service/", 1)[0] + "/"
+    inner = Request.from_primitives("POST", root, forwarded, as_json["body"])
+    try:
+        status, _, answer = response_cls.dispatch(inner, root, forwarded)
+    except ServiceException as failed:  # moto raises modelled errors; its server serializes them elsewhere
+        return _error_status(operation, failed.code), cbor_headers, _cbor_error(failed.code, failed.message)
+    text = answer.encode() if isinstance(answer, str) else (answer or b"")
+    if status >= 300:
+        try:
+            error = json.loads(text or b"{}")
+        except ValueError:
+            error = {"message": text.decode(errors="replace")}
+        code = str(error.get("__type") or error.get("code") or error.get("Code") or "InternalFailure").rsplit("#", 1)[-1]
+        return status, cbor_headers, _cbor_error(code, str(error.get("message") or error.get("Message") or ""))
+    if operation.output_shape is None:
+        return 200, cbor_headers, b""
+    parsed = JSONParser().parse({"body": text or b"{}", "headers": {}, "status_code": 200}, operation.output_shape)
+    parsed.pop("ResponseMetadata", None)
+    encoded = bytearray()
+    RpcV2CBORSerializer()._serialize_data_item(encoded, parsed, operation.output_shape)
+    return 200, cbor_headers, bytes(encoded)
+
+
+def _error_status(operation: Any, code: str) -> int:
+    """The HTTP status the service model gives error `code` (400 when it names none)."""
+    for shape in operation.error_shapes:
+        error = shape.metadata.get("error") or {}
+        if code in (shape.name, error.get("code")):
+            return int(error.get("httpStatusCode") or 400)
+    return 400
+
+
+def _cbor_error(code: str, message: str) -> bytes:
+    """A CBOR map {"__type": code, "message": message}: the RPC v2 error body."""
+    from botocore.model import StructureShape
+    from botocore.serialize import RpcV2CBORSerializer
+
+    shape = StructureShape("Error", {"type": "structure", "members": {"__type": {"shape": "S"}, "message": {"shape": "S"}}},
+                  _StringShapes())
+    encoded = bytearray()
+    RpcV2CBORSerializer()._serialize_data_item(encoded, {"__type": code, "message": message}, shape)
+    return bytes(encoded)
+
+
+class _StringShapes:
+    """The one-shape resolver `_cbor_error`'s ad hoc structure needs (every member a string)."""
+
+    def resolve_shape_ref(self, ref: dict[str, Any]) -> Any:
+        from botocore.model import Shape
+
+        return Shape("S", {"type": "string"})
