@@ -73,6 +73,7 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
     ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
+    ("s3", "CreateBucket", "stores the tags of CreateBucketConfiguration (moto dropped them: tags re-added on every plan)"),
     ("cloudwatch", "every operation, over Smithy RPC v2 CBOR",
      "the provider's SDK speaks only CBOR to CloudWatch (alarms, dashboards): bridged to moto's JSON protocol"),
     ("s3", "PutObject / GetObject / ... (bucket policy)",
@@ -1270,7 +1271,32 @@ def _install_s3() -> list[str]:
 
     FakeBucket.set_logging = set_logging
     _install_s3_bucket_policy()
+    _install_s3_create_bucket_tags()
     return []
+
+
+def _install_s3_create_bucket_tags() -> None:
+    """CreateBucket stores the tags its CreateBucketConfiguration carries, as AWS does (the AWS provider tags a bucket
+    on create that way; moto dropped them, so every plan after the first wanted to add the tags again)."""
+    import xmltodict
+    from moto.s3.responses import S3Response
+
+    native_put = S3Response._bucket_response_put
+
+    def bucket_response_put(self: Any, request: Any, bucket_name: str, querystring: dict[str, Any]) -> Any:
+        result = native_put(self, request, bucket_name, querystring)
+        if not querystring and self.body:
+            try:
+                configuration = xmltodict.parse(self.body).get("CreateBucketConfiguration") or {}
+            except Exception:  # noqa: BLE001 - moto already answered a body it could not read
+                return result
+            tags = ((configuration.get("Tags") or {}).get("Tag")) or []
+            tags = tags if isinstance(tags, list) else [tags]
+            if tags:
+                self.backend.put_bucket_tagging(bucket_name, {t["Key"]: t.get("Value") or "" for t in tags})
+        return result
+
+    S3Response._bucket_response_put = bucket_response_put
 
 
 # Condition operators that hold when the request lacks the key (AWS: `...IfExists` and `Null`).

@@ -898,3 +898,25 @@ def test_fails_over_cbor_with_the_error_code_the_sdk_reads(extended_moto: str, c
     # THEN the error is CBOR with the code in __type, which the provider maps to "not found"
     assert status >= 400 and headers.get("smithy-protocol") == "rpc-v2-cbor"
     assert parsed["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_a_bucket_created_with_tags_has_them(client, extended_moto: str):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    # GIVEN a CreateBucket whose configuration carries tags, as the AWS provider sends it (boto3 cannot yet)
+    body = (b'<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            b"<LocationConstraint>eu-west-1</LocationConstraint><Tags><Tag><Key>provision:workspace</Key>"
+            b"<Value>churn</Value></Tag><Tag><Key>team</Key><Value>research</Value></Tag></Tags>"
+            b"</CreateBucketConfiguration>")
+    request = AWSRequest(method="PUT", url=f"{extended_moto}/churn-data", data=body,
+                         headers={"Content-Type": "application/xml"})
+    SigV4Auth(Credentials("testing", "testing"), "s3", REGION).add_auth(request)
+    prepared = request.prepare()
+    with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body, method="PUT",
+                                                       headers=dict(prepared.headers)), timeout=10) as answer:
+        assert answer.status == 200
+    # WHEN its tags are read  THEN they are the ones it was created with
+    assert client("s3").get_bucket_tagging(Bucket="churn-data")["TagSet"] == [
+        {"Key": "provision:workspace", "Value": "churn"}, {"Key": "team", "Value": "research"}]
