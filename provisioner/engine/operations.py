@@ -224,8 +224,7 @@ class Lifecycle:
                 failed.append(address)
         finished = {a for a, _ in done} | set(failed)
         not_applied = [c.address for c in summary.changes if c.address not in finished]
-        errors = [f"{d.get('summary', '')}: {d.get('detail', '')}".strip(": ").splitlines()[0]
-                  for d in result.diagnostics("error")]
+        errors = error_lines(result)
         if result.ok and not result.interrupted:
             status = "applied"
         elif result.interrupted:
@@ -295,6 +294,13 @@ class Lifecycle:
         work = self.workdir(stack)
         work.init()
         work.force_unlock(lock_id)
+
+
+def error_lines(result: Any) -> list[str]:
+    """One line per error diagnostic, every line of its detail kept: the provider often puts the cause on the
+    second line (`ID: x` then `Cause: operation error ...`)."""
+    return [" ".join(f"{d.get('summary', '')}: {d.get('detail', '')}".split()).strip(": ")
+            for d in result.diagnostics("error")]
 
 
 def refuse_errored_state(work: Workdir) -> None:

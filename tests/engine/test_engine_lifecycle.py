@@ -319,3 +319,18 @@ def test_summary_highlights_replaced_and_deleted_stateful_resources(capsys: pyte
     assert "warning: 2 stateful resource(s) will be replaced or deleted" in out
     assert "output password: update (sensitive, value hidden)" in out
     assert "SECRET" not in out and "SECRET" not in json.dumps(summary.to_dict())
+
+
+def test_an_apply_error_keeps_the_cause_the_provider_puts_on_a_later_line():
+    from provisioner.engine.operations import error_lines
+    from provisioner.engine.runner import RunResult
+
+    # GIVEN an apply whose error detail has the resource id on its first line and the cause on the next,
+    # as the AWS provider writes it
+    diagnostic = {"severity": "error", "summary": "creating CloudWatch Metric Alarm",
+                  "detail": "ID: acme-churn-5xx-rate\nCause: operation error CloudWatch: PutMetricAlarm, "
+                            "api error AccessDenied: not authorized"}
+    result = RunResult(["apply"], 1, "", "", events=[{"type": "diagnostic", "diagnostic": diagnostic}])
+    # WHEN its errors are reported  THEN each is one line, cause included
+    assert error_lines(result) == ["creating CloudWatch Metric Alarm: ID: acme-churn-5xx-rate Cause: operation "
+                                   "error CloudWatch: PutMetricAlarm, api error AccessDenied: not authorized"]
