@@ -6,7 +6,8 @@ with `force_destroy`/`force_delete`, read from the *state*, so no override in th
 lift it. Protected resources are created without it on purpose: a plain `destroy` must never take
 data with it. When the user has confirmed `--include-protected` (which says "their data is lost"),
 provision empties those containers itself, just before the destroy apply, and only those the
-reviewed destroy plan deletes. The access-log bucket is never empty: S3 writes into it.
+reviewed destroy plan deletes. The access-log bucket is never empty: S3 writes into it on every request
+to the other buckets, so their access logging is switched off first (the destroy deletes it anyway).
 """
 
 from __future__ import annotations
@@ -48,11 +49,22 @@ def empty(aws: Any, region: str, containers: list[Container], say: Callable[[str
     """Delete what each container holds; returns address -> items deleted. A container already gone counts 0."""
     removed = {}
     for container in containers:
+        if container.kind == "aws_s3_bucket":
+            _stop_access_logging(aws, region, container.name)
+    for container in containers:
         count = _EMPTIERS[container.kind](aws, region, container.name)
         removed[container.address] = count
         if count:
             say(f"emptied {container.address} ({container.name}): {count} item(s) deleted")
     return removed
+
+
+def _stop_access_logging(aws: Any, region: str, bucket: str) -> None:
+    s3 = aws.client("s3", region)
+    try:
+        s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    except s3.exceptions.NoSuchBucket:
+        pass
 
 
 def _empty_bucket(aws: Any, region: str, bucket: str) -> int:

@@ -7,12 +7,13 @@ output in `<log_dir>/<step>.log` for the error message to point at.
 
 from __future__ import annotations
 
-import threading
-
+import fcntl
 import hashlib
 import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from provisioner.engine.diagnostics import diagnostics_text, translate
@@ -20,6 +21,19 @@ from provisioner.engine.runner import EventCallback, RunResult, Runner
 from provisioner.errors import OperationFailed
 
 _INIT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _one_init_at_a_time(plugin_cache: Path) -> Iterator[None]:
+    """Terraform's plugin cache is not safe for concurrent inits: one at a time per process (fleet plans run
+    `--jobs` in threads) and per plugin cache (two `provision` runs on one machine share it)."""
+    plugin_cache.mkdir(parents=True, exist_ok=True)
+    with _INIT_LOCK, open(plugin_cache / ".provision-init.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 INIT_MARKER = "provision-init.sha256"
 # Written only under PROVISION_AWS_PROVIDER=cache: Terraform merges `*_override.tf.json` into the config,
@@ -128,8 +142,7 @@ class Workdir:
             self._init_skipped = True
             return None
         marker.unlink(missing_ok=True)
-        # Terraform's plugin cache is not safe for concurrent inits: fleet plans (`--jobs`) init one at a time.
-        with _INIT_LOCK:
+        with _one_init_at_a_time(self.runner.cli_config.plugin_cache):
             result = self.run("init", ["init", "-input=false", "-no-color"])
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(self._init_key() + "\n")  # the lock file may have been written by this init

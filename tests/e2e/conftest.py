@@ -20,7 +20,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_support import EXAMPLE_ORG, LOCAL_ENV, OUTCOMES, ROOT, LocalOrg, aws_provider_build, newest_example_per_blueprint  # noqa: E402
+from e2e_support import (  # noqa: E402
+    EXAMPLE_ORG, LOCAL_ENV, OUTCOMES, ROOT, LocalOrg, aws_provider_build, lifecycle, newest_example_per_blueprint, record,
+)
+
+# Lifecycles that run at once: most of an apply is the provider waiting (S3 lifecycle rules alone take ~55 s).
+JOBS = int(os.environ.get("PROVISION_E2E_JOBS", "4"))
 
 
 @pytest.fixture(scope="session")
@@ -30,8 +35,11 @@ def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
         pytest.skip("no AWS provider build (make aws-provider)")
     root = tmp_path_factory.mktemp("e2e") / "acme"
     shutil.copytree(EXAMPLE_ORG, root, ignore=shutil.ignore_patterns("cdktf.out", ".provision"))
-    for path in newest_example_per_blueprint().values():
-        spec = (root / "workspaces" / path.name)
+    tested = {path.name for path in newest_example_per_blueprint().values()}
+    for spec in (root / "workspaces").glob("*.yaml"):
+        if spec.name not in tested:
+            spec.unlink()  # the scratch org holds only the workspaces under test: one `synth --all` for them
+            continue
         data = yaml.safe_load(spec.read_text())
         data["environment"] = LOCAL_ENV
         spec.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -44,9 +52,30 @@ def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
     org.provision("sandbox", "start")
     try:
         org.provision("bootstrap", LOCAL_ENV)  # the Studio domain notebook workspaces join
+        org.provision("synth", "--all")  # one process, one jsii start for every workspace
         yield org
     finally:
         org.provision("sandbox", "stop", check=False)
+
+
+@pytest.fixture(scope="session")
+def lifecycles(local_org: LocalOrg) -> dict[str, str]:
+    """Blueprint -> "" when its example went through every step, else what failed; the lifecycles run side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(blueprint: str, name: str) -> str:
+        try:
+            lifecycle(local_org, blueprint, name)
+        except AssertionError as failed:
+            record(blueprint, "failed")
+            return str(failed)
+        record(blueprint, "passed")
+        return ""
+
+    examples = newest_example_per_blueprint()
+    with ThreadPoolExecutor(max_workers=max(1, JOBS)) as pool:
+        futures = {blueprint: pool.submit(run, blueprint, path.stem) for blueprint, path in examples.items()}
+        return {blueprint: future.result() for blueprint, future in futures.items()}
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001 - pytest hook

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,40 @@ class LocalOrg:
 
 def record(blueprint: str, outcome: str) -> None:
     OUTCOMES[blueprint] = outcome
+
+
+def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
+    """One workspace through what a platform engineer runs; raises AssertionError at the first step that fails."""
+    # plan, then apply that saved plan
+    org.provision("plan", name)
+    org.provision("apply", name, "--yes")
+    # the live resources are there
+    status = json.loads(org.provision("status", name, "--output", "json").stdout)
+    assert status["resources"], f"status of {name} shows no live resources"
+    if blueprint in ("full-mlops", "realtime-endpoint"):
+        monitoring_pipeline_runs(org, name)
+    # a second plan has nothing to do (no perpetual diff)
+    again = json.loads(org.provision("plan", name, "--output", "json").stdout)["summary"]
+    assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
+    # destroyed, protected resources included, and the inventory finds nothing of it
+    org.provision("destroy", name, "--include-protected", "--yes")
+    inventory = json.loads(org.provision("inventory", "--output", "json").stdout)
+    left = inventory["workspaces"].get(name, [])
+    assert left == [], f"{name} left resources behind: {left}"
+
+
+def monitoring_pipeline_runs(org: LocalOrg, name: str) -> None:
+    """The monitoring capability's pipeline engine, live: pipeline and schedule exist, and `monitoring run` starts it."""
+    import boto3
+
+    endpoint = json.loads(org.provision("sandbox", "status", "--output", "json").stdout)["server"]["endpoint"]
+    clients = {service: boto3.client(service, region_name="eu-west-1", endpoint_url=endpoint,
+                                     aws_access_key_id="test", aws_secret_access_key="test")
+               for service in ("sagemaker", "scheduler")}
+    pipeline = f"acme-{name}-{LOCAL_ENV}-monitoring"
+    assert clients["sagemaker"].describe_pipeline(PipelineName=pipeline)["PipelineName"] == pipeline
+    schedule = clients["scheduler"].get_schedule(Name=pipeline)
+    assert schedule["Target"]["Arn"].endswith(f":pipeline/{pipeline}")
+    org.provision("monitoring", "run", name)
+    runs = clients["sagemaker"].list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
+    assert len(runs) == 1, f"`provision monitoring run {name}` started {len(runs)} executions of {pipeline}"

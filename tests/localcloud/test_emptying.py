@@ -54,6 +54,11 @@ def test_versioned_buckets_repositories_and_registries_are_emptied_so_aws_can_de
     for body in (b"v1", b"v2"):
         s3.put_object(Bucket="acme-churn-data", Key="train.csv", Body=body)
     s3.delete_object(Bucket="acme-churn-data", Key="train.csv")
+    # AND an access-log bucket the data bucket logs into (S3 writes a log object on every request)
+    s3.create_bucket(Bucket="acme-churn-access-logs", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_logging(Bucket="acme-churn-data", BucketLoggingStatus={"LoggingEnabled": {
+        "TargetBucket": "acme-churn-access-logs", "TargetPrefix": "data/"}})
+    s3.list_objects_v2(Bucket="acme-churn-data")
     # AND an image repository with an image, and a registry with a version
     ecr.create_repository(repositoryName="acme-churn-images")
     ecr.put_image(repositoryName="acme-churn-images", imageTag="1", imageManifest=json.dumps(
@@ -67,16 +72,20 @@ def test_versioned_buckets_repositories_and_registries_are_emptied_so_aws_can_de
     said: list[str] = []
     # WHEN they are emptied
     removed = empty(aws, REGION, [
+        Container("aws_s3_bucket.access_logs", "aws_s3_bucket", "acme-churn-access-logs"),
         Container("aws_s3_bucket.data", "aws_s3_bucket", "acme-churn-data"),
         Container("aws_ecr_repository.images", "aws_ecr_repository", "acme-churn-images"),
         Container("aws_sagemaker_model_package_group.models", "aws_sagemaker_model_package_group", "acme-churn-models"),
         Container("aws_s3_bucket.gone", "aws_s3_bucket", "acme-churn-already-deleted"),
     ], said.append)
     # THEN every version, marker, image and model version went, and a missing bucket counts nothing
-    assert removed == {"aws_s3_bucket.data": 3, "aws_ecr_repository.images": 1,
-                       "aws_sagemaker_model_package_group.models": 1, "aws_s3_bucket.gone": 0}
-    assert len(said) == 3 and said[0].startswith("emptied aws_s3_bucket.data (acme-churn-data): 3 item(s)")
-    # AND AWS now deletes each of them
+    assert removed["aws_s3_bucket.access_logs"] > 0
+    assert {k: v for k, v in removed.items() if k != "aws_s3_bucket.access_logs"} == {
+        "aws_s3_bucket.data": 3, "aws_ecr_repository.images": 1, "aws_sagemaker_model_package_group.models": 1,
+        "aws_s3_bucket.gone": 0}
+    assert len(said) == 4 and said[1].startswith("emptied aws_s3_bucket.data (acme-churn-data): 3 item(s)")
+    # AND AWS now deletes each of them, the access-log bucket last, after more requests to the data bucket
     s3.delete_bucket(Bucket="acme-churn-data")
+    s3.delete_bucket(Bucket="acme-churn-access-logs")
     ecr.delete_repository(repositoryName="acme-churn-images")
     sm.delete_model_package_group(ModelPackageGroupName="acme-churn-models")
