@@ -124,10 +124,12 @@ LOCAL_ENV = "sandbox"  # the example org's local-cloud environment
 
 
 def move_to_local_cloud(org: Path) -> None:
-    """Every workspace of `org` onto its local-cloud environment (B6 and B7 plan without an AWS account)."""
+    """Every workspace of `org` onto its local-cloud environment (B6 and B7 plan without an AWS account); model
+    versions named by ARN in prod's account are named in the local cloud's instead (validate requires it)."""
     for spec in (org / "workspaces").glob("*.yaml"):
-        text = spec.read_text()
-        spec.write_text(re.sub(r"(?m)^environment: .*$", f"environment: {LOCAL_ENV}", text))
+        text = re.sub(r"(?m)^environment: .*$", f"environment: {LOCAL_ENV}", spec.read_text())
+        text = text.replace(":222222222222:", ":123456789012:").replace("-prod-models/", f"-{LOCAL_ENV}-models/")
+        spec.write_text(text)
 
 
 def plan_env() -> tuple[dict[str, str], float] | None:

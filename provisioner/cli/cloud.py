@@ -263,6 +263,9 @@ def _print_inventory(report: "InventoryReport") -> None:
             out.print(f"  {escape(item.workspace)} ({item.environment}): expired {item.expires.isoformat()}, "
                       f"{item.days_past} day(s) ago; {live}")
         out.print("  fix: `provision destroy NAME`, or extend `expires` in the spec through review")
+    if report.pending_deletion:
+        out.print(f"\n[dim]{len(report.pending_deletion)} KMS key(s) pending deletion (a destroy scheduled them; AWS "
+                  "deletes them after the waiting period): not counted above[/]")
     if not report.findings:
         out.print("\nno orphans, untagged ML resources or expired workspaces")
 

@@ -32,6 +32,7 @@ from provisioner.cloud.resources import (
     TAG_WORKSPACE,
     LiveResource,
     tagged_resources,
+    without_keys_pending_deletion,
 )
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.org import Org
@@ -76,6 +77,7 @@ class InventoryReport:
     untagged: list[LiveResource] = field(default_factory=list)
     expired: list[Expired] = field(default_factory=list)
     spec_problems: list[str] = field(default_factory=list)
+    pending_deletion: list[LiveResource] = field(default_factory=list)  # KMS keys a destroy scheduled for deletion
 
     @property
     def findings(self) -> int:
@@ -90,6 +92,7 @@ class InventoryReport:
             "untagged": [r.to_dict() for r in self.untagged],
             "expired": [e.to_dict() for e in self.expired],
             "spec_problems": self.spec_problems,
+            "pending_deletion": [r.to_dict() for r in self.pending_deletion],
         }
 
 
@@ -175,7 +178,10 @@ def take_inventory(
             # (otherwise also find environments the org no longer has).
             filters[TAG_ENVIRONMENT] = names
         with aws_errors(f"listing tagged resources in {region}"):
-            live.extend(tagged_resources(session.client("resourcegroupstaggingapi", region), filters))
+            found, pending = without_keys_pending_deletion(
+                session.client("kms", region), tagged_resources(session.client("resourcegroupstaggingapi", region), filters))
+            live.extend(found)
+            report.pending_deletion.extend(pending)
             report.untagged.extend(_untagged_ml(session, region, since_days))
     _group(report, live, specs, org)
     _expired(report, specs, selected, today or dt.date.today())

@@ -102,3 +102,26 @@ def tagged_resources(
             tags = {tag["Key"]: tag["Value"] for tag in item.get("Tags", [])}
             found.append(LiveResource(item["ResourceARN"], tags))
     return sorted(found, key=lambda r: (r.type, r.arn))
+
+
+# KMS key states of a key `destroy` has already dealt with: AWS deletes a key only after a waiting period.
+KEY_GOING_STATES = ("PendingDeletion", "PendingReplicaDeletion")
+
+
+def without_keys_pending_deletion(kms: Any, resources: list[LiveResource]) -> tuple[list[LiveResource], list[LiveResource]]:
+    """(live, pending deletion): a KMS key that Terraform destroyed is scheduled for deletion, 7 to 30 days
+    later, and the Tagging API lists it until then. It is not a leftover."""
+    live, pending = [], []
+    for resource in resources:
+        if resource.type == "kms:key" and _key_state(kms, resource.arn) in KEY_GOING_STATES:
+            pending.append(resource)
+        else:
+            live.append(resource)
+    return live, pending
+
+
+def _key_state(kms: Any, arn: str) -> str | None:
+    try:
+        return kms.describe_key(KeyId=arn)["KeyMetadata"].get("KeyState")
+    except kms.exceptions.NotFoundException:
+        return None

@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from provisioner.cloud.aws import Aws, aws_errors, error_code
-from provisioner.cloud.resources import TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE, LiveResource, tagged_resources
+from provisioner.cloud.resources import (
+    TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE, LiveResource, tagged_resources, without_keys_pending_deletion,
+)
 from provisioner.ds.workspace import check_account
 from provisioner.models.resolved import WorkspaceContext
 
@@ -105,7 +107,8 @@ def workspace_status(ctx: WorkspaceContext, *, aws: Aws | None = None, since_day
     region = ctx.region
     filters = {TAG_ORG: [ctx.org], TAG_WORKSPACE: [ctx.name], TAG_ENVIRONMENT: [ctx.environment]}
     with aws_errors(f"listing the resources of workspace {ctx.name} in {region}"):
-        status.resources = tagged_resources(aws.client("resourcegroupstaggingapi", region), filters)
+        status.resources, _ = without_keys_pending_deletion(
+            aws.client("kms", region), tagged_resources(aws.client("resourcegroupstaggingapi", region), filters))
     by_type: dict[str, list[LiveResource]] = {}
     for resource in status.resources:
         by_type.setdefault(resource.type, []).append(resource)

@@ -146,3 +146,17 @@ def test_fails_when_the_environment_is_unknown(run):
     # THEN it is invalid input
     assert result.code == 2
     assert "unknown environment 'staging'" in result.err
+
+
+def test_a_kms_key_scheduled_for_deletion_is_not_a_leftover(org, world):
+    # GIVEN churn-model's key, and a second key of it that a destroy scheduled for deletion
+    kms = client("kms")
+    live = kms.create_key(Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in tags("churn-model")])
+    gone = kms.create_key(Tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in tags("churn-model")])
+    kms.schedule_key_deletion(KeyId=gone["KeyMetadata"]["KeyId"], PendingWindowInDays=7)
+    # WHEN the inventory is taken
+    report = take_inventory(load_org(org / "provision.yaml"), ["dev"])
+    # THEN the scheduled key is listed apart, pending deletion; the live one is still the workspace's
+    keys = [r.arn for r in report.workspaces["churn-model"] if r.type == "kms:key"]
+    assert keys == [live["KeyMetadata"]["Arn"]]
+    assert [r.arn for r in report.pending_deletion] == [gone["KeyMetadata"]["Arn"]]

@@ -69,7 +69,7 @@ def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
     assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
     # destroyed, protected resources included, and the inventory finds nothing of it
     org.provision("destroy", name, "--include-protected", "--yes")
-    inventory = json.loads(org.provision("inventory", "--output", "json").stdout)
+    inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json").stdout)
     left = inventory["workspaces"].get(name, [])
     assert left == [], f"{name} left resources behind: {left}"
 
