@@ -115,12 +115,28 @@ def resource_type_problems(document: dict[str, Any]) -> list[str]:
     return found
 
 
+def star_resource_problems(document: dict[str, Any]) -> list[str]:
+    """Allow statements that grant on "*" an action which supports resource types: checkov's CKV_AWS_355
+    ("no '*' as a statement's resource for restrictable actions") blocks every plan whose policy is known,
+    and least privilege wants the resources named (the account's, at least)."""
+    found = []
+    for item in statements_of(document):
+        if item.get("Effect", "Allow") != "Allow" or "Principal" in item or "*" not in as_list(item.get("Resource")):
+            continue
+        restrictable = [a.name for pattern in as_list(item["Action"]) for a in actions(pattern) if a.resource_types]
+        if restrictable:
+            found.append(f"{item.get('Sid', '?')}: {', '.join(restrictable)} supports resource types but is granted "
+                         "on \"*\"; name its resources (CKV_AWS_355)")
+    return found
+
+
 def grammar_problems(configs: dict[str, dict[str, Any]]) -> dict[str, dict[str, list[str]]]:
     """workspace -> policy address -> problems of either kind, for every synthesized config given."""
     found: dict[str, dict[str, list[str]]] = {}
     for name, config in configs.items():
         for address, document in policies_in(config):
-            problems = condition_key_problems(document) + resource_type_problems(document)
+            problems = (condition_key_problems(document) + resource_type_problems(document)
+                        + star_resource_problems(document))
             if problems:
                 found.setdefault(name, {})[address] = problems
     return found

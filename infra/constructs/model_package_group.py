@@ -30,6 +30,7 @@ class ModelPackageGroup(L2):
         super().__init__(scope, id)
         self.name, self.arn = name, arn
         self.packages_arn = arn.replace(":model-package-group/", ":model-package/", 1) + "/*"
+        self.account_packages_arn = arn.split(":model-package-group/", 1)[0] + ":model-package/*"
         self.resource = add_resource(
             self.stack, SagemakerModelPackageGroup, id, model_package_group_name=name,
             model_package_group_description=description or None, lifecycle=protect(),
@@ -39,8 +40,10 @@ class ModelPackageGroup(L2):
         grantee.add_to_policy(
             statement("DescribeModelRegistry", "sagemaker:DescribeModelPackageGroup", self.arn),
             statement("DescribeModelPackages", "sagemaker:DescribeModelPackage", self.packages_arn),
-            # List calls support no resource-level permissions.
-            statement("ListModelPackages", ("sagemaker:ListModelPackages", "sagemaker:ListModelPackageGroups"), "*"),
+            # ListModelPackages is authorized on model packages (the account's: the call names no one group's);
+            # ListModelPackageGroups supports no resource type.
+            statement("ListModelPackages", "sagemaker:ListModelPackages", self.account_packages_arn),
+            statement("ListModelPackageGroups", "sagemaker:ListModelPackageGroups", "*"),
         )
 
     def grant_register(self, grantee: Grantee) -> None:

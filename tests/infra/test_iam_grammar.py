@@ -8,7 +8,7 @@ those synthesized there, so every blueprint version is covered by what synth wri
 
 from __future__ import annotations
 
-from iam_reference import condition_key_problems, grammar_problems, resource_type_problems
+from iam_reference import condition_key_problems, grammar_problems, resource_type_problems, star_resource_problems
 
 
 def test_the_judge_catches_a_condition_key_an_action_never_carries():
@@ -33,6 +33,18 @@ def test_the_judge_catches_an_action_granted_on_a_resource_type_it_does_not_supp
     document["Statement"].append({"Sid": "OpenMlflowUi", "Effect": "Allow", "Action": "sagemaker-mlflow:AccessUI",
                                   "Resource": "*"})
     assert resource_type_problems(document) == []
+
+
+def test_the_judge_catches_a_restrictable_action_granted_on_star():
+    # GIVEN the registry's old listing statement, found when the AWS provider planned a served workspace twice
+    # and checkov's CKV_AWS_355 blocked the second apply (the policy is only known from the second plan on)
+    document = {"Statement": [{"Sid": "ListModelPackages", "Effect": "Allow",
+                               "Action": ["sagemaker:ListModelPackages", "sagemaker:ListModelPackageGroups"],
+                               "Resource": "*"}]}
+    # THEN ListModelPackages (resource type model-package) is named; ListModelPackageGroups (none) is not
+    assert star_resource_problems(document) == [
+        'ListModelPackages: sagemaker:ListModelPackages supports resource types but is granted on "*"; name its '
+        'resources (CKV_AWS_355)']
 
 
 def test_every_synthesized_statement_can_take_effect(configs):
