@@ -49,6 +49,11 @@ provision request vision-lab --blueprint full-mlops@1.0.0 --env sandbox --owner 
   --tag cost-center=cc-4242 --set 'training.instance_types=[ml.g4dn.xlarge]' --set serving.model_package=latest-approved \
   --set 'serving.variants=[{name: primary, instance_type: ml.m5.large, initial_instance_count: 1, weight: 1, min_instances: 1, max_instances: 2}]'
 
+step "request studio-lab --blueprint notebook-lab@1.0.0 --env sandbox --member ..." \
+  "notebooks: a Studio profile per member and a shared team space, in the domain the org names"
+provision request studio-lab --blueprint notebook-lab@1.0.0 --env sandbox --owner carol@example.com --team vision \
+  --tag cost-center=cc-4242 --member carol@example.com --member dave@example.com
+
 step "request too-big ... --set training.instance_types=[ml.p5.48xlarge]" "the guardrails refuse what the org does not allow"
 if provision request too-big --blueprint gpu-training@1.0.0 --env sandbox --owner carol@example.com --team vision \
   --tag cost-center=cc-4242 --set 'training.instance_types=[ml.p5.48xlarge]'; then
@@ -92,6 +97,10 @@ if [ -n "$APPLIED" ]; then
   provision plan sandbox-serving && provision apply sandbox-serving --yes
   step "plan vision-lab && apply vision-lab" "the data scientist's workspace: roles, buckets, registry (no endpoint yet: no approved model)"
   provision plan vision-lab && provision apply vision-lab --yes
+  step "plan studio-lab && apply studio-lab && open studio-lab --member carol@example.com" \
+    "the members' Studio profiles and the team space; open prints a member's sign-in URL"
+  provision plan studio-lab && provision apply studio-lab --yes
+  provision open studio-lab --member carol@example.com
 else
   skip "plan and apply: no AWS provider"
 fi
@@ -126,8 +135,9 @@ step doctor "engine, Node, credentials, state backend"
 provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials for the real environments)"
 
 if [ -n "$APPLIED" ]; then
-  step "destroy vision-lab --include-protected && destroy sandbox-serving --include-protected" "everything goes, buckets and keys included"
+  step "destroy vision-lab, studio-lab and sandbox-serving --include-protected" "everything goes, buckets and keys included"
   provision destroy vision-lab --include-protected --yes
+  provision destroy studio-lab --include-protected --yes
   provision destroy sandbox-serving --include-protected --yes
   provision inventory --env sandbox
 else

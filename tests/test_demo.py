@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-STEPS = ["sandbox start", "bootstrap sandbox", "blueprints list", "request vision-lab", "request too-big", "validate",
+STEPS = ["sandbox start", "bootstrap sandbox", "blueprints list", "request vision-lab", "request studio-lab",
+         "request too-big", "validate",
          "synth --all", "audit sandbox-serving", "env vision-lab", "endpoint weights sandbox-serving",
          "status sandbox-serving", "inventory --env sandbox", "doctor", "sandbox stop"]
 
@@ -54,7 +55,14 @@ def test_the_demo_tells_the_whole_story_and_leaves_nothing_running(project_root:
     # AND the A/B endpoint on the local cloud is costed by the audit
     assert "Estimated monthly cost: $" in done.stdout and "sagemaker_endpoint" in done.stdout
     # AND either the provider ran the apply steps, or the demo said in one line why they were skipped
-    assert ("$ provision plan sandbox-serving" in done.stdout) != ("no AWS provider" in done.stdout)
+    applied = "$ provision plan sandbox-serving" in done.stdout
+    assert applied != ("no AWS provider" in done.stdout)
+    if applied:
+        # the whole loop ran: a model trained, approved and served, a member signed in to Studio, all destroyed
+        for step in ("train vision-lab", "models approve vision-lab 1", "audit vision-lab", "open studio-lab",
+                     "destroy vision-lab, studio-lab and sandbox-serving"):
+            assert f"$ provision {step}" in done.stdout, step
+        assert "https://d-acmesandbox.studio.eu-west-1.sagemaker.aws/" in done.stdout
 
 
 def test_a_failing_step_fails_the_demo_and_still_stops_the_local_cloud(project_root: Path, tmp_path: Path):

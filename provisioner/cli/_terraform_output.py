@@ -23,6 +23,7 @@ SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "forget
 STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "forget": "dim"}
 PAST = {"create": "created", "update": "updated", "delete": "destroyed", "replace": "replaced", "read": "read",
         "no-op": "unchanged"}
+GERUND = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing", "read": "reading"}
 QUIET_WARNINGS = ("Resource targeting is in effect", "Applied changes may be incomplete")
 
 
@@ -69,7 +70,8 @@ class ApplyProgress:
             if kind == "apply_start":
                 out.print(f"  [dim]{action}[/] {address} ...", markup=True)
             elif kind == "apply_progress":
-                out.print(f"  [dim]still {action}ing {address} ({hook.get('elapsed_seconds', '?')}s)[/]", markup=True)
+                out.print(f"  [dim]still {GERUND.get(action, action)} {address} ({hook.get('elapsed_seconds', '?')}s)[/]",
+                          markup=True)
             elif kind == "apply_complete":
                 self.finished += 1
                 out.print(f"[green]✓[/] [{self.finished}/{self.total}] {address} {PAST.get(action, action)} "

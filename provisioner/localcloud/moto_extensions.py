@@ -31,6 +31,7 @@ OPERATIONS: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "UpdateSpace", "aws_sagemaker_space update of space_settings / space_display_name"),
     ("sagemaker", "DeleteSpace", "aws_sagemaker_space destroy"),
     ("sagemaker", "ListSpaces", "completes the kind: lists a domain's Studio spaces"),
+    ("sagemaker", "CreatePresignedDomainUrl", "`provision open`: a member's Studio sign-in URL (profile or space must exist)"),
     ("sagemaker", "CreateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server create"),
     ("sagemaker", "DescribeMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server read and waiters"),
     ("sagemaker", "UpdateMlflowTrackingServer", "aws_sagemaker_mlflow_tracking_server update (size, window)"),
@@ -740,6 +741,14 @@ def _install_sagemaker() -> list[str]:
         )
         return ActionResult(profile.describe())
 
+    def h_create_presigned_domain_url(self: Any) -> ActionResult:
+        domain_id, profile = self._get_param("DomainId"), self._get_param("UserProfileName")
+        self.sagemaker_backend.describe_user_profile(domain_id, profile)  # ResourceNotFound, as AWS answers
+        if self._get_param("SpaceName"):
+            self.sagemaker_backend.describe_space(domain_id, self._get_param("SpaceName"))
+        token = mock_random.get_random_string(48)
+        return ActionResult({"AuthorizedUrl": f"https://{domain_id}.studio.{self.region}.sagemaker.aws/auth?token={token}"})
+
     def h_update_user_profile(self: Any) -> ActionResult:
         profile = self.sagemaker_backend.update_user_profile(
             self._get_param("DomainId"), self._get_param("UserProfileName"), self._get_param("UserSettings")
@@ -861,6 +870,7 @@ def _install_sagemaker() -> list[str]:
             "UpdateSpace": h_update_space,
             "DeleteSpace": h_delete_space,
             "ListSpaces": h_list_spaces,
+            "CreatePresignedDomainUrl": h_create_presigned_domain_url,
             "CreateMlflowTrackingServer": h_create_mlflow_tracking_server,
             "DescribeMlflowTrackingServer": h_describe_mlflow_tracking_server,
             "UpdateMlflowTrackingServer": h_update_mlflow_tracking_server,

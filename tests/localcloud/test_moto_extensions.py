@@ -326,6 +326,23 @@ def test_space_round_trip(client):
     sm.delete_user_profile(DomainId=domain, UserProfileName="carol")
 
 
+def test_presigned_domain_url_round_trip(client):
+    sm = client("sagemaker")
+    domain = _domain(sm)
+    sm.create_user_profile(DomainId=domain, UserProfileName="carol")
+    # GIVEN a member's profile in the domain
+    # WHEN a sign-in URL is asked for it
+    url = call(sm, "CreatePresignedDomainUrl", DomainId=domain, UserProfileName="carol",
+               ExpiresInSeconds=60)["AuthorizedUrl"]
+    # THEN it is the domain's Studio URL with a one-time token, as AWS answers
+    assert url.startswith(f"https://{domain}.studio.{REGION}.sagemaker.aws/auth?token=")
+    # AND a profile or space that does not exist is ResourceNotFound (what `provision open` explains)
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.create_presigned_domain_url(DomainId=domain, UserProfileName="dave")
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.create_presigned_domain_url(DomainId=domain, UserProfileName="carol", SpaceName="team")
+
+
 def test_fails_when_space_owner_does_not_exist(client):
     sm = client("sagemaker")
     domain = _domain(sm)
