@@ -59,7 +59,8 @@ def test_the_demo_tells_the_whole_story_and_leaves_nothing_running(project_root:
     assert applied != ("no AWS provider" in done.stdout)
     if applied:
         # the whole loop ran: a model trained, approved and served, a member signed in to Studio, all destroyed
-        for step in ("train vision-lab", "models approve vision-lab 1", "audit vision-lab", "open studio-lab",
+        for step in ("train vision-lab", "models approve vision-lab 1", "audit vision-lab",
+                     "plan studio-lab && apply studio-lab && open studio-lab --member",
                      "destroy vision-lab, studio-lab and sandbox-serving"):
             assert f"$ provision {step}" in done.stdout, step
         assert "https://d-acmesandbox.studio.eu-west-1.sagemaker.aws/" in done.stdout

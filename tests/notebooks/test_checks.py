@@ -102,14 +102,14 @@ def test_fails_when_org_allows_no_notebook_types(run, acme: Path):
 
 def test_fails_when_missing_domain(run, acme: Path):
     # GIVEN a notebooks workspace in an environment without a Studio domain
-    write_spec(acme, "nb-sandbox", environment="sandbox")
+    write_spec(acme, "nb-prod", environment="prod")
     # WHEN it is validated
-    result = run("validate", spec_file("nb-sandbox"))
+    result = run("validate", spec_file("nb-prod"))
     # THEN it is invalid input naming the environment and the fix in provision.yaml
     assert result.code == 2
     [line] = result.error_lines
-    assert "workspaces/nb-sandbox.yaml: environment: environment 'sandbox' has no SageMaker Studio domain" in line
-    assert "studio: {domain_id: d-...}` under environments.sandbox in provision.yaml" in line
+    assert "workspaces/nb-prod.yaml: environment: environment 'prod' has no SageMaker Studio domain" in line
+    assert "studio: {domain_id: d-...}` under environments.prod in provision.yaml" in line
 
 
 def test_fails_when_no_members(run, acme: Path):
@@ -135,7 +135,7 @@ def test_fails_when_more_members_than_the_studio_policy_can_hold(run, acme: Path
 
 def test_reports_missing_domain_and_missing_members_together(run, acme: Path):
     # GIVEN two spec-level problems at once
-    write_spec(acme, "nb-two", environment="sandbox", members=[])
+    write_spec(acme, "nb-two", environment="prod", members=[])
     # WHEN it is validated
     result = run("validate", spec_file("nb-two"))
     # THEN both are reported in one run

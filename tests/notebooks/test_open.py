@@ -185,14 +185,14 @@ def test_fails_when_several_members_and_the_owner_is_not_one(run, studio, presig
 
 
 def test_fails_when_missing_domain(run, acme: Path):
-    # GIVEN a notebooks workspace in an environment without Studio (sandbox)
-    write_spec(acme, "nb-sandbox", environment="sandbox")
+    # GIVEN a notebooks workspace in an environment without Studio (prod)
+    write_spec(acme, "nb-prod", environment="prod")
     # WHEN a member asks for Studio
-    result = run("open", "nb-sandbox")
+    result = run("open", "nb-prod")
     # THEN it explains that the environment has no domain, and how to add one
     assert result.code == 2
-    assert "environment 'sandbox' has no SageMaker Studio domain" in result.err
-    assert "under environments.sandbox in provision.yaml" in result.err
+    assert "environment 'prod' has no SageMaker Studio domain" in result.err
+    assert "under environments.prod in provision.yaml" in result.err
 
 
 def test_fails_when_workspace_has_no_notebooks(run):
