@@ -20,8 +20,32 @@ provision() { "$PROVISION" "$@"; }
 step() { printf '\n\033[1m$ provision %s\033[0m\n# %s\n' "$1" "$2"; }
 skip() { printf '\n\033[2m(skipped: %s)\033[0m\n' "$*"; }
 
-stop_sandbox() { "$PROVISION" sandbox stop >/dev/null 2>&1 || true; }
+stop_sandbox() {
+  local pid
+  for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done  # steps still running side by side
+  wait 2>/dev/null || true
+  "$PROVISION" sandbox stop >/dev/null 2>&1 || true
+}
 trap stop_sandbox EXIT
+
+# Steps of different workspaces run side by side (most of an apply is the provider waiting); each one's
+# output is shown whole, in order, once all are done. `together` fails if any of them failed.
+together() {
+  local entry pid name failed=0
+  for entry in "$@"; do
+    name=${entry%%=*}
+    ( eval "${entry#*=}" ) > "$DEMO/$name.out" 2>&1 &
+    PIDS+=("$!:$name")
+  done
+  for entry in "${PIDS[@]}"; do
+    pid=${entry%%:*}; name=${entry#*:}
+    wait "$pid" || failed=1
+    cat "$DEMO/$name.out"
+  done
+  PIDS=()
+  return "$failed"
+}
+PIDS=()
 
 aws_provider_build() {
   # The AWS provider build in the user cache (`make aws-provider`): the version the configs pin, else the
@@ -94,13 +118,13 @@ fi
 
 if [ -n "$APPLIED" ]; then
   step "plan sandbox-serving && apply sandbox-serving" "Terraform's real AWS provider creates the workspace on the local cloud"
-  provision plan sandbox-serving && provision apply sandbox-serving --yes
+  echo "# (with vision-lab and studio-lab below, side by side; each one's output follows when all are done)"
   step "plan vision-lab && apply vision-lab" "the data scientist's workspace: roles, buckets, registry (no endpoint yet: no approved model)"
-  provision plan vision-lab && provision apply vision-lab --yes
   step "plan studio-lab && apply studio-lab && open studio-lab --member carol@example.com" \
     "the members' Studio profiles and the team space; open prints a member's sign-in URL"
-  provision plan studio-lab && provision apply studio-lab --yes
-  provision open studio-lab --member carol@example.com
+  together "sandbox-serving=provision plan sandbox-serving && provision apply sandbox-serving --yes" \
+           "vision-lab=provision plan vision-lab && provision apply vision-lab --yes" \
+           "studio-lab=provision plan studio-lab && provision apply studio-lab --yes && provision open studio-lab --member carol@example.com"
 else
   skip "plan and apply: no AWS provider"
 fi
@@ -136,9 +160,9 @@ provision doctor || echo "(doctor exits non-zero when something is missing, as h
 
 if [ -n "$APPLIED" ]; then
   step "destroy vision-lab, studio-lab and sandbox-serving --include-protected" "everything goes, buckets and keys included"
-  provision destroy vision-lab --include-protected --yes
-  provision destroy studio-lab --include-protected --yes
-  provision destroy sandbox-serving --include-protected --yes
+  together "vision-lab=provision destroy vision-lab --include-protected --yes" \
+           "studio-lab=provision destroy studio-lab --include-protected --yes" \
+           "sandbox-serving=provision destroy sandbox-serving --include-protected --yes"
   provision inventory --env sandbox
 else
   skip "destroy: nothing was applied"
