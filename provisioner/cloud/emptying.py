@@ -69,17 +69,17 @@ def _stop_access_logging(aws: Any, region: str, bucket: str) -> None:
 
 def _empty_bucket(aws: Any, region: str, bucket: str) -> int:
     s3 = aws.client("s3", region)
-    count = 0
+
+    def delete(batch: list[dict[str, str]]) -> None:
+        errors = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True}).get("Errors")
+        if errors:
+            raise _failed(f"bucket {bucket}: {errors[0].get('Key')}: {errors[0].get('Code')} "
+                          f"{errors[0].get('Message', '')}")
+
     try:
-        for batch in _batches(_bucket_versions(s3, bucket), 1000):
-            answer = s3.delete_objects(Bucket=bucket, Delete={"Objects": batch, "Quiet": True})
-            if answer.get("Errors"):
-                first = answer["Errors"][0]
-                raise _failed(f"bucket {bucket}: {first.get('Key')}: {first.get('Code')} {first.get('Message', '')}")
-            count += len(batch)
+        return _delete_in_batches(_bucket_versions(s3, bucket), 1000, delete)
     except s3.exceptions.NoSuchBucket:
-        return count
-    return count
+        return 0
 
 
 def _bucket_versions(s3: Any, bucket: str) -> Iterator[dict[str, str]]:
@@ -90,19 +90,19 @@ def _bucket_versions(s3: Any, bucket: str) -> Iterator[dict[str, str]]:
 
 def _empty_repository(aws: Any, region: str, repository: str) -> int:
     ecr = aws.client("ecr", region)
-    count = 0
+
+    def delete(batch: list[dict[str, str]]) -> None:
+        failures = ecr.batch_delete_image(repositoryName=repository, imageIds=batch).get("failures")
+        if failures:
+            raise _failed(f"repository {repository}: {failures[0].get('failureCode')} "
+                          f"{failures[0].get('failureReason', '')}")
+
+    images = (image for page in ecr.get_paginator("list_images").paginate(repositoryName=repository)
+              for image in page.get("imageIds", []))
     try:
-        images = [image for page in ecr.get_paginator("list_images").paginate(repositoryName=repository)
-                  for image in page.get("imageIds", [])]
-        for batch in _batches(iter(images), 100):
-            answer = ecr.batch_delete_image(repositoryName=repository, imageIds=batch)
-            if answer.get("failures"):
-                first = answer["failures"][0]
-                raise _failed(f"repository {repository}: {first.get('failureCode')} {first.get('failureReason', '')}")
-            count += len(batch)
+        return _delete_in_batches(images, 100, delete)
     except ecr.exceptions.RepositoryNotFoundException:
-        return count
-    return count
+        return 0
 
 
 def _empty_registry(aws: Any, region: str, group: str) -> int:
@@ -120,6 +120,15 @@ _EMPTIERS: dict[str, Callable[[Any, str, str], int]] = {
     "aws_ecr_repository": _empty_repository,
     "aws_sagemaker_model_package_group": _empty_registry,
 }
+
+
+def _delete_in_batches(items: Iterator[Any], size: int, delete: Callable[[list[Any]], None]) -> int:
+    """Delete `items` `size` at a time (the API's batch limit); returns how many were deleted."""
+    count = 0
+    for batch in _batches(items, size):
+        delete(batch)
+        count += len(batch)
+    return count
 
 
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
