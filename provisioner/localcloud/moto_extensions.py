@@ -66,11 +66,15 @@ EXTENDED: tuple[tuple[str, str, str], ...] = (
     ("sagemaker", "CreateModel / DescribeModel", "no VpcConfig when none was given (moto answered {}: a replacement)"),
     ("sagemaker", "CreateEndpoint / UpdateEndpoint / DescribeEndpoint",
      "keep DeploymentConfig, answered as LastDeploymentConfig (else the provider replaces the endpoint)"),
+    ("sagemaker", "DescribePipeline / DeletePipeline / StartPipelineExecution / ...",
+     "a missing pipeline is ResourceNotFound, as AWS answers (moto: ValidationException; a retried delete failed)"),
     ("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
     ("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
     ("budgets", "CreateBudget / DeleteBudget", "store / drop ResourceTags"),
     ("budgets", "DescribeNotificationsForBudget", "a missing budget is NotFoundException (moto answered HTTP 500)"),
     ("application-autoscaling", "RegisterScalableTarget / DeregisterScalableTarget", "store / drop Tags"),
+    ("application-autoscaling", "DeregisterScalableTarget / DeleteScalingPolicy",
+     "a missing target or policy is ObjectNotFoundException, as AWS answers (moto: ValidationException)"),
     ("logs", "CreateLogGroup / DescribeLogGroups / DeleteLogGroup", "deletion protection stored, shown, enforced"),
     ("kms", "EnableKeyRotation / GetKeyRotationStatus", "keep and answer RotationPeriodInDays (else a perpetual diff)"),
     ("s3", "PutBucketLogging", "checks only what AWS checks (moto demanded grants; HTTP 500 on Principal *)"),
@@ -718,6 +722,19 @@ def _install_sagemaker() -> list[str]:
 
     SageMakerResponse.create_endpoint = create_endpoint
 
+    # A pipeline that does not exist is ResourceNotFound, as AWS answers it (moto: ValidationException). The
+    # provider's delete treats ResourceNotFound as done: its SDK retries a DeletePipeline whose answer was
+    # lost, and that retry must not fail a destroy that already happened.
+    from moto.sagemaker import models as sagemaker_models
+
+    def get_pipeline_from_name(pipelines: dict[str, Any], name: str) -> Any:
+        pipeline = pipelines.get(name)
+        if pipeline is None:
+            raise ResourceNotFound(f"Pipeline '{name}' does not exist.")
+        return pipeline
+
+    sagemaker_models.get_pipeline_from_name = get_pipeline_from_name
+
     # -- response handlers --
 
     sort_keys = {
@@ -1099,6 +1116,32 @@ def _install_autoscaling() -> list[str]:
 
     ApplicationAutoScalingResponse.register_scalable_target = register_scalable_target
     ApplicationAutoScalingResponse.deregister_scalable_target = deregister_scalable_target
+
+    # Deregistering a target or deleting a policy that is not there is ObjectNotFoundException, as AWS answers
+    # (moto: ValidationException). The provider's delete treats it as done, so a retried delete succeeds.
+    from moto.applicationautoscaling.models import FakeApplicationAutoscalingPolicy
+
+    native_backend_deregister = ApplicationAutoscalingBackend.deregister_scalable_target
+    native_backend_delete_policy = ApplicationAutoscalingBackend.delete_scaling_policy
+
+    def backend_deregister(self: Any, namespace: str, r_id: str, dimension: str) -> None:
+        if not self._scalable_target_exists(r_id, dimension):
+            raise _error("ObjectNotFoundException", f"No scalable target registered for service namespace: "
+                         f"{namespace}, resource ID: {r_id}, scalable dimension: {dimension}")
+        native_backend_deregister(self, namespace, r_id, dimension)
+
+    def backend_delete_policy(self: Any, policy_name: str, service_namespace: str, resource_id: str,
+                              scalable_dimension: str) -> None:
+        key = FakeApplicationAutoscalingPolicy.formulate_key(service_namespace, resource_id, scalable_dimension,
+                                                             policy_name)
+        if key not in self.policies:
+            raise _error("ObjectNotFoundException", f"No scaling policy found for service namespace: "
+                         f"{service_namespace}, resource ID: {resource_id}, scalable dimension: {scalable_dimension}, "
+                         f"policy name: {policy_name}")
+        native_backend_delete_policy(self, policy_name, service_namespace, resource_id, scalable_dimension)
+
+    ApplicationAutoscalingBackend.deregister_scalable_target = backend_deregister
+    ApplicationAutoscalingBackend.delete_scaling_policy = backend_delete_policy
 
     def h_list_tags_for_resource(self: Any) -> ActionResult:
         target_tags = self.applicationautoscaling_backend.list_target_tags(self._get_param("ResourceARN"))

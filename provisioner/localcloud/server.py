@@ -24,10 +24,30 @@ def main(argv: list[str] | None = None) -> None:
 
     from provisioner.localcloud.moto_extensions import install
 
+    _log_operations()
     added = install()
     print(f"local cloud: moto extensions installed: {', '.join(added) or 'none'}", flush=True)
     print(f"local cloud: serving on http://{HOST}:{args.port} (state in memory, lost on stop)", flush=True)
     server.main(["-H", HOST, "-p", str(args.port)])
+
+
+def _log_operations() -> None:
+    """Name each request's operation and SDK attempt in the server log, in werkzeug's access line.
+
+    werkzeug logs `POST / HTTP/1.1 400` for every JSON-protocol call; which operation failed, and
+    whether the caller's SDK was retrying it (`amz-sdk-request: attempt=2; max=3`), is what a failed
+    apply on the local cloud needs to be understood.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    def log_request(self, code="-", size="-") -> None:  # type: ignore[no-untyped-def]
+        operation = self.headers.get("X-Amz-Target") or "-"
+        attempt = (self.headers.get("amz-sdk-request") or "-").replace(" ", "")
+        invocation = self.headers.get("amz-sdk-invocation-id") or "-"
+        self.log("info", '"%s %s" %s %s %s %s', self.command, getattr(self, "path", "-"), code, operation, attempt,
+                 invocation)
+
+    MotoRequestHandler.log_request = log_request
 
 
 if __name__ == "__main__":

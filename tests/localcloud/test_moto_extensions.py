@@ -8,6 +8,7 @@ shape (required members present, types as modelled).
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 import socket
@@ -509,6 +510,20 @@ def test_fails_when_deleting_a_model_package_that_does_not_exist(client):
     assert error_code(excinfo) == "ValidationException"
 
 
+def test_a_pipeline_that_does_not_exist_is_resource_not_found_as_aws_answers(client):
+    sm = client("sagemaker")
+    sm.create_pipeline(PipelineName="churn-monitoring", RoleArn=ROLE, ClientRequestToken="t" * 32,
+                       PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}))
+    # GIVEN a pipeline, deleted once
+    sm.delete_pipeline(PipelineName="churn-monitoring", ClientRequestToken="u" * 32)
+    # WHEN it is described or deleted again (the provider's SDK retries a delete whose answer was lost)
+    # THEN both answer ResourceNotFound, which the provider reads as "already gone"
+    for again in (lambda: sm.describe_pipeline(PipelineName="churn-monitoring"),
+                  lambda: sm.delete_pipeline(PipelineName="churn-monitoring", ClientRequestToken="v" * 32)):
+        with pytest.raises(sm.exceptions.ResourceNotFound):
+            again()
+
+
 def test_update_endpoint_round_trip(client):
     sm = client("sagemaker")
     sm.create_model(ModelName="churn-model", ExecutionRoleArn=ROLE,
@@ -656,6 +671,25 @@ def test_scalable_target_tags_round_trip(client):
                                        ScalableDimension="sagemaker:variant:DesiredInstanceCount")
     with pytest.raises(scaling.exceptions.ResourceNotFoundException):
         scaling.list_tags_for_resource(ResourceARN=arn)
+
+
+def test_a_scalable_target_or_policy_that_is_not_there_is_object_not_found_as_aws_answers(client):
+    scaling = client("application-autoscaling")
+    target = {"ServiceNamespace": "sagemaker", "ResourceId": "endpoint/churn-endpoint/variant/champion",
+              "ScalableDimension": "sagemaker:variant:DesiredInstanceCount"}
+    scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
+    scaling.put_scaling_policy(PolicyName="invocations", PolicyType="TargetTrackingScaling", **target,
+                               TargetTrackingScalingPolicyConfiguration={"TargetValue": 70.0, "PredefinedMetricSpecification": {
+                                   "PredefinedMetricType": "SageMakerVariantInvocationsPerInstance"}})
+    # GIVEN a policy and its target, each deleted once
+    scaling.delete_scaling_policy(PolicyName="invocations", **target)
+    scaling.deregister_scalable_target(**target)
+    # WHEN each is deleted again (the provider's SDK retries a delete whose answer was lost)
+    # THEN both answer ObjectNotFoundException, which the provider reads as "already gone"
+    with pytest.raises(scaling.exceptions.ObjectNotFoundException):
+        scaling.delete_scaling_policy(PolicyName="invocations", **target)
+    with pytest.raises(scaling.exceptions.ObjectNotFoundException):
+        scaling.deregister_scalable_target(**target)
 
 
 # --- CloudWatch Logs ------------------------------------------------------------------------------------------
