@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from provisioner.localcloud.sandbox import Sandbox
 
@@ -172,6 +175,19 @@ def test_the_server_process_installs_the_moto_extensions_before_it_serves(sandbo
     installed = log.index("moto extensions installed")
     assert installed < log.index(f"serving on http://127.0.0.1:{sandbox.port}")
     assert "lost on stop" in log
+
+
+def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbox, acme: Path):
+    import boto3
+
+    sagemaker = boto3.client("sagemaker", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
+                             aws_access_key_id="test", aws_secret_access_key="test")
+    # GIVEN a running sandbox  WHEN a call fails there (a pipeline that does not exist)
+    with pytest.raises(sagemaker.exceptions.ResourceNotFound):
+        sagemaker.describe_pipeline(PipelineName="no-such-pipeline")
+    # THEN its log line names the operation, the status and the SDK's attempt (what explains a failed apply)
+    log = (acme / ".provision" / "sandbox" / "server.log").read_text()
+    assert re.search(r'"POST /" 400 SageMaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
 
 
 def test_bootstrap_of_a_local_cloud_creates_the_studio_domain_its_environment_names_once(run, sandbox):
