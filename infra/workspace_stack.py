@@ -17,7 +17,7 @@ from cdktn import (
     TerraformVariable,
     TerraformVariableValidationConfig,
 )
-from cdktn_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderEndpoints
+from cdktn_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from infra import local_cloud
@@ -82,9 +82,7 @@ class WorkspaceStack(TerraformStack):
                 error_message="The local cloud's endpoint must be on this machine (http://127.0.0.1:PORT).",
             )],
         )
-        settings = local_cloud.provider_settings(endpoint.string_value)
-        endpoints = AwsProviderEndpoints(**settings.pop("endpoints"))
-        AwsProvider(self, "aws", region=self.ctx.region, endpoints=[endpoints], **settings)
+        AwsProvider(self, "aws", region=self.ctx.region, **local_cloud.provider_settings(endpoint.string_value))
         self.notes.append("local cloud: every AWS call goes to the sandbox (`provision sandbox start`), whose "
                           "resources live in memory and are lost when it stops")
 

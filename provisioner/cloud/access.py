@@ -52,6 +52,7 @@ USER_AWS_VARIABLES = (
     "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_CA_BUNDLE", "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",  # would route around AWS_ENDPOINT_URL
 )
 
 
@@ -140,7 +141,8 @@ class Access:
         return env
 
     def terraform_env(self) -> dict[str, str | None]:
-        """`process_env()` plus the endpoint variable the synthesized provider block of a local cloud reads."""
+        """`process_env()` (a local cloud's provider finds the sandbox through AWS_ENDPOINT_URL) plus the
+        endpoint variable the synthesized provider block of a local cloud reads (its `https_proxy`)."""
         env = self.process_env()
         if self.endpoint is not None:
             env[f"TF_VAR_{ENDPOINT_VARIABLE}"] = self.endpoint

@@ -7,9 +7,13 @@ lifecycles run side by side (conftest.py: `lifecycles`); each test reports its b
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from e2e_support import newest_example_per_blueprint
+from e2e_support import LOCAL_ENV, newest_example_per_blueprint
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.moto]
 
@@ -24,3 +28,32 @@ def test_blueprint_plans_applies_converges_and_destroys_without_leftovers(bluepr
     # THEN every step passed: no plan or apply error, no change on the second plan, nothing left behind
     if failure:
         pytest.fail(failure, pytrace=False)
+
+
+def test_a_local_cloud_stack_run_by_hand_without_provisions_environment_stops_before_any_call(
+        local_org, lifecycles):
+    """docs/decisions/0003: a local-cloud stack run by hand with someone's own AWS identity and without
+    provision's environment must not reach AWS. Without the endpoint variable Terraform stops at once;
+    with it, every https (AWS) endpoint goes to the sandbox as a proxy, which refuses it
+    (tests/localcloud/test_sandbox.py)."""
+    name = next(path.stem for path in newest_example_per_blueprint().values()
+                if yaml_environment(local_org.root / "workspaces" / path.name) == LOCAL_ENV)
+    stack = local_org.root / "cdktf.out" / "stacks" / name
+    assert (stack / ".terraform" / "providers").is_dir(), f"{name} was never initialized: see its lifecycle"
+    # GIVEN the initialized stack folder of a local-cloud workspace and a shell with a real-looking identity
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "TF_VAR_"))}
+    env.update({"AWS_ACCESS_KEY_ID": "AKIAREALEXPORTEDKEY1", "AWS_SECRET_ACCESS_KEY": "exportedsecretexported",
+                "AWS_REGION": "eu-west-1", "AWS_EC2_METADATA_DISABLED": "true", "CHECKPOINT_DISABLE": "1",
+                "PYTHONPATH": local_org.env["PYTHONPATH"]})
+    # WHEN Terraform plans it by hand there (no provision: no lock, nothing saved)
+    done = subprocess.run([sys.executable, "-m", "provisioner.engine.embedded", "plan", "-input=false",
+                           "-no-color", "-lock=false"], cwd=stack, env=env, capture_output=True, text=True, timeout=600)
+    # THEN it stops, naming the variable provision would have set
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "No value for required variable" in done.stderr and "local_cloud_endpoint" in done.stderr, done.stderr[-3000:]
+
+
+def yaml_environment(spec) -> str:
+    import yaml
+
+    return yaml.safe_load(spec.read_text())["environment"]

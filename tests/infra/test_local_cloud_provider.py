@@ -1,8 +1,10 @@
-"""The provider block of a local-cloud environment: every service to the sandbox, the endpoint a variable.
+"""The provider block of a local-cloud environment: no route to real AWS, the sandbox's endpoint a variable.
 
-The synthesized config must not depend on which port the sandbox got (docs/decisions/0003): each
-service's endpoint is `var.local_cloud_endpoint`, whose validation (checked here by real Terraform)
-accepts only this machine.
+The synthesized config must not depend on which port the sandbox got (docs/decisions/0003): provision
+sends the provider to the sandbox with AWS_ENDPOINT_URL (tests/localcloud/test_isolation.py); the block's
+`https_proxy` is `var.local_cloud_endpoint`, whose validation (checked here by real Terraform) accepts
+only this machine, so every https (AWS) endpoint is sent to the sandbox, which refuses to proxy
+(tests/localcloud/test_sandbox.py). A run without the variable stops (tests/e2e).
 """
 
 from __future__ import annotations
@@ -12,36 +14,37 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_cloud import ENDPOINT_SERVICES, ENDPOINT_VARIABLE, service_of
+from infra.local_cloud import ENDPOINT_VARIABLE
 
 LOCAL = ["sandbox-trial", "sandbox-serving"]
 
 
 @pytest.mark.parametrize("name", LOCAL)
-def test_a_local_cloud_sends_every_service_to_the_endpoint_variable(configs, name):
+def test_a_local_cloud_provider_has_no_route_to_real_aws(configs, name):
     # GIVEN a workspace of the example org's local-cloud environment (sandbox)
     # WHEN its provider block is read
     [provider] = configs[name]["provider"]["aws"]
-    # THEN every service goes to the variable, the emulator's skips are on and there is no account allowlist
-    # or credential in the config
-    assert provider["endpoints"] == [{service: f"${{var.{ENDPOINT_VARIABLE}}}" for service in ENDPOINT_SERVICES}]
+    # THEN every https endpoint goes through the sandbox (which refuses to proxy), the emulator's skips are
+    # on, and there is no endpoint block, account allowlist or credential in the config
+    assert provider["https_proxy"] == f"${{var.{ENDPOINT_VARIABLE}}}"
     assert provider["skip_credentials_validation"] is True and provider["skip_requesting_account_id"] is True
     assert provider["skip_metadata_api_check"] == "true" and provider["s3_use_path_style"] is True
     assert provider["region"] == "eu-west-1"
-    assert not {"allowed_account_ids", "access_key", "secret_key", "profile", "token"} & set(provider)
+    assert not {"endpoints", "allowed_account_ids", "access_key", "secret_key", "profile", "token"} & set(provider)
     # AND the variable has no default: a run that does not set it stops instead of going anywhere
     variable = configs[name]["variable"][ENDPOINT_VARIABLE]
     assert "default" not in variable and variable["type"] == "string" and variable["nullable"] is False
 
 
-def test_every_resource_type_of_every_example_has_a_local_cloud_service(configs):
-    # GIVEN every resource type any example workspace creates
-    types = {kind for config in configs.values() for kind in config.get("resource", {})}
-    assert len(types) > 20
-    # WHEN each is mapped to the provider's endpoint key of its service
-    missing = sorted(kind for kind in types if service_of(kind) not in ENDPOINT_SERVICES)
-    # THEN none is left out (one would reach real AWS from a local-cloud environment)
-    assert missing == []
+def test_a_real_environment_has_none_of_the_local_clouds_settings(configs):
+    # GIVEN every workspace of a real environment
+    real = {name: config for name, config in configs.items() if name not in LOCAL}
+    assert real
+    for name, config in real.items():
+        # WHEN its provider block is read  THEN no proxy, endpoint, skip or variable: its own account only
+        [provider] = config["provider"]["aws"]
+        assert not {"https_proxy", "endpoints", "s3_use_path_style", "skip_requesting_account_id"} & set(provider)
+        assert provider["allowed_account_ids"] != ["123456789012"] and "variable" not in config, name
 
 
 def test_the_endpoint_variable_accepts_only_this_machine(configs, tmp_path: Path, monkeypatch):

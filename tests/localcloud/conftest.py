@@ -41,7 +41,9 @@ def real_aws_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     config.write_text("[profile work]\nregion = us-east-2\nendpoint_url = https://example.invalid\n")
     values = {"AWS_PROFILE": "work", "AWS_SHARED_CREDENTIALS_FILE": str(credentials), "AWS_CONFIG_FILE": str(config),
               "AWS_ACCESS_KEY_ID": "AKIAREALEXPORTEDKEY1", "AWS_SECRET_ACCESS_KEY": "exportedsecretexportedsecret",
-              "AWS_SESSION_TOKEN": "real-session-token", "HOME": str(home)}
+              "AWS_SESSION_TOKEN": "real-session-token", "HOME": str(home),
+              # endpoint settings that would send an SDK around AWS_ENDPOINT_URL
+              "AWS_ENDPOINT_URL_S3": "https://example.invalid", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values

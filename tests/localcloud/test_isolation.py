@@ -41,8 +41,9 @@ def test_a_local_cloud_never_uses_the_users_profile_credentials_or_config(run, a
     reach = access_for(ctx)
     terraform = Runner(None, prepare(tmp_path / "engine")).env(reach.terraform_env())  # type: ignore[arg-type]
     assert terraform["AWS_ACCESS_KEY_ID"] == "test" and terraform["TF_VAR_local_cloud_endpoint"] == sandbox.endpoint
+    assert terraform["AWS_ENDPOINT_URL"] == sandbox.endpoint
     assert terraform["AWS_CONFIG_FILE"] == os.devnull and terraform["AWS_SHARED_CREDENTIALS_FILE"] == os.devnull
-    assert not {"AWS_PROFILE", "AWS_SESSION_TOKEN"} & set(terraform)
+    assert not {"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} & set(terraform)
     assert "AKIAREAL" not in repr(terraform) and "realsecret" not in repr(terraform)
 
 

@@ -190,6 +190,20 @@ def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbo
     assert re.search(r'"POST /" 400 SageMaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
 
 
+def test_the_sandbox_refuses_to_proxy_a_connection_to_real_aws(sandbox):
+    """A local-cloud provider's https_proxy is the sandbox (infra/local_cloud.py): any https call, i.e. any
+    real AWS endpoint, reaches it as a CONNECT, which must be refused, never tunnelled."""
+    import http.client
+
+    # GIVEN a running sandbox  WHEN a client asks it to tunnel to an AWS endpoint
+    connection = http.client.HTTPConnection("127.0.0.1", sandbox.port, timeout=10)
+    connection.request("CONNECT", "sts.eu-west-1.amazonaws.com:443")
+    reply = connection.getresponse()
+    # THEN it refuses (405): nothing leaves this machine
+    assert reply.status == 405
+    connection.close()
+
+
 def test_bootstrap_of_a_local_cloud_creates_the_studio_domain_its_environment_names_once(run, sandbox):
     # GIVEN a running sandbox and the sandbox environment, which names Studio domain d-acmesandbox
     # WHEN it is bootstrapped twice
