@@ -211,7 +211,8 @@ class OrgConfig(StrictModel):
         default_factory=list,
         description="Environments a project's models move through, in order, for example `[dev, prod]`: "
                     "a workspace grants read access to its registry, key, artifacts and images only to the "
-                    "account of the next environment, whose workspace of the same project may promote them.",
+                    "account of the next environment, whose workspace of the same project may promote them. "
+                    "AWS environments only (not `cloud: local`).",
     )
     promotion_approval: Literal["pending", "approved"] = Field(
         "pending",
@@ -248,6 +249,11 @@ class OrgConfig(StrictModel):
             raise ValueError("promotion must not name an environment twice")
         if len(self.promotion) == 1:
             raise ValueError("promotion needs at least two environments, for example [dev, prod]")
+        local = [e for e in self.promotion if self.environments[e].is_local]
+        if local:
+            # Promotion shares a registry with the next environment's account: the emulator's cannot be shared.
+            raise ValueError(f"promotion names local-cloud environments ({', '.join(map(repr, local))}): models on the "
+                             "local cloud cannot be shared with another account; promote between AWS environments")
         return self
 
     def promotion_target(self, environment: str) -> str | None:

@@ -87,6 +87,20 @@ def test_fails_when_the_org_config_is_invalid(run, acme: Path):
     assert any("provision.yaml: colour: unknown field" in line for line in result.error_lines)
 
 
+def test_fails_when_the_promotion_path_names_a_local_cloud_environment(run, acme: Path):
+    # GIVEN the example org whose promotion path starts at the local-cloud environment (sandbox)
+    org = acme / "provision.yaml"
+    text = org.read_text()
+    assert "promotion: [dev, prod]" in text
+    org.write_text(text.replace("promotion: [dev, prod]", "promotion: [sandbox, prod]"))
+    # WHEN anything loads it
+    result = run("validate")
+    # THEN it is refused as bad input, naming the field and the environment
+    assert result.code == 2, result.out
+    assert any("provision.yaml: promotion" in line and "'sandbox'" in line and "local-cloud" in line
+               for line in result.error_lines), result.err
+
+
 def test_fails_when_no_org_config_is_found(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
     result = run("validate")
