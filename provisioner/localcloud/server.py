@@ -34,19 +34,42 @@ def main(argv: list[str] | None = None) -> None:
 def _log_operations() -> None:
     """Name each request's operation and SDK attempt in the server log, in werkzeug's access line.
 
-    werkzeug logs `POST / HTTP/1.1 400` for every JSON-protocol call; which operation failed, and
-    whether the caller's SDK was retrying it (`amz-sdk-request: attempt=2; max=3`), is what a failed
-    apply on the local cloud needs to be understood.
+    werkzeug logs `POST / HTTP/1.1 400` for every JSON- and query-protocol call; which operation failed, and
+    whether the caller's SDK was retrying it (`amz-sdk-request: attempt=2; max=3`, with the invocation id
+    that pairs a retry with its first attempt), is what a failed apply on the local cloud needs to be
+    understood. The operation is the `X-Amz-Target` header (JSON protocols) or the form's `Action`, with
+    the service of the request's signature (query protocols: IAM, STS, SNS).
     """
-    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    import io
+    import re
+    import threading
+    from urllib.parse import parse_qs
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
+
+    current = threading.local()  # werkzeug serves each request, and logs it, on one thread
+    dispatch = DomainDispatcherApplication.__call__
+
+    def call(self, environ, start_response):  # type: ignore[no-untyped-def]
+        current.action = None
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded") and 0 < length <= 1 << 20:
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)  # moto reads the same bytes
+            action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+            service = re.search(r"Credential=[^/]*/[^/]*/[^/]*/([^/]*)/", environ.get("HTTP_AUTHORIZATION", ""))
+            if action:
+                current.action = f"{service[1] if service else '-'}.{action[0]}"
+        return dispatch(self, environ, start_response)
 
     def log_request(self, code="-", size="-") -> None:  # type: ignore[no-untyped-def]
-        operation = self.headers.get("X-Amz-Target") or "-"
+        operation = self.headers.get("X-Amz-Target") or getattr(current, "action", None) or "-"
         attempt = (self.headers.get("amz-sdk-request") or "-").replace(" ", "")
         invocation = self.headers.get("amz-sdk-invocation-id") or "-"
         self.log("info", '"%s %s" %s %s %s %s', self.command, getattr(self, "path", "-"), code, operation, attempt,
                  invocation)
 
+    DomainDispatcherApplication.__call__ = call
     MotoRequestHandler.log_request = log_request
 
 

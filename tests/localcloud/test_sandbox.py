@@ -188,6 +188,13 @@ def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbo
     # THEN its log line names the operation, the status and the SDK's attempt (what explains a failed apply)
     log = (acme / ".provision" / "sandbox" / "server.log").read_text()
     assert re.search(r'"POST /" 400 SageMaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
+    # AND a query-protocol call (IAM: a form, no target header) is named by its service and Action
+    iam = boto3.client("iam", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
+                       aws_access_key_id="test", aws_secret_access_key="test")
+    with pytest.raises(iam.exceptions.NoSuchEntityException):
+        iam.get_role(RoleName="no-such-role")
+    log = (acme / ".provision" / "sandbox" / "server.log").read_text()
+    assert re.search(r'"POST /" 404 iam\.GetRole attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
 
 
 def test_the_sandbox_refuses_to_proxy_a_connection_to_real_aws(sandbox):
