@@ -177,11 +177,15 @@ def test_the_server_process_installs_the_moto_extensions_before_it_serves(sandbo
     assert "lost on stop" in log
 
 
-def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbox, acme: Path):
+def _client(sandbox, service: str):
     import boto3
 
-    sagemaker = boto3.client("sagemaker", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
-                             aws_access_key_id="test", aws_secret_access_key="test")
+    return boto3.client(service, region_name="eu-west-1", endpoint_url=sandbox.endpoint,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbox, acme: Path):
+    sagemaker = _client(sandbox, "sagemaker")
     # GIVEN a running sandbox  WHEN a call fails there (a pipeline that does not exist)
     with pytest.raises(sagemaker.exceptions.ResourceNotFound):
         sagemaker.describe_pipeline(PipelineName="no-such-pipeline")
@@ -189,8 +193,7 @@ def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbo
     log = (acme / ".provision" / "sandbox" / "server.log").read_text()
     assert re.search(r'"POST /" 400 SageMaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
     # AND a query-protocol call (IAM: a form, no target header) is named by its service and Action
-    iam = boto3.client("iam", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
-                       aws_access_key_id="test", aws_secret_access_key="test")
+    iam = _client(sandbox, "iam")
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_role(RoleName="no-such-role")
     log = (acme / ".provision" / "sandbox" / "server.log").read_text()
@@ -220,11 +223,7 @@ def test_bootstrap_of_a_local_cloud_creates_the_studio_domain_its_environment_na
     assert first.code == 0, first.err
     assert [s["action"] for s in json.loads(first.out)["seeded"]] == ["created"]
     assert [s["action"] for s in json.loads(second.out)["seeded"]] == ["unchanged"]
-    import boto3
-
-    sagemaker = boto3.client("sagemaker", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
-                             aws_access_key_id="test", aws_secret_access_key="test")
-    domain = sagemaker.describe_domain(DomainId="d-acmesandbox")
+    domain = _client(sandbox, "sagemaker").describe_domain(DomainId="d-acmesandbox")
     # AND the domain sits in the emulator's default VPC with an execution role (what a notebooks workspace needs)
     assert domain["VpcId"].startswith("vpc-") and domain["SubnetIds"]
     assert domain["DefaultUserSettings"]["ExecutionRole"].endswith(":role/provision-local-studio")
