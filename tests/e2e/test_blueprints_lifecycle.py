@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from e2e_support import LOCAL_ENV, newest_example_per_blueprint
+from e2e_support import newest_example_per_blueprint
 
 pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.moto]
 
@@ -36,8 +36,7 @@ def test_a_local_cloud_stack_run_by_hand_without_provisions_environment_stops_be
     provision's environment must not reach AWS. Without the endpoint variable Terraform stops at once;
     with it, every https (AWS) endpoint goes to the sandbox as a proxy, which refuses it
     (tests/localcloud/test_sandbox.py)."""
-    name = next(path.stem for path in newest_example_per_blueprint().values()
-                if yaml_environment(local_org.root / "workspaces" / path.name) == LOCAL_ENV)
+    name = next(iter(EXAMPLES.values())).stem  # every workspace of the scratch org is on the local cloud (conftest)
     stack = local_org.root / "cdktf.out" / "stacks" / name
     assert (stack / ".terraform" / "providers").is_dir(), f"{name} was never initialized: see its lifecycle"
     # GIVEN the initialized stack folder of a local-cloud workspace and a shell with a real-looking identity
@@ -52,8 +51,3 @@ def test_a_local_cloud_stack_run_by_hand_without_provisions_environment_stops_be
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "No value for required variable" in done.stderr and "local_cloud_endpoint" in done.stderr, done.stderr[-3000:]
 
-
-def yaml_environment(spec) -> str:
-    import yaml
-
-    return yaml.safe_load(spec.read_text())["environment"]
