@@ -52,7 +52,6 @@ class Workdir:
         self.stack_dir = Path(stack_dir).resolve()
         self.workspace = workspace
         self.log_dir = log_dir
-        self._init_skipped = False
 
     @property
     def config_path(self) -> Path:
@@ -83,10 +82,11 @@ class Workdir:
             **kwargs: Any) -> RunResult:
         result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event, env=self.env,
                                  **kwargs)
-        if self._init_skipped and self._needs_init(result):
-            # The working folder was not as current as its marker said (a cleared plugin cache, say):
-            # initialize for real and run the command once more. Nothing ran: Terraform stopped at the start.
-            self._init_skipped = False
+        if step != "init" and self._needs_init(result):
+            # The working folder was not as current as its marker said (a cleared plugin cache, say), or a
+            # concurrent `init` of another workspace was re-linking the shared plugin cache's entry while this
+            # command looked for it: initialize (one init at a time) and run the command once more. Nothing
+            # ran: Terraform stopped at the start.
             self.init(force=True)
             result = self.runner.run(args, self.stack_dir, json_events=json_events, on_event=on_event,
                                      env=self.env, **kwargs)
@@ -139,7 +139,6 @@ class Workdir:
         marker = self.stack_dir / ".terraform" / INIT_MARKER
         key = self._init_key()
         if not force and marker.is_file() and marker.read_text().strip() == key:
-            self._init_skipped = True
             return None
         marker.unlink(missing_ok=True)
         with _one_init_at_a_time(self.runner.cli_config.plugin_cache):
