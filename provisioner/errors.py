@@ -5,10 +5,14 @@ Exit codes (documented in the README):
   1  an operation failed (Terraform, AWS, network)
   2  invalid input (spec, blueprint, org config, arguments)
   3  blocked by policy
+
+Messages show paths with `shown(path)`: relative to the current folder when it can be
+(`cdktf.out/stacks/x/cdk.tf.json`).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,3 +107,11 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InvalidInput(self.problems)
+
+
+def shown(path: Path | str) -> str:
+    """How a message shows a path: relative to the current folder when it can be."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PROVISION = [str(VENV_BIN / "provision")]
 FLOOR = """
-from provisioner.node import ensure_node
+from provisioner.runtime.node import ensure_node
 ensure_node()
 from cdktn import App, TerraformStack
 from cdktn_provider_aws.provider import AwsProvider

@@ -42,7 +42,7 @@ if _DEV_CHECKOV.exists():
 
 # jsii starts node once per process: make sure it is a supported one (22+), whoever imports cdktn first.
 try:
-    from provisioner.node import ensure_node
+    from provisioner.runtime.node import ensure_node
 
     ensure_node()
 except Exception as exc:  # noqa: BLE001 - tests that need the CDK layer will report it

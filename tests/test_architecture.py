@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CDK_LAYER_MAY_IMPORT = {"provisioner.models.resolved"}
 # What that model may bring along: the other models, the error types they raise while loading, and the
 # list of AWS regions the org config's regions are checked against (data read from botocore's file).
-MODEL_CLOSURE_MAY_REACH = ("provisioner.models", "provisioner.errors", "provisioner.aws_regions")
+MODEL_CLOSURE_MAY_REACH = ("provisioner.models", "provisioner.errors", "provisioner.models.aws_regions")
 
 
 def _is_type_checking(node: ast.If) -> bool:
@@ -41,7 +41,7 @@ def runtime_imports(path: Path) -> list[tuple[int, str]]:
                 parts = package.split(".")
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             for alias in node.names:
-                # `from provisioner import synth` imports the module provisioner.synth
+                # `from provisioner.synthesis import synth` imports the module provisioner.synthesis.synth
                 submodule = f"{base}.{alias.name}"
                 found.append((node.lineno, submodule if module_file(submodule) else base))
         for child in ast.iter_child_nodes(node):

@@ -43,7 +43,7 @@ def test_no_text_claims_the_stack_sets_provider_default_tags(synthesized):
 
 
 def test_texts_give_the_synth_worker_default_with_its_cap():
-    from provisioner.synth import PARALLEL_MIN, synth_workers
+    from provisioner.synthesis.synth import PARALLEL_MIN, synth_workers
 
     # GIVEN the default number of synth workers for a large fleet: one per core, at most two
     assert synth_workers(PARALLEL_MIN * 10) <= 2
@@ -61,10 +61,10 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory):
     """The example org's gpu-training workspace, synthesized (the provider block is the same for all)."""
     import json
 
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.synth import synthesize
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
+    from provisioner.synthesis.synth import synthesize
 
     org = load_org(ROOT / "examples" / "acme" / "provision.yaml")
     base = tmp_path_factory.mktemp("claims")

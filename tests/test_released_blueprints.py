@@ -1,6 +1,6 @@
 """A released blueprint version is never edited in place: blueprints/RELEASED.sha256 records each one."""
 
-from provisioner.catalog import Catalog, checksum, read_lock, shipped_blueprints_dir
+from provisioner.catalog.loader import Catalog, checksum, read_lock, shipped_blueprints_dir
 
 
 def test_every_release_is_recorded_and_unchanged():
@@ -10,7 +10,7 @@ def test_every_release_is_recorded_and_unchanged():
     for entry in Catalog([folder]).all():
         if "-" in entry.blueprint.version:
             continue  # pre-releases may still change
-        # THEN each release is recorded (run `python -m provisioner.catalog --lock` when releasing)
+        # THEN each release is recorded (run `python -m provisioner.catalog.loader --lock` when releasing)
         assert entry.blueprint.ref in lock, f"{entry.blueprint.ref} is not recorded in RELEASED.sha256"
         # AND its file is exactly what was released: publish changes as a new version instead
         assert checksum(entry.path) == lock[entry.blueprint.ref], (
@@ -21,7 +21,7 @@ def test_fails_when_a_released_blueprint_is_edited(tmp_path):
     # GIVEN a released blueprint recorded in a lock
     import shutil
 
-    from provisioner.catalog import write_lock
+    from provisioner.catalog.loader import write_lock
 
     shutil.copytree(shipped_blueprints_dir() / "gpu-training", tmp_path / "gpu-training")
     write_lock(tmp_path)

@@ -43,7 +43,7 @@ def build_capabilities(parts: WorkspaceParts) -> None:
     """Run each capability's builder in the blueprint's order.
 
     The tool checks before synth that every capability is buildable and foundation comes first
-    (provisioner/synth.py: `check_buildable`), so a failure here is a bug, not an input error.
+    (provisioner/synthesis/synth.py: `check_buildable`), so a failure here is a bug, not an input error.
     """
     known = builders()
     capabilities = parts.ctx.capabilities

@@ -163,8 +163,8 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
     """The pipeline engine: script, roles, pipeline, schedule and per-variant alarms; returns the alarms' ARNs."""
     ctx, settings, script = parts.ctx, parts.ctx.monitoring_settings, parts.ctx.monitoring_script
     image = settings.processing_image
-    assert image is not None  # provisioner/checks/monitoring.py refuses a region without one
-    assert script is not None  # provisioner/workspaces.py reads it for every blueprint with monitoring
+    assert image is not None  # provisioner/specs/checks/monitoring.py refuses a region without one
+    assert script is not None  # provisioner/specs/workspaces.py reads it for every blueprint with monitoring
     schedule = str(ctx.param("monitoring.schedule", "daily"))
     expression, _ = SCHEDULES[schedule]
     window = WINDOW_HOURS[schedule]

@@ -24,7 +24,7 @@ removed), then change or remove the variant.
 
 A workspace is often requested before its first model exists. When a variant
 has no model source yet, or `latest-approved` could not be resolved before
-synth (provisioner/model_sources.py; the outcome arrives as
+synth (provisioner/specs/model_sources.py; the outcome arrives as
 `ctx.latest_approved` / `ctx.latest_approved_unresolved`), synth prepares
 everything except the models, the endpoint and what hangs off the endpoint
 (autoscaling, endpoint alarms, data quality monitoring) and says so in a

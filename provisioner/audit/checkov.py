@@ -52,7 +52,7 @@ class CheckovRun:
 
 def locate_checkov() -> tuple[Path, str] | None:
     """(binary, where it came from): `PROVISION_CHECKOV` (only it, when set), the user cache, then PATH."""
-    from provisioner.locations import cached_checkov_venv
+    from provisioner.runtime.locations import cached_checkov_venv
 
     explicit = os.environ.get("PROVISION_CHECKOV")
     if explicit:

@@ -32,7 +32,7 @@ class PriceTable:
 
     @classmethod
     def load(cls, override: Path | None = None) -> "PriceTable":
-        from provisioner.locations import shipped_price_table
+        from provisioner.runtime.locations import shipped_price_table
 
         path = override if override is not None and override.is_file() else shipped_price_table()
         return cls(json.loads(path.read_text(encoding="utf-8")), path)

@@ -15,7 +15,7 @@ from typing import Any
 from provisioner.audit.config import Config
 from provisioner.audit.resources import blocks
 from provisioner.audit.rules._common import RESOURCE_POLICY_ATTRIBUTES, account_grants
-from provisioner.model_sources import PACKAGE_ARN
+from provisioner.specs.model_sources import PACKAGE_ARN
 
 
 def served_models(config: Config) -> list[dict[str, Any]]:

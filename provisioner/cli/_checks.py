@@ -1,4 +1,4 @@
-"""Printing readiness checks (provisioner.readiness.Check): `provision doctor` and `provision preflight`.
+"""Printing readiness checks (provisioner.runtime.readiness.Check): `provision doctor` and `provision preflight`.
 
 One line per check, the titles aligned, and the fix under every check that did not pass:
 
@@ -16,7 +16,7 @@ from rich.markup import escape
 from provisioner.cli._output import console
 
 if TYPE_CHECKING:
-    from provisioner.readiness import Check
+    from provisioner.runtime.readiness import Check
 
 STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.models.org import Org, load_org
 
 
@@ -28,11 +28,11 @@ class Session:
 
     def workspaces(self, changed_since: str | None = None) -> list:
         """Every workspace (all validated, all problems reported at once), or only those changed since a git ref."""
-        from provisioner.workspaces import load_all
+        from provisioner.specs.workspaces import load_all
 
         contexts = load_all(self.org, self.catalog)
         if changed_since:
-            from provisioner.fleet import select_changed
+            from provisioner.fleet.selection import select_changed
 
             contexts = select_changed(contexts, changed_since, self.root, self.org.path)
         return contexts

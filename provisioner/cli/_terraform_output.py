@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
-from provisioner.paths import shown
+from provisioner.errors import shown
 
 if TYPE_CHECKING:
     from provisioner.engine.operations import ApplyOutcome

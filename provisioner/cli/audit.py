@@ -14,7 +14,7 @@ import typer
 
 from provisioner.cli._context import session
 from provisioner.errors import InvalidInput, PolicyBlocked
-from provisioner.synth import DEFAULT_OUT
+from provisioner.synthesis.synth import DEFAULT_OUT
 
 ARGS = "<command line>"
 
@@ -48,8 +48,8 @@ def _warn(message: str) -> None:
 
 
 def _synth(s, contexts, out_dir: Path):
-    from provisioner.model_sources import resolve_all
-    from provisioner.synth import synthesize
+    from provisioner.specs.model_sources import resolve_all
+    from provisioner.synthesis.synth import synthesize
 
     # `latest-approved` resolves as in `provision synth` and `plan`, so the audit sees what will be planned.
     return synthesize(resolve_all(contexts), out_dir, state_root=s.state_root)
@@ -68,7 +68,7 @@ def audit(
     """Audit a workspace's synthesized config (and its saved plan, if any): policy, IAM, cost, changes."""
     import os
 
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     if bool(name) == all_:
         raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --all, not both or neither",
@@ -175,7 +175,7 @@ def _target_context(s, name: str, ref: str):
     import re
 
     from provisioner.models.workspace import BLUEPRINT_REF
-    from provisioner.workspaces import load_spec, resolve, spec_path
+    from provisioner.specs.workspaces import load_spec, resolve, spec_path
 
     if "@" not in ref or not re.match(BLUEPRINT_REF, ref):
         raise InvalidInput.single(ARGS, "--to", f"{ref!r} is not BLUEPRINT@VERSION", "for example --to gpu-training@1.1.0")
@@ -187,7 +187,7 @@ def _target_context(s, name: str, ref: str):
 
 def _upgrade_view(s, name: str, ref: str):
     from provisioner.audit.upgrade import compare
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     current = load_named(s.org, s.catalog, name)
     target, spec, path = _target_context(s, name, ref)
@@ -257,7 +257,7 @@ def _upgrade_one(s, name: str, to: str, accept_replacements: bool) -> None:
 def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacements: bool) -> None:
     """One wave of a rollout; stops at the first workspace whose preview is unsafe. Recorded in the audit log."""
     from provisioner.engine.audit_log import audited
-    from provisioner.waves import Wave, plan_wave
+    from provisioner.fleet.waves import Wave, plan_wave
 
     wave = Wave.parse(wave_text)
     version = to.split("@", 1)[1] if "@" in to else to

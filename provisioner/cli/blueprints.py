@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from provisioner.blueprint_summary import blueprint_data
+from provisioner.catalog.summary import blueprint_data
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json
 

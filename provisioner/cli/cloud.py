@@ -26,7 +26,7 @@ from provisioner.errors import OperationFailed
 if TYPE_CHECKING:
     from provisioner.cloud.aws import Aws
     from provisioner.cloud.inventory import InventoryReport
-    from provisioner.readiness import Check
+    from provisioner.runtime.readiness import Check
     from provisioner.cloud.state_backend import BootstrapResult
     from provisioner.cloud.status import WorkspaceStatus
     from provisioner.models.resolved import WorkspaceContext
@@ -152,7 +152,7 @@ def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
 # preflight ---------------------------------------------------------------------------------------------------------
 
 def _gate(ctx: "WorkspaceContext", checks: list["Check"]) -> None:
-    from provisioner.readiness import failures
+    from provisioner.runtime.readiness import failures
 
     failed = failures(checks)
     if failed:
@@ -185,7 +185,7 @@ def preflight(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Check credentials, region, state bucket and SageMaker quotas before an apply (exit 1 if one fails)."""
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     s = session()
     ctx = load_named(s.org, s.catalog, name)
@@ -280,7 +280,7 @@ def status(
 ) -> None:
     """Live state of one workspace: endpoints and variants, training jobs, registry versions, alarms in ALARM."""
     from provisioner.cloud.status import workspace_status
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     s = session()
     ctx = load_named(s.org, s.catalog, name)

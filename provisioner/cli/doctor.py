@@ -35,14 +35,14 @@ def doctor(
 
     Outside an org repository it checks this machine only (engine and runtimes)."""
     from provisioner.engine.doctor import machine_checks, run_checks
-    from provisioner.readiness import Check
-    from provisioner.workspaces import load_named
+    from provisioner.runtime.readiness import Check
+    from provisioner.specs.workspaces import load_named
 
     if fix:
         _install_missing_runtimes()
     s = session_if_any() if not (name or env) else session()
     if s is None:
-        from provisioner import user_cache
+        from provisioner.runtime import user_cache
 
         checks = machine_checks(engine or "auto", user_cache.root() / "engine")
         checks.append(Check("org", "org", "skip", "no provision.yaml here or in a parent folder: checked this "
@@ -73,7 +73,7 @@ def _print_checks(checks: list, output: OutputFormat) -> None:
 
 def _install_missing_runtimes() -> None:
     """`doctor --fix`: install each missing runtime into the user cache, showing the installer's progress."""
-    from provisioner.runtimes import checkov_runtime, install_checkov, install_node, node_runtime
+    from provisioner.runtime.runtimes import checkov_runtime, install_checkov, install_node, node_runtime
 
     for found, install in ((node_runtime, install_node), (checkov_runtime, install_checkov)):
         runtime = found()

@@ -24,7 +24,7 @@ from rich.markup import escape
 
 from provisioner.cli._context import Session, session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
-from provisioner.paths import shown
+from provisioner.errors import shown
 
 if TYPE_CHECKING:
     from provisioner.ds.workspace import WorkspaceFacts
@@ -39,8 +39,8 @@ def _workspace(s: Session, name: str, engine: Optional[str]) -> tuple["Workspace
     """The resolved workspace and its facts: applied Terraform outputs when there are any, else synthesized names."""
     from provisioner.ds.workspace import applied_outputs, facts
     from provisioner.errors import OperationFailed
-    from provisioner.synth import DEFAULT_OUT, stack_dir
-    from provisioner.workspaces import load_named
+    from provisioner.synthesis.synth import DEFAULT_OUT, stack_dir
+    from provisioner.specs.workspaces import load_named
 
     ctx = load_named(s.org, s.catalog, name)
     folder = stack_dir((s.root / DEFAULT_OUT).resolve(), name)
@@ -438,7 +438,7 @@ def endpoint_promote(
     s = session()
     wanted = promotion_weights(s.org, s.catalog, name, variant)
     path, changes, final = change_weights(s.org, s.catalog, name, wanted)
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     rollout = load_named(s.org, s.catalog, name).rollout
     how = (f"rolls out {rollout.strategy}" + (", rolled back if a 5XX or latency alarm fires"
@@ -474,7 +474,7 @@ def endpoint_report(
     from provisioner.errors import InvalidInput
     from provisioner.models.monitoring import LOWER_IS_BETTER
     from provisioner.monitoring.evaluate import METRIC_NAMES
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     if fmt not in ("text", "md", "json"):
         raise InvalidInput.single("<command line>", "--format", f"{fmt!r} is not a format of this report",

@@ -27,7 +27,7 @@ def expired(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """List workspaces past their `expires` date (and, with --within N, those expiring soon)."""
-    from provisioner.fleet import expiring
+    from provisioner.fleet.selection import expiring
 
     s = session()
     found = expiring(s.workspaces(), parse_today(today), within)
@@ -81,7 +81,7 @@ def ci_github(
     import os
     from pathlib import Path
 
-    from provisioner.ci import WORKFLOW_FILE, render_github_workflow
+    from provisioner.fleet.ci import WORKFLOW_FILE, render_github_workflow
 
     s = session()
     target = Path(out) if out else s.root / WORKFLOW_FILE

@@ -47,7 +47,7 @@ def init(
 
     Values not given as flags are asked for on a terminal. Nothing is ever overwritten, and nothing is
     written when a value is invalid."""
-    from provisioner import scaffold
+    from provisioner.fleet import scaffold
 
     interactive = sys.stdin.isatty() and output == OutputFormat.text
     missing: list[Problem] = []
@@ -69,9 +69,9 @@ def init(
     written = scaffold.write(target, contents)
 
     # What was written loads as provision will load it: the org, its catalog, no workspace yet.
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_all
+    from provisioner.specs.workspaces import load_all
 
     org = load_org(target / "provision.yaml")
     load_all(org, Catalog.for_org(org))

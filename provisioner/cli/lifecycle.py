@@ -6,7 +6,7 @@
     provision unlock NAME ID  releases a state lock left by a run that died
 
 These commands read arguments, ask and print; the work happens below cli/:
-provisioner.stacks (synthesize and describe the stacks), provisioner.engine
+provisioner.synthesis.stacks (synthesize and describe the stacks), provisioner.engine
 (operations: plan/apply/destroy/unlock; fleet: many plans at once) and
 provisioner/cli/_terraform_output.py (progress, summaries, outcomes).
 Every plan/apply/destroy appends one JSON line to .provision/audit.log. The
@@ -25,8 +25,7 @@ from rich.markup import escape
 from provisioner.cli._context import Session, session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json, progress
 from provisioner.cli._terraform_output import ApplyProgress, PlanProgress, render_summary, report_outcome, steps
-from provisioner.errors import InvalidInput
-from provisioner.paths import shown
+from provisioner.errors import InvalidInput, shown
 
 if TYPE_CHECKING:
     from provisioner.engine.bundle import PlanBundle
@@ -69,7 +68,7 @@ def _on_interrupt(count: int) -> None:
 
 def _unsynthesized(s: Session, ctx: "WorkspaceContext") -> "Stack":
     """The workspace's stack as it is on disk now, before synth (for checks that do not need the config)."""
-    from provisioner.stacks import on_disk
+    from provisioner.synthesis.stacks import on_disk
 
     return on_disk(s.org, ctx)
 
@@ -82,7 +81,7 @@ def _synth(s: Session, ctx: "WorkspaceContext", *, quiet: bool = False) -> "Stac
 def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool = False,
                 cloud: bool = True) -> list["Stack"]:
     """Synthesize workspaces in one CDK app (one jsii start), reusing unchanged ones; one line each."""
-    from provisioner.stacks import synthesize_stacks
+    from provisioner.synthesis.stacks import synthesize_stacks
 
     stacks = []
     for stack, result in synthesize_stacks(s.org, contexts, state_root=s.state_root, cloud=cloud):
@@ -94,7 +93,7 @@ def _synth_many(s: Session, contexts: list["WorkspaceContext"], *, quiet: bool =
 
 
 def _load(s: Session, name: str) -> "WorkspaceContext":
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     return load_named(s.org, s.catalog, name)
 
@@ -138,7 +137,7 @@ def plan(
         _plan_all(s, changed_since, jobs, engine, output)
         return
     from provisioner.engine.fleet import plan_stack
-    from provisioner.stacks import refuse_stale_local_state
+    from provisioner.synthesis.stacks import refuse_stale_local_state
 
     assert name is not None
     with _audit(s, "plan", name) as entry:
@@ -190,7 +189,7 @@ def _plan_all(s: Session, changed_since: Optional[str], jobs: int, engine: Optio
     def ready(stack: "Stack") -> "Stack":
         import dataclasses
 
-        from provisioner.stacks import cloud_env, refuse_stale_local_state
+        from provisioner.synthesis.stacks import cloud_env, refuse_stale_local_state
 
         ctx = by_name[stack.name]
         refuse_stale_local_state(s.org, ctx, s.state_root)
@@ -321,7 +320,7 @@ def destroy(
         _destroy_one(s, name, include_protected, yes, skip_preflight, engine, output)
         return
     from provisioner.cli.fleet import parse_today
-    from provisioner.fleet import expiring
+    from provisioner.fleet.selection import expiring
 
     due = [e for e in expiring(s.workspaces(), parse_today(today)) if e.expired]
     if not due:

@@ -40,7 +40,7 @@ COMMAND_MODULES = [
 
 def _version(value: bool) -> None:
     if value:
-        from provisioner.versions import versions_text
+        from provisioner.runtime.versions import versions_text
 
         typer.echo(versions_text())
         raise typer.Exit()

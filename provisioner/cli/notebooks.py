@@ -92,7 +92,7 @@ def open_studio(
 ) -> None:
     """Print a presigned SageMaker Studio URL for a workspace member's profile."""
     from provisioner.cloud.studio import studio_url
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     s = session()
     ctx = load_named(s.org, s.catalog, name)

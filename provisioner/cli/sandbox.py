@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
-from provisioner.paths import shown
+from provisioner.errors import shown
 
 sandbox_app = typer.Typer(help="The local cloud: AWS on this machine for `cloud: local` environments (no account).",
                           no_args_is_help=True)

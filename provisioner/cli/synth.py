@@ -12,7 +12,7 @@ import typer
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json, progress
 from provisioner.errors import InvalidInput
-from provisioner.synth import DEFAULT_OUT
+from provisioner.synthesis.synth import DEFAULT_OUT
 
 
 def synth(
@@ -28,8 +28,8 @@ def synth(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Synthesize workspaces into DIR/stacks/NAME/cdk.tf.json (one stack and one state each)."""
-    from provisioner.synth import start_ahead, synthesize
-    from provisioner.workspaces import load_named, workspace_files
+    from provisioner.specs.workspaces import load_named, workspace_files
+    from provisioner.synthesis.synth import start_ahead, synthesize
 
     if bool(name) == all_:
         raise InvalidInput.single("<command line>", "NAME", "give a workspace name or --all, not both or neither",
@@ -47,7 +47,7 @@ def synth(
         if changed_since and not contexts:
             console().print(f"no workspace changed since {changed_since}")
             return
-        from provisioner.model_sources import resolve_all
+        from provisioner.specs.model_sources import resolve_all
 
         contexts = resolve_all(contexts, offline=offline)
         what = f"synth: {len(contexts)} workspace{'s' if len(contexts) != 1 else ''}"

@@ -60,8 +60,8 @@ def request(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Request a workspace: validate everything, then write workspaces/NAME.yaml."""
-    from provisioner.parameters import nest
-    from provisioner.workspaces import already_exists, parse_spec, resolve, spec_path, write_new_spec
+    from provisioner.specs.parameters import nest
+    from provisioner.specs.workspaces import already_exists, parse_spec, resolve, spec_path, write_new_spec
 
     s = session()
     path = spec_path(s.org, name)
@@ -121,7 +121,7 @@ def validate(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Validate workspace specs against the org config and their blueprints; exit 0 when valid."""
-    from provisioner.workspaces import load_all
+    from provisioner.specs.workspaces import load_all
 
     s = session()
     contexts = load_all(s.org, s.catalog, [p.resolve() for p in paths] if paths else None)

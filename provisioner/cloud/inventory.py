@@ -105,7 +105,7 @@ class _Spec:
 
 def _specs(org: Org) -> tuple[dict[str, _Spec], list[str]]:
     """Names, environments and expiry of every spec; a broken spec is reported, not fatal."""
-    from provisioner.workspaces import load_spec, workspace_files
+    from provisioner.specs.workspaces import load_spec, workspace_files
 
     specs: dict[str, _Spec] = {}
     problems: list[str] = []

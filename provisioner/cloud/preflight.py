@@ -2,7 +2,7 @@
 
     from provisioner.cloud.preflight import run_preflight, failures
     checks = run_preflight(ctx)          # ctx: a resolved WorkspaceContext
-    if failures(checks): ...             # each Check (provisioner.readiness) says what failed and how to fix it
+    if failures(checks): ...             # each Check (provisioner.runtime.readiness) says what failed and how to fix it
 
 `run_preflight` never raises for a failed check; it raises `OperationFailed`
 only when AWS cannot be asked at all (no or rejected credentials, no network),
@@ -32,7 +32,7 @@ from provisioner.cloud.quotas import ENDPOINT, Quota, QuotaNeed, increase_comman
 from provisioner.cloud.state_backend import bootstrap, state_target
 from provisioner.errors import OperationFailed, ProvisionError
 from provisioner.models.resolved import WorkspaceContext
-from provisioner.readiness import Check, failures
+from provisioner.runtime.readiness import Check, failures
 
 
 class PreflightFailed(OperationFailed):

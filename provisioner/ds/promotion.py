@@ -98,7 +98,7 @@ def check_request(org: Any, catalog: Any, project: str, version: int, source_env
                   variant: str | None = None, source_name: str | None = None,
                   target_name: str | None = None) -> PromotionRequest:
     """The source and target workspaces of `project`, or every reason the request is wrong (exit 2)."""
-    from provisioner.workspaces import load_named, project_index
+    from provisioner.specs.workspaces import load_named, project_index
 
     config = org.config
     problems = ProblemCollector()
@@ -365,7 +365,7 @@ def change_spec(org: Any, catalog: Any, request: PromotionRequest, target_arn: s
     import copy
 
     from provisioner.ds import write_atomic
-    from provisioner.workspaces import parse_spec, resolve, spec_path
+    from provisioner.specs.workspaces import parse_spec, resolve, spec_path
 
     target = request.target
     path = spec_path(org, target.name)

@@ -8,7 +8,7 @@ through a YAML dumper.
 
 Before anything is written, the new text is parsed again and must equal the old
 spec with only those weights changed, and the whole spec must resolve against
-the org and its blueprint (`provisioner.workspaces.resolve`). The file is then
+the org and its blueprint (`provisioner.specs.workspaces.resolve`). The file is then
 replaced atomically; on any error nothing is written.
 """
 
@@ -196,7 +196,7 @@ def change_weights(org: Any, catalog: Any, name: str, weights: dict[str, int | f
     Nothing is written when anything is wrong (or when nothing changes).
     """
     from provisioner.ds import write_atomic
-    from provisioner.workspaces import load_named, parse_spec, resolve, spec_path
+    from provisioner.specs.workspaces import load_named, parse_spec, resolve, spec_path
 
     from provisioner.ds.workspace import spec_display
 
@@ -233,7 +233,7 @@ def promotion_weights(org: Any, catalog: Any, name: str, variant: str) -> dict[s
     by `endpoint weights`; remove them from the spec once the promotion holds.
     """
     from provisioner.ds.workspace import spec_display
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     ctx = load_named(org, catalog, name)
     current = {v["name"]: v.get("weight", DEFAULT_WEIGHT) for v in ctx.param(VARIANTS) or []}

@@ -34,8 +34,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from provisioner import user_cache
 from provisioner.errors import InvalidInput, OperationFailed
+from provisioner.runtime import user_cache
 
 MODULE = "github.com/hashicorp/terraform-provider-aws"
 ADDRESS = "registry.terraform.io/hashicorp/aws"

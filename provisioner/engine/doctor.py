@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.errors import ProvisionError
-from provisioner.readiness import Check
+from provisioner.runtime.readiness import Check
 
 
 def check_engine(choice: str, work_dir: Path) -> list[Check]:
@@ -61,7 +61,7 @@ def check_aws_provider(config: Any) -> Check:
 
 
 def check_node() -> Check:
-    from provisioner.runtimes import node_runtime
+    from provisioner.runtime.runtimes import node_runtime
 
     node = node_runtime()
     return Check("node", node.title, "pass" if node.found else "fail", node.detail, node.fix)
@@ -69,7 +69,7 @@ def check_node() -> Check:
 
 def check_checkov() -> Check:
     """Audits run their own rules without checkov, so a missing checkov warns rather than fails."""
-    from provisioner.runtimes import checkov_runtime
+    from provisioner.runtime.runtimes import checkov_runtime
 
     checkov = checkov_runtime()
     return Check("checkov", checkov.title, "pass" if checkov.found else "warn", checkov.detail, checkov.fix)

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from provisioner.engine.audit_log import audited
 from provisioner.engine.diagnostics import ProviderUnavailable
-from provisioner.errors import OperationFailed, ProvisionError
-from provisioner.paths import shown
+from provisioner.errors import OperationFailed, ProvisionError, shown
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -1,7 +1,7 @@
 """What the monitoring capability decides from a spec and the org config (plain data, cheap to import).
 
 Part of the resolved workspace (`WorkspaceContext.monitoring_settings` and
-`monitoring_script`): the validate checks (provisioner/checks/monitoring.py),
+`monitoring_script`): the validate checks (provisioner/specs/checks/monitoring.py),
 the CDK layer (infra/capabilities/monitoring.py) and the CLI read the same
 decisions, so that they agree. The evaluation script itself lives in
 provisioner/monitoring/ and is read on the tool's side, never by the CDK layer.

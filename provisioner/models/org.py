@@ -20,7 +20,7 @@ LOCAL_CLOUD_ACCOUNT_ID = "123456789012"
 
 def _real_region(value: str | None) -> str | None:
     """The pattern lets `eu-westt-1` through; only the partitions' region list knows it does not exist."""
-    from provisioner.aws_regions import region_problem
+    from provisioner.models.aws_regions import region_problem
 
     problem = region_problem(value) if value else None
     if problem:

@@ -3,7 +3,7 @@
 Plain data, part of the resolved workspace (`WorkspaceContext.serving_variants`):
 the CDK layer builds the endpoint from it, the checks and `provision env`
 read the same variants. Resolving `latest-approved` to a model package ARN
-happens before (provisioner/model_sources.py); its outcome reaches the CDK
+happens before (provisioner/specs/model_sources.py); its outcome reaches the CDK
 layer as `WorkspaceContext.latest_approved` / `latest_approved_unresolved`.
 
 A variant's model source is, in order: its own `model_package`, else

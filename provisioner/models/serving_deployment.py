@@ -1,7 +1,7 @@
 """How a change of the endpoint is rolled out (`serving.deployment`), within SageMaker's limits.
 
 Plain data, part of the resolved workspace (`WorkspaceContext.rollout`): the
-validate checks (provisioner/checks/serving.py) and the CDK layer
+validate checks (provisioner/specs/checks/serving.py) and the CDK layer
 (infra/capabilities/serving.py) read the same rollout, so what validate accepts
 is exactly what synth writes into `aws_sagemaker_endpoint.deployment_config`.
 

@@ -31,9 +31,9 @@ def workspace_context(org_root: Path, name: str = "churn-model", **changes):
     """A real WorkspaceContext of the example org (no synth), optionally with fields replaced."""
     import dataclasses
 
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(org_root / "provision.yaml")
     ctx = load_named(org, Catalog.for_org(org), name)

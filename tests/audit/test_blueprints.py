@@ -35,10 +35,10 @@ def _deployed(ctx):
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory):
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.synth import synthesize
-    from provisioner.workspaces import load_all
+    from provisioner.specs.workspaces import load_all
+    from provisioner.synthesis.synth import synthesize
 
     org = load_org(ROOT / "examples" / "acme" / "provision.yaml")
     catalog = Catalog.for_org(org)

@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from audit_fixtures import FIXTURES
 from provisioner.audit.config import load_config
 from provisioner.audit.cost import PriceTable, estimate, runs_per_month
-from provisioner.locations import shipped_price_table
+from provisioner.runtime.locations import shipped_price_table
 from provisioner.audit.prices import classify, fetch_prices, write_table
 from provisioner.errors import OperationFailed
 

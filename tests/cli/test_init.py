@@ -46,7 +46,7 @@ def test_init_writes_an_org_repository_that_provision_works_in(invoke, tmp_path:
     assert "# Limits no workspace may exceed" in (repo / "provision.yaml").read_text()  # commented for people
     assert ".provision/" in (repo / ".gitignore").read_text() and "cdktf.out/" in (repo / ".gitignore").read_text()
     # AND the CI workflow is the one `provision ci github` writes
-    from provisioner.ci import render_github_workflow
+    from provisioner.fleet.ci import render_github_workflow
 
     # (one plan and one apply job for the one environment init writes, with its role variable)
     assert (repo / ".github" / "workflows" / "provision.yml").read_text() == render_github_workflow(

@@ -171,9 +171,9 @@ def test_request_joins_a_project_that_receives_promoted_models(run, acme: Path):
     # THEN its spec names the project, and it receives models from churn-model in dev
     assert result.code == 0, result.err
     assert yaml.safe_load((acme / "workspaces" / "churn-batch.yaml").read_text())["project"] == "churn"
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(acme)
     ctx = load_named(org, Catalog.for_org(org), "churn-batch")

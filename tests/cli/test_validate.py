@@ -222,7 +222,7 @@ def test_request_writes_nothing_when_the_org_config_repeats_a_key(run, acme: Pat
 def test_the_region_list_is_the_one_botocore_calls_aws_with():
     import botocore.loaders
 
-    from provisioner.aws_regions import known_regions
+    from provisioner.models.aws_regions import known_regions
 
     # GIVEN botocore's own reading of its partitions data (which the light path reads without importing botocore)
     data = botocore.loaders.Loader().load_data("partitions")

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.cloud.preflight import failures, run_preflight
 from provisioner.cloud.quotas import ENDPOINT, SPOT_TRAINING, TRAINING, QuotaNeed, quota_needs
 from provisioner.models.org import load_org
 from provisioner.models.resolved import WorkspaceContext
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
 
 from .aws_seed import CHURN_QUOTAS, MOTO_ACCOUNT, bucket, client, enough_quotas, quota
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.cloud.status import workspace_status
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
 
 from .aws_seed import IMAGE, MOTO_ACCOUNT, client, model, tags, training_job
 

@@ -62,9 +62,9 @@ class Applied:
 
 
 def apply_in_moto(org: Path, name: str) -> Applied:
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     from infra.resource_names import WorkspaceNames
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.ds import sdk_config
 from provisioner.ds.workspace import SOURCE_OUTPUTS, SOURCE_SYNTH, facts
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_all
+from provisioner.specs.workspaces import load_all
 
 from .conftest import MOTO_ACCOUNT, REGION, Applied, client
 

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.ds import GuardrailViolations
 from provisioner.ds.guardrails import TrainingRequest, check_request, format_duration, parse_duration, parse_request
 from provisioner.ds.workspace import facts
 from provisioner.errors import InvalidInput
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
 
 from .conftest import MOTO_ACCOUNT, REGION
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.ds import GuardrailViolations
 from provisioner.ds.guardrails import TrainingRequest, check_request
 from provisioner.ds.training import JobPlan, plan_job
 from provisioner.ds.workspace import facts
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_all
+from provisioner.specs.workspaces import load_all
 
 pytestmark = [pytest.mark.synth]
 EXAMPLE_ORG = Path(__file__).resolve().parents[2] / "examples" / "acme"
@@ -36,7 +36,7 @@ class Synthesized:
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    from provisioner.synth import synthesize
+    from provisioner.synthesis.synth import synthesize
 
     org = load_org(str(EXAMPLE_ORG))
     contexts = {c.name: c for c in load_all(org, Catalog.for_org(org)) if c.name in ("churn-model", "fraud-detector")}

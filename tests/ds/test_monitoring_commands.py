@@ -46,9 +46,9 @@ parameters:
 def ab_dev(org: Path, aws) -> Path:
     """The A/B workspace's spec, and what applying it created in moto that these commands use."""
     from infra.serving_names import ServingNames
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     spec = org / "workspaces" / f"{NAME}.yaml"
     spec.write_text(SPEC)

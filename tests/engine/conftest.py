@@ -101,9 +101,9 @@ def null_org(acme: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example org plus a workspace `lab` (local state, environment `trial`), synthesized as a null-provider stack.
 
     The CDK layer's AWS stack cannot be planned here (no AWS provider binary can be downloaded), so
-    provisioner.synth.synthesize is replaced by engine_support.null_synthesize: same contract, null resources.
+    provisioner.synthesis.synth.synthesize is replaced by engine_support.null_synthesize: same contract, null resources.
     """
     add_trial_environment(acme)
     (acme / "workspaces" / "lab.yaml").write_text(SANDBOX_SPEC)
-    monkeypatch.setattr("provisioner.synth.synthesize", null_synthesize)
+    monkeypatch.setattr("provisioner.synthesis.synth.synthesize", null_synthesize)
     return acme

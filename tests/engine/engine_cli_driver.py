@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import provisioner.synth  # noqa: E402
+import provisioner.synthesis.synth  # noqa: E402
 from engine_support import null_synthesize  # noqa: E402
 
-provisioner.synth.synthesize = null_synthesize
+provisioner.synthesis.synth.synthesize = null_synthesize
 
 from provisioner.cli.main import cli  # noqa: E402
 

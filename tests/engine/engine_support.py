@@ -116,12 +116,12 @@ def make_lifecycle(provision_dir: Path, engine: Any):
 
 def null_synthesize(contexts: list, out_dir: Path, *, state_root: Path,
                     force: bool = False) -> list:
-    """Stands in for provisioner.synth.synthesize: the same contract, a null-provider stack per workspace.
+    """Stands in for provisioner.synthesis.synth.synthesize: the same contract, a null-provider stack per workspace.
 
     The workspace's parameters and tags become triggers, so changing the spec changes the config, and
     the backend is derived from the environment's state settings the way infra/workspace_stack.py does.
     """
-    from provisioner.synth import SynthResult, local_state_path, stack_dir
+    from provisioner.synthesis.synth import SynthResult, local_state_path, stack_dir
 
     out_dir = Path(out_dir).resolve()
     results = []

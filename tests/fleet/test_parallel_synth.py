@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.models.org import load_org
-from provisioner.synth import PARALLEL_MIN, synth_workers, synthesize
-from provisioner.workspaces import load_all
+from provisioner.specs.workspaces import load_all
+from provisioner.synthesis.synth import PARALLEL_MIN, synth_workers, synthesize
 
 
 def test_worker_count_follows_the_fleet_size(monkeypatch: pytest.MonkeyPatch):
@@ -71,7 +71,7 @@ def test_fails_when_a_worker_cannot_build_a_workspace_and_keeps_the_previous_out
 
 def test_workers_start_ahead_only_when_every_workspace_will_be_synthesized(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch):
-    from provisioner.synth import start_ahead
+    from provisioner.synthesis.synth import start_ahead
 
     monkeypatch.setenv("PROVISION_SYNTH_WORKERS", "2")
     names = [f"ws-{i:02d}" for i in range(30)]
@@ -108,7 +108,7 @@ def test_binding_type_checks_are_skipped_outside_tests_and_debug(monkeypatch: py
     import subprocess
     import sys
 
-    probe = ("import jsii._type_checking as c; from provisioner.synth import _start_cdk; _start_cdk(); "
+    probe = ("import jsii._type_checking as c; from provisioner.synthesis.synth import _start_cdk; _start_cdk(); "
              "c.check_type(argname='a', value=1, expected_type=str); print('unchecked')")
     env = {k: v for k, v in __import__("os").environ.items() if k not in ("PROVISION_TYPE_CHECKS", "PROVISION_DEBUG")}
     # GIVEN a normal run  WHEN the CDK layer starts  THEN a wrongly typed argument passes unchecked

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.catalog import Catalog
-from provisioner.fleet import expiring, select_changed
+from provisioner.catalog.loader import Catalog
+from provisioner.fleet.selection import expiring, select_changed
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_all
+from provisioner.specs.workspaces import load_all
 
 
 def git(cwd: Path, *args: str) -> str:

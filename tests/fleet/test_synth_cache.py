@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-import provisioner.synth as synth
-from provisioner.catalog import Catalog
+import provisioner.synthesis.synth as synth
+from provisioner.catalog.loader import Catalog
 from provisioner.models.org import OrgMonitoring, load_org
-from provisioner.synth import inputs_hash, synthesize
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
+from provisioner.synthesis.synth import inputs_hash, synthesize
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,7 +111,7 @@ def test_cache_is_not_invalidated_by_code_the_cdk_layer_never_imports(acme: Path
 
 
 def test_import_closure_follows_imports_transitively_and_nothing_else(tmp_path: Path):
-    from provisioner.code_closure import import_closure
+    from provisioner.synthesis.code_closure import import_closure
 
     # GIVEN a layer that imports a helper of the tool inside a function, which imports another one relatively
     files = {

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.cli.main import cli
+from provisioner.fleet.waves import Wave, plan_wave
 from provisioner.models.org import load_org
-from provisioner.waves import Wave, plan_wave
-from provisioner.workspaces import load_all
+from provisioner.specs.workspaces import load_all
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = ["churn-model", "fraud-detector", "sandbox-trial"]  # gpu-training@1.0.0 users in the example org

@@ -1,6 +1,6 @@
 """Fixtures of the CDK layer tests: the example org synthesized once per session.
 
-`synthesized` runs the real `provisioner.synth.synthesize` (one cdktn App, real
+`synthesized` runs the real `provisioner.synthesis.synth.synthesize` (one cdktn App, real
 jsii) over every example workspace whose capabilities this version can build,
 into a temporary folder. Capabilities without a builder yet (serving,
 monitoring, experiments, notebooks come from other modules) are left out, and
@@ -32,9 +32,9 @@ class ExampleOrg:
 @pytest.fixture(scope="session")
 def example_org() -> ExampleOrg:
     from infra.capabilities import builders
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_all
+    from provisioner.specs.workspaces import load_all
 
     org = load_org(EXAMPLE_ORG_FILE)
     contexts = {ctx.name: ctx for ctx in load_all(org, Catalog.for_org(org))}
@@ -54,7 +54,7 @@ class Synthesized:
 
 @pytest.fixture(scope="session")
 def synthesized(example_org: ExampleOrg, tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    from provisioner.synth import synthesize
+    from provisioner.synthesis.synth import synthesize
 
     base = tmp_path_factory.mktemp("infra-synth")
     out_dir, state_root = base / "cdktf.out", base / "state"
@@ -75,7 +75,7 @@ def synth_stack(synthesized: Synthesized, tmp_path_factory: pytest.TempPathFacto
     from cdktn import App, Testing
 
     from infra.workspace_stack import WorkspaceStack
-    from provisioner.synth import TARGET_VERSIONS
+    from provisioner.synthesis.synth import TARGET_VERSIONS
 
     def run(ctx: Any, local_state_path: str | None = None) -> dict:
         app = App(outdir=str(tmp_path_factory.mktemp("variant")), context={"targetVersions": TARGET_VERSIONS})

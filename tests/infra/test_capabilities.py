@@ -10,7 +10,7 @@ import pytest
 from infra.capabilities import BUILDERS, WorkspaceParts, build_capabilities, builders
 from infra.resource_names import WorkspaceNames
 from provisioner.errors import OperationFailed
-from provisioner.synth import check_buildable
+from provisioner.synthesis.synth import check_buildable
 
 
 def test_builders_are_discovered_for_foundation_training_and_registry():

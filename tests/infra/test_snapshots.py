@@ -43,7 +43,7 @@ def test_every_shipped_blueprint_version_has_exactly_one_snapshot():
 
 def test_synth_output_is_deterministic(synthesized, example_org, tmp_path):
     # GIVEN the example workspaces synthesized once already
-    from provisioner.synth import synthesize
+    from provisioner.synthesis.synth import synthesize
 
     first = {name: render(config) for name, config in synthesized.configs.items()}
     # WHEN synthesized again into another folder with the same layout

@@ -3,7 +3,7 @@
 `serving_synth` synthesizes, in this one pytest process (jsii starts once), a
 private copy of the example org with two extra specs:
 
-- App 1 (one `provisioner.synth.synthesize` call): recsys-ab (A/B, its
+- App 1 (one `provisioner.synthesis.synth.synthesize` call): recsys-ab (A/B, its
   `latest-approved` resolved, realtime-endpoint 1.1.0: the monitoring
   pipeline), forecasting (full-mlops 1.0.0, no model yet: the pipeline in an
   org without Model Monitor), search-shadow (realtime-endpoint 1.0.0, one
@@ -53,9 +53,9 @@ class ServingSynth:
 
 def _load_with_model_monitor(org_root: Path, names: list[str]) -> list[Any]:
     """Contexts as an org with `monitoring: {model_monitor: true}` loads them (validation included)."""
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(org_root / "provision.yaml")
     org.config = org.config.model_copy(update={"monitoring": OrgMonitoring(model_monitor=True)})
@@ -64,9 +64,9 @@ def _load_with_model_monitor(org_root: Path, names: list[str]) -> list[Any]:
 
 
 def _load(org_root: Path, names: list[str]) -> list[Any]:
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(org_root / "provision.yaml")
     catalog = Catalog.for_org(org)
@@ -75,8 +75,8 @@ def _load(org_root: Path, names: list[str]) -> list[Any]:
 
 @pytest.fixture(scope="session")
 def serving_synth(tmp_path_factory: pytest.TempPathFactory) -> ServingSynth:
-    from provisioner.model_sources import resolve_all
-    from provisioner.synth import synthesize
+    from provisioner.specs.model_sources import resolve_all
+    from provisioner.synthesis.synth import synthesize
 
     base = tmp_path_factory.mktemp("serving")
     org_root = copy_org(base / "acme")
@@ -125,7 +125,7 @@ def synth_stack(serving_synth: ServingSynth, tmp_path_factory: pytest.TempPathFa
     from cdktn import App, Testing
 
     from infra.workspace_stack import WorkspaceStack
-    from provisioner.synth import TARGET_VERSIONS
+    from provisioner.synthesis.synth import TARGET_VERSIONS
 
     def run(ctx: Any) -> dict:
         app = App(outdir=str(tmp_path_factory.mktemp("variant")), context={"targetVersions": TARGET_VERSIONS})

@@ -1,4 +1,4 @@
-"""Blueprint READMEs are generated from the blueprints (`python -m provisioner.blueprint_docs`) and current."""
+"""Blueprint READMEs are generated from the blueprints (`python -m provisioner.catalog.docs`) and current."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.blueprint_docs import GENERATED, generate
+from provisioner.catalog.docs import GENERATED, generate
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = ("realtime-endpoint", "full-mlops")
@@ -17,7 +17,7 @@ REQUIRED = ("realtime-endpoint", "full-mlops")
 def test_serving_blueprints_have_a_readme():
     # GIVEN the serving blueprints THEN each has a README
     for name in REQUIRED:
-        assert (ROOT / "blueprints" / name / "README.md").is_file(), f"run python -m provisioner.blueprint_docs ({name})"
+        assert (ROOT / "blueprints" / name / "README.md").is_file(), f"run python -m provisioner.catalog.docs ({name})"
 
 
 def test_committed_readmes_are_current():
@@ -26,8 +26,8 @@ def test_committed_readmes_are_current():
     # WHEN compared with every committed README
     stale = [str(path.relative_to(ROOT)) for path, text in pages.items()
              if path.is_file() and path.read_text() != text]
-    # THEN none is stale (refresh with `python -m provisioner.blueprint_docs`)
-    assert not stale, f"stale: {stale}; run python -m provisioner.blueprint_docs"
+    # THEN none is stale (refresh with `python -m provisioner.catalog.docs`)
+    assert not stale, f"stale: {stale}; run python -m provisioner.catalog.docs"
 
 
 def test_readme_lists_every_parameter_and_the_example_workspace():

@@ -8,8 +8,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from provisioner.catalog import Catalog
-from provisioner.model_sources import (
+from provisioner.catalog.loader import Catalog
+from provisioner.models.org import load_org
+from provisioner.specs.model_sources import (
     EXTRA_RESOLVED,
     EXTRA_UNRESOLVED,
     LATEST,
@@ -17,9 +18,8 @@ from provisioner.model_sources import (
     resolve_all,
     variants,
 )
-from provisioner.models.org import load_org
-from provisioner.synth import inputs_hash
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
+from provisioner.synthesis.synth import inputs_hash
 
 MOTO_ACCOUNT = "123456789012"  # the account moto answers for
 GROUP = "acme-recsys-ab-prod-models"

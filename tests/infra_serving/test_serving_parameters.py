@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.errors import InvalidInput
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
 
 ARN = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/acme-{name}-dev-models/1"
 

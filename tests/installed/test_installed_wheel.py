@@ -107,7 +107,7 @@ def test_the_wheel_carries_the_shipped_data_and_imports_only_from_itself(install
     # WHEN Python says where the tool's packages and data come from
     probe = subprocess.run([str(python), "-c", (
         "import json, provisioner, infra, provisioner.monitoring as monitoring\n"
-        "from provisioner.locations import shipped_blueprints_dir, shipped_price_table\n"
+        "from provisioner.runtime.locations import shipped_blueprints_dir, shipped_price_table\n"
         "assert 'def main' in monitoring.script_text()  # the evaluation script the monitoring pipeline uploads\n"
         "print(json.dumps([provisioner.__file__, infra.__file__, str(shipped_blueprints_dir()), "
         "str(shipped_price_table()), monitoring.__file__]))")], cwd=installed["work"], env=installed["env"],

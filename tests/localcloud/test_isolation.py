@@ -9,9 +9,9 @@ from pathlib import Path
 
 
 def _context(acme: Path, name: str):
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(acme / "provision.yaml")
     return load_named(org, Catalog.for_org(org), name)

@@ -19,10 +19,10 @@ SERVE_LATEST = ["--set", "serving.model_package=latest-approved", "--set", "trai
 
 def _as_applied(acme: Path, name: str):
     from infra.resource_names import WorkspaceNames
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.cloud.aws import Aws
     from provisioner.models.org import load_org
-    from provisioner.workspaces import load_named
+    from provisioner.specs.workspaces import load_named
 
     org = load_org(acme / "provision.yaml")
     ctx = load_named(org, Catalog.for_org(org), name)

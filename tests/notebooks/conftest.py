@@ -36,10 +36,10 @@ class Synth:
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """Synthesizes three notebooks workspaces once per session, with the real cdktn (one jsii start)."""
-    from provisioner.catalog import Catalog
+    from provisioner.catalog.loader import Catalog
     from provisioner.models.org import load_org
-    from provisioner.synth import synthesize
-    from provisioner.workspaces import load_named
+    from provisioner.synthesis.synth import synthesize
+    from provisioner.specs.workspaces import load_named
 
     org_dir = copy_org(tmp_path_factory.mktemp("nb") / "acme")
     edit_yaml(org_dir / "provision.yaml",

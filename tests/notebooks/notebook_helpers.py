@@ -43,7 +43,7 @@ def crowd(n: int) -> list[str]:
 
 def worst_case_org(folder: Path) -> Path:
     """An org with the longest names, a long region and domain id, and a workspace with the most members."""
-    from provisioner.checks.notebooks import MAX_MEMBERS
+    from provisioner.specs.checks.notebooks import MAX_MEMBERS
 
     org_dir = copy_org(folder / "worst")
     for spec in (org_dir / "workspaces").glob("*.yaml"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from notebook_helpers import EXAMPLE, crowd, edit_yaml, write_spec
 
-from provisioner.checks.notebooks import MAX_MEMBERS
+from provisioner.specs.checks.notebooks import MAX_MEMBERS
 
 
 def spec_file(name: str) -> str:

@@ -153,7 +153,7 @@ def test_people_may_open_only_profiles_tagged_with_their_workspace(synth):
 
 
 def test_policies_fit_iam_limits_in_the_worst_case(synth):
-    from provisioner.checks.notebooks import MAX_MEMBERS
+    from provisioner.specs.checks.notebooks import MAX_MEMBERS
 
     # GIVEN the longest names, the most members allowed and a custom image
     ctx = synth.contexts[WORST]

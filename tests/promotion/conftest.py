@@ -15,9 +15,9 @@ EXAMPLE_ORG = Path(__file__).resolve().parents[2] / "examples" / "acme"
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """churn-model and churn-serving of the example org, synthesized once (real cdktn)."""
-    from provisioner.catalog import Catalog
-    from provisioner.synth import synthesize
-    from provisioner.workspaces import load_all
+    from provisioner.catalog.loader import Catalog
+    from provisioner.specs.workspaces import load_all
+    from provisioner.synthesis.synth import synthesize
 
     org = load_org(str(EXAMPLE_ORG))
     contexts = [c for c in load_all(org, Catalog.for_org(org)) if c.name in ("churn-model", "churn-serving")]

@@ -51,8 +51,8 @@ def session(account: str) -> Any:
 
 def names_of(org: Path, name: str) -> Any:
     from infra.resource_names import WorkspaceNames
-    from provisioner.catalog import Catalog
-    from provisioner.workspaces import load_named
+    from provisioner.catalog.loader import Catalog
+    from provisioner.specs.workspaces import load_named
 
     loaded = load_org(str(org))
     return WorkspaceNames.of(load_named(loaded, Catalog.for_org(loaded), name))

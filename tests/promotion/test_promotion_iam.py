@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import pytest
 
 from infra.resource_names import WorkspaceNames
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.models.org import load_org
-from provisioner.workspaces import load_named
+from provisioner.specs.workspaces import load_named
 
 from .conftest import EXAMPLE_ORG
 

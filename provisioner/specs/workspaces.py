@@ -9,14 +9,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from provisioner.capability_checks import run_checks
-from provisioner.catalog import Catalog
+from provisioner.catalog.loader import Catalog
 from provisioner.errors import InvalidInput, Problem, ProblemCollector
 from provisioner.models._base import problems_from_validation, read_yaml
 from provisioner.models.monitoring import MonitoringScript
 from provisioner.models.org import Org
 from provisioner.models.resolved import Peer, WorkspaceContext
 from provisioner.models.workspace import WorkspaceSpec
+from provisioner.specs.checks import run_checks
 
 
 def standard_tags(org: str, spec: WorkspaceSpec, blueprint_ref: str) -> dict[str, str]:
@@ -61,7 +61,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         problems.extend(exc.problems)
     parameters: dict[str, Any] = {}
     if entry is not None:
-        from provisioner.parameters import effective_parameters
+        from provisioner.specs.parameters import effective_parameters
 
         parameters, issues = effective_parameters(entry.blueprint, spec.parameters, org.config.guardrails)
         if not issues:

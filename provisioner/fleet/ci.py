@@ -19,7 +19,7 @@ WORKFLOW_FILE = ".github/workflows/provision.yml"
 
 def default_install() -> str:
     """Install exactly this version of provision in CI (the one that generated the workflow)."""
-    from provisioner.versions import tool_version
+    from provisioner.runtime.versions import tool_version
 
     return f'pip install "provision=={tool_version()}"'
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.capability_checks import Issue, check
 from provisioner.models.org import Guardrails
+from provisioner.specs.checks import Issue, check
 
 
 @check("serving")
@@ -68,7 +68,7 @@ def shadow_needs_one_production_variant(params: dict[str, Any], guardrails: Guar
 @check("serving")
 def every_variant_has_a_model_or_none_has(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
     """All variants have a model source, or none has yet (then synth prepares everything but the endpoint)."""
-    from provisioner.model_sources import variants
+    from provisioner.specs.model_sources import variants
 
     found = variants(params)
     missing = [v for v in found if v.source.kind == "none"]
@@ -96,7 +96,7 @@ def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrail
     named but never served.
     """
     from infra.resource_names import WorkspaceNames
-    from provisioner.model_sources import PACKAGE_ARN, variants
+    from provisioner.specs.model_sources import PACKAGE_ARN, variants
 
     if env is None or not (org and workspace):
         return []

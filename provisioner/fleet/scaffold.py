@@ -169,7 +169,7 @@ It needs the repository variables `PROVISION_CI_ROLE_ARN` (an IAM role GitHub ma
 
 def files(a: OrgAnswers, *, branch: str = "main") -> dict[str, str]:
     """Relative path -> text of every file `init` writes."""
-    from provisioner.ci import WORKFLOW_FILE, render_github_workflow
+    from provisioner.fleet.ci import WORKFLOW_FILE, render_github_workflow
 
     return {
         "provision.yaml": org_config_text(a),

@@ -11,7 +11,6 @@ from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.resolved import WorkspaceContext
 
 
-
 def _git(args: list[str], cwd: Path) -> str:
     try:
         result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
@@ -38,7 +37,7 @@ def changed_files(ref: str, cwd: Path) -> set[Path]:
 def select_changed(contexts: list[WorkspaceContext], ref: str, org_root: Path, org_file: Path) -> list[WorkspaceContext]:
     """Workspaces whose spec, blueprint version file, the org config or the tool's `infra/` changed since `ref`."""
     changed = changed_files(ref, org_root)
-    from provisioner.locations import infra_dir
+    from provisioner.runtime.locations import infra_dir
 
     infra = infra_dir()  # only ever changes in a git checkout of the tool itself (never in an installed one)
     everything = org_file.resolve() in changed or any(path.is_relative_to(infra) for path in changed)

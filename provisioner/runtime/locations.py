@@ -8,7 +8,7 @@ may assume this project's checkout:
   authored `blueprints/` folder at the root; the wheel carries the files themselves.
 - the CDK layer (`infra`) is found where Python imports it from.
 - runtimes the tool installs for the user (Node for jsii, checkov) live in the user cache
-  (`provisioner.user_cache`), never in the user's repository.
+  (`provisioner.runtime.user_cache`), never in the user's repository.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from importlib import resources
 from importlib.util import find_spec
 from pathlib import Path
 
-from provisioner import user_cache
+from provisioner.runtime import user_cache
 
 
 def _package_path(*parts: str) -> Path:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.capability_checks import Issue, check
 from provisioner.models.org import ORG_FILE, Environment, Guardrails
+from provisioner.specs.checks import Issue, check
 
 # Each member adds a profile ARN (up to ~190 characters) to one statement of the workspace's
 # Studio IAM policy, and one statement must fit in one managed policy (6,144 characters).

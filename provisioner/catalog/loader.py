@@ -1,7 +1,7 @@
 """Finds blueprints and their versions.
 
 Layout: `<blueprint folder>/<name>/<version>.yaml`, several versions side by
-side. The shipped folder is package data of the tool (`provisioner.locations`,
+side. The shipped folder is package data of the tool (`provisioner.runtime.locations`,
 authored in `blueprints/` at the project root); the org config adds more with
 `blueprint_paths`.
 """
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioner.errors import InvalidInput, ProblemCollector
-from provisioner.locations import shipped_blueprints_dir
 from provisioner.models._base import load_yaml_model
 from provisioner.models.blueprint import Blueprint, semver_key
-from provisioner.parameters import default_issues
+from provisioner.runtime.locations import shipped_blueprints_dir
+from provisioner.specs.parameters import default_issues
 
 __all__ = ["Catalog", "CatalogEntry", "shipped_blueprints_dir"]
 
@@ -135,7 +135,7 @@ def write_lock(folder: Path) -> None:
         if "-" not in entry.blueprint.version:
             entries.setdefault(entry.blueprint.ref, checksum(entry.path))
     lines = ["# Released blueprint versions and their sha256: a released version is never edited in place.",
-             "# Publish a change as a new version; `python -m provisioner.catalog --lock` records new releases."]
+             "# Publish a change as a new version; `python -m provisioner.catalog.loader --lock` records new releases."]
     lines += [f"{digest}  {ref}" for ref, digest in sorted(entries.items())]
     (folder / RELEASED_LOCK).write_text("\n".join(lines) + "\n")
 
@@ -147,5 +147,5 @@ if __name__ == "__main__":
         write_lock(shipped_blueprints_dir())
         print(f"recorded releases in {shipped_blueprints_dir() / RELEASED_LOCK}", file=sys.stderr)
     else:
-        print("usage: python -m provisioner.catalog --lock", file=sys.stderr)
+        print("usage: python -m provisioner.catalog.loader --lock", file=sys.stderr)
         sys.exit(2)

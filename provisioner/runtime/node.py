@@ -1,7 +1,7 @@
 """Finds a Node.js that jsii supports (22 or newer) before the CDK layer starts.
 
 Order: `JSII_NODE`, then the one `provision doctor --fix` installed into the user cache
-(`~/.cache/provision/node`, npm registry package `node@22`; provisioner/runtimes.py), then `node` on PATH.
+(`~/.cache/provision/node`, npm registry package `node@22`; provisioner/runtime/runtimes.py), then `node` on PATH.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 from provisioner.errors import OperationFailed
-from provisioner.locations import cached_node_binary, cached_node_dir
+from provisioner.runtime.locations import cached_node_binary, cached_node_dir
 
 MIN_MAJOR = 22
 NPM_PACKAGE = "node@22"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.capability_checks import Issue, check
 from provisioner.models.org import Guardrails
+from provisioner.specs.checks import Issue, check
 
 
 @check("training")

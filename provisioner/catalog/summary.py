@@ -1,7 +1,7 @@
 """A blueprint as people read it: what each capability creates, and one row per parameter.
 
 Shared by `provision blueprints show` (provisioner/cli/blueprints.py) and the
-generated blueprint READMEs (provisioner/blueprint_docs.py), so both say the same.
+generated blueprint READMEs (provisioner/catalog/docs.py), so both say the same.
 """
 
 from __future__ import annotations

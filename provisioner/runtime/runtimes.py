@@ -44,7 +44,7 @@ class Runtime:
 
 
 def node_runtime() -> Runtime:
-    from provisioner.node import locate_node
+    from provisioner.runtime.node import locate_node
 
     try:
         path, version, origin = locate_node()
@@ -92,8 +92,8 @@ def install_node(report: Report) -> Runtime:
     npm installs into a staging folder next to the final one, which replaces an old install only
     once the new Node runs: an interrupted install leaves what was there.
     """
-    from provisioner.locations import cached_node_binary, cached_node_dir
-    from provisioner.node import MIN_MAJOR, NPM_PACKAGE, node_version
+    from provisioner.runtime.locations import cached_node_binary, cached_node_dir
+    from provisioner.runtime.node import MIN_MAJOR, NPM_PACKAGE, node_version
 
     npm = shutil.which("npm")
     if npm is None:
@@ -133,7 +133,7 @@ def install_checkov(report: Report) -> Runtime:
     install removes it again rather than leave half a checkov behind.
     """
     from provisioner.audit.checkov import CHECKOV_VERSION
-    from provisioner.locations import cached_checkov_venv
+    from provisioner.runtime.locations import cached_checkov_venv
 
     venv = cached_checkov_venv()
     report(f"installing checkov {CHECKOV_VERSION} from PyPI into its own virtualenv {venv}")

@@ -1,4 +1,5 @@
-"""Checks that span several parameters of one capability (beyond one value's schema).
+"""Checks that span several parameters of one capability (beyond one value's schema): one module per
+capability beside this one, each check registered with `@check("capability")`.
 
 Each check takes the effective flat parameters and the org guardrails and
 returns (field, message, hint) issues; fields are relative to `parameters.`.
@@ -68,11 +69,9 @@ def run_checks(capabilities: list[str], params: dict[str, Any], guardrails: Guar
 
 
 def _load_all() -> None:
-    # Capability checks live beside each other in provisioner/checks/; importing registers them.
+    # Capability checks live in this package's modules; importing one registers its checks.
     import importlib
     import pkgutil
 
-    import provisioner.checks as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")

@@ -1,8 +1,8 @@
 """From resolved workspaces to the stacks the engine runs: synthesize (reusing unchanged ones), describe.
 
-    from provisioner.stacks import synthesize_stacks
+    from provisioner.synthesis.stacks import synthesize_stacks
     for stack, result in synthesize_stacks(org, contexts, state_root=...):
-        ...  # stack: provisioner.engine.operations.Stack; result: provisioner.synth.SynthResult
+        ...  # stack: provisioner.engine.operations.Stack; result: provisioner.synthesis.synth.SynthResult
 
 `plan`, `apply`, `destroy` and `unlock` all start here, so that they see one
 config: `latest-approved` is resolved the way `provision synth` resolves it,
@@ -15,18 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from provisioner.errors import OperationFailed
-from provisioner.paths import shown
+from provisioner.errors import OperationFailed, shown
 
 if TYPE_CHECKING:
     from provisioner.engine.operations import Stack
     from provisioner.models.org import Org
     from provisioner.models.resolved import WorkspaceContext
-    from provisioner.synth import SynthResult
+    from provisioner.synthesis.synth import SynthResult
 
 
 def stack_folder(org: "Org", name: str) -> Path:
-    from provisioner.synth import DEFAULT_OUT, stack_dir
+    from provisioner.synthesis.synth import DEFAULT_OUT, stack_dir
 
     return stack_dir((org.root / DEFAULT_OUT).resolve(), name)
 
@@ -75,8 +74,8 @@ def on_disk(org: "Org", ctx: "WorkspaceContext") -> "Stack":
 def synthesize_stacks(org: "Org", contexts: list["WorkspaceContext"], *, state_root: Path,
                       cloud: bool = True) -> list[tuple["Stack", "SynthResult"]]:
     """Synthesize workspaces in one CDK app (one jsii start), reusing unchanged ones."""
-    from provisioner.model_sources import resolve_all
-    from provisioner.synth import DEFAULT_OUT, synthesize
+    from provisioner.specs.model_sources import resolve_all
+    from provisioner.synthesis.synth import DEFAULT_OUT, synthesize
 
     for ctx in contexts:
         folder = stack_folder(org, ctx.name)

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
 import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from provisioner.errors import OperationFailed
-from provisioner.locations import infra_dir
 from provisioner.models.resolved import WorkspaceContext
+from provisioner.runtime.locations import infra_dir
 
 INFRA_PACKAGE = "infra"  # the CDK layer
 SYNTH_META = "provision-synth.json"
@@ -54,7 +54,7 @@ def _tool_fingerprint() -> str:
     the source), so editing a provisioner module the layer uses invalidates the cache as editing the
     layer does, whichever modules those are.
     """
-    from provisioner.code_closure import import_closure
+    from provisioner.synthesis.code_closure import import_closure
 
     root = infra_dir().parent  # where this process imports the tool from: a checkout or an installed wheel
     digest = hashlib.sha256()
@@ -280,7 +280,7 @@ def _synthesize_fresh(plans: list[Plan], out_dir: Path, workers: Workers | None)
 
 def _start_cdk() -> None:
     """Start jsii with the CDK packages the stacks use (the ~5 s that every synth process pays once)."""
-    from provisioner.node import ensure_node
+    from provisioner.runtime.node import ensure_node
 
     ensure_node()
     if os.environ.get("PROVISION_TYPE_CHECKS") != "1" and os.environ.get("PROVISION_DEBUG") != "1":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.capability_checks import Issue, check
-from provisioner.models.org import ORG_FILE, Environment, Guardrails, OrgMonitoring
 from provisioner.models.monitoring import DEFAULT_PROBLEM_TYPE, LOWER_IS_BETTER, engine_of, processing_image
+from provisioner.models.org import ORG_FILE, Environment, Guardrails, OrgMonitoring
 from provisioner.monitoring.evaluate import QUALITY_METRICS
+from provisioner.specs.checks import Issue, check
 
 
 @check("monitoring")

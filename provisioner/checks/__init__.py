@@ -1,1 +1,0 @@
-"""One module per capability with its cross-parameter checks (see capability_checks.py)."""
