@@ -162,9 +162,9 @@ def moto_server() -> Iterator[MotoServer]:
 def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     """A clean moto server and the AWS environment variables pointing at it."""
     moto_server.reset()
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import forget_sessions
 
-    Aws.forget_environments()  # assumed-role credentials die with moto's reset
+    forget_sessions()  # assumed-role credentials die with moto's reset
     for key, value in moto_server.env().items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)

@@ -120,3 +120,88 @@ def _type_only_imports(path: Path) -> list[tuple[int, str]]:
                     elif isinstance(inner, ast.Import):
                         found.extend((inner.lineno, alias.name) for alias in inner.names)
     return found
+
+
+def _module_name(path: Path) -> str:
+    name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+    return name.removesuffix(".__init__")
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of provisioner/ and the modules of provisioner/ it imports (at run time or for type hints)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "provisioner").rglob("*.py")):
+        name = _module_name(path)
+        graph[name] = {m for _, m in runtime_imports(path) + _type_only_imports(path)
+                       if m.startswith("provisioner.") and m != name and module_file(m)}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan): each is an import circle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_circles_finds_a_circle_through_a_type_hint():
+    # GIVEN a graph where a imports b, b imports c, and c names a in a type hint
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    # THEN the three form one circle and d is outside it
+    assert circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_two_modules_of_the_tool_import_each_other_even_through_others():
+    # GIVEN every import between modules of provisioner/, type hints included
+    graph = import_graph()
+    # THEN no module reaches back to itself: each layer and package can be read from the bottom up
+    assert circles(graph) == []
+
+
+def test_the_tool_root_holds_packages_and_the_error_contract_only():
+    # GIVEN the root of provisioner/
+    modules = sorted(path.name for path in (ROOT / "provisioner").glob("*.py"))
+    # THEN it holds no loose module: every concern has its package
+    assert modules == ["__init__.py", "errors.py"]
+
+
+def test_every_package_of_the_tool_says_what_it_holds_and_the_architecture_doc_names_it():
+    # GIVEN the packages directly under provisioner/ and the tree in docs/architecture.md
+    packages = sorted(path.parent.name for path in (ROOT / "provisioner").glob("*/__init__.py"))
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    tree = doc.split("## The tree", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    named = {line.split()[0].rstrip("/") for line in tree.splitlines()[2:] if line.startswith("  ") and line.strip()
+             and not line.startswith("   ")}
+    for package in packages:
+        init = ROOT / "provisioner" / package / "__init__.py"
+        docstring = ast.get_docstring(ast.parse(init.read_text()))
+        # THEN each has a docstring of at least a sentence, and the doc's tree names it
+        assert docstring and len(docstring) > 60, f"provisioner/{package}/__init__.py: say what the package holds"
+        assert package in named, f"docs/architecture.md's tree does not name provisioner/{package}/"
+    # AND the tree names nothing that is not there (data folders aside)
+    assert named - set(packages) <= {"errors.py", "blueprints", "data"}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provisioner.audit.iam import PolicyDocument, parse_policy
 from provisioner.audit.resources import Resource, blocks, is_reference, references
 from provisioner.errors import InvalidInput
 
@@ -149,10 +150,8 @@ class Config:
                 tags.update({str(k): str(v) for k, v in value.items()})
         return tags
 
-    def policy(self, value: Any) -> "Any":
+    def policy(self, value: Any) -> PolicyDocument | None:
         """The policy document a value holds or points at (see provisioner.audit.iam)."""
-        from provisioner.audit.iam import parse_policy
-
         key = json.dumps(value, sort_keys=True, default=str)
         if key not in self._policy_cache:
             self._policy_cache[key] = parse_policy(value, self)

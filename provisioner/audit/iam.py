@@ -15,12 +15,16 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from provisioner.audit.resources import blocks
+from provisioner.audit.resources import Resource, blocks
 
-if TYPE_CHECKING:
-    from provisioner.audit.config import Config
+
+class Lookup(Protocol):
+    """What reading a policy needs of a config: the resource at an address (audit/config.py's `Config`)."""
+
+    def get(self, address: str) -> Resource | None: ...
+
 
 _DATA_DOC = re.compile(r"^\$\{data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.(json|minified_json)\}$")
 
@@ -160,7 +164,7 @@ def document_from_json(data: Any, origin: str = "inline") -> PolicyDocument:
     return PolicyDocument(tuple(statement_from_json(s) for s in items if isinstance(s, Mapping)), origin)
 
 
-def parse_policy(value: Any, config: "Config | None" = None, _depth: int = 0) -> PolicyDocument | None:
+def parse_policy(value: Any, config: Lookup | None = None, _depth: int = 0) -> PolicyDocument | None:
     """The policy a value holds; None when the value is empty."""
     if value is None or value == "":
         return None
@@ -180,7 +184,7 @@ def parse_policy(value: Any, config: "Config | None" = None, _depth: int = 0) ->
         return PolicyDocument((), "inline", ("the policy is not valid JSON",))
 
 
-def _from_data_source(name: str, config: "Config | None", depth: int) -> PolicyDocument:
+def _from_data_source(name: str, config: Lookup | None, depth: int) -> PolicyDocument:
     address = f"data.aws_iam_policy_document.{name}"
     resource = config.get(address) if config is not None else None
     if resource is None:

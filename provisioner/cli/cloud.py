@@ -38,9 +38,10 @@ ACTION_STYLE = {"created": "green", "updated": "yellow", "unchanged": "dim", "wo
 def new_aws(ctx: Optional["WorkspaceContext"] = None) -> "Aws":
     """The AWS session of one command: of the workspace's environment (provisioner.cloud.access), else the
     default credential chain. Adaptive retries either way."""
+    from provisioner.cloud.access import access_for
     from provisioner.cloud.aws import Aws
 
-    return Aws() if ctx is None else Aws.for_workspace(ctx)
+    return Aws() if ctx is None else access_for(ctx).aws()
 
 
 def _when(value: Any) -> str:
@@ -103,10 +104,10 @@ def bootstrap(
 
 def _bootstrap_local(root: Any, name: str, environment: Any, output: OutputFormat, file: str) -> None:
     """A local cloud has no state bucket (its state files must outlive it); it gets what AWS accounts already have."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access
     from provisioner.localcloud.seed import ensure_studio_domain
 
-    aws = Aws.for_environment(root, name, environment)
+    aws = access(root, name, environment).aws()
     identity = aws.identity(environment.region)
     seeded = ([ensure_studio_domain(aws, environment.region, environment.studio.domain_id, file=file)]
               if environment.studio else [])
@@ -213,12 +214,12 @@ def inventory(
 
 def _inventory_aws(s: Any, selected: list[str]) -> "Aws":
     """The local cloud's session when the selection names a local-cloud environment, else the caller's."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access
 
     local = [name for name in selected if name in s.org.config.environments
              and s.org.config.environments[name].is_local]
     if local:
-        return Aws.for_environment(s.root, local[0], s.org.config.environments[local[0]])
+        return access(s.root, local[0], s.org.config.environments[local[0]]).aws()
     return new_aws()
 
 

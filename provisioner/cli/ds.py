@@ -468,7 +468,8 @@ def endpoint_report(
     """Per-variant traffic, latency, errors and quality, and whether the challenger beats the champion."""
     import datetime as dt
 
-    from provisioner.cloud.aws import Aws, aws_errors
+    from provisioner.cloud.access import access_for
+    from provisioner.cloud.aws import aws_errors
     from provisioner.ds.ab_report import build_report, parse_since, render_text
     from provisioner.ds.workspace import check_account, require_capability
     from provisioner.errors import InvalidInput
@@ -488,7 +489,7 @@ def endpoint_report(
     metric = ctx.monitoring_settings.quality_metric
     schedule = str(ctx.param("monitoring.schedule", "daily"))
     variants = [(v["name"], float(v.get("weight", 1))) for v in ctx.param("serving.variants") or []]
-    aws = Aws.for_workspace(ctx)  # the workspace's environment: AWS, or the local cloud
+    aws = access_for(ctx).aws()  # the workspace's environment: AWS, or the local cloud
     check_account(aws, ctx)
     with aws_errors(f"reading the CloudWatch metrics of {name}"):
         report = build_report(

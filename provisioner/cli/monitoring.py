@@ -25,7 +25,7 @@ _output_option = typer.Option(OutputFormat.text, "--output", "-o")
 
 def _pipeline_workspace(name: str, engine: Optional[str]):  # type: ignore[no-untyped-def]
     from provisioner.cli.ds import _workspace
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for
     from provisioner.ds.monitoring_runs import require_pipeline_engine
     from provisioner.ds.workspace import check_account, require_capability, spec_display
 
@@ -33,7 +33,7 @@ def _pipeline_workspace(name: str, engine: Optional[str]):  # type: ignore[no-un
     ctx, facts = _workspace(s, name, engine)
     require_capability(ctx, "monitoring", "monitor a model", s.root)
     require_pipeline_engine(ctx, spec_display(ctx, s.root))
-    aws = Aws.for_workspace(ctx)  # the workspace's environment: AWS, or the local cloud
+    aws = access_for(ctx).aws()  # the workspace's environment: AWS, or the local cloud
     check_account(aws, ctx)
     return ctx, facts, aws
 

@@ -39,9 +39,9 @@ ARGS = "<command line>"
 
 def new_aws(ctx: "WorkspaceContext") -> "Aws":
     """The AWS session of the workspace's environment (provisioner.cloud.access; adaptive retries)."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for
 
-    return Aws.for_workspace(ctx)
+    return access_for(ctx).aws()
 
 
 def _spec_file(ctx: "WorkspaceContext", root: os.PathLike[str] | str) -> str:

@@ -37,15 +37,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.local_cloud import ENDPOINT_VARIABLE
+from provisioner.cloud.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, Aws, aws_errors, default_session_name
+from provisioner.errors import OperationFailed
 
 if TYPE_CHECKING:
-    from provisioner.cloud.aws import Aws
     from provisioner.models.org import Environment
     from provisioner.models.resolved import WorkspaceContext
 
-# Public, fixed credentials of the local cloud: moto accepts any; these say plainly that they are not real.
-TEST_ACCESS_KEY_ID = "test"
-TEST_SECRET_ACCESS_KEY = "test"  # noqa: S105 - a well-known placeholder, not a secret
 # Variables that would make an SDK or Terraform reach for the user's own AWS identity or endpoints.
 USER_AWS_VARIABLES = (
     "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
@@ -57,7 +55,7 @@ USER_AWS_VARIABLES = (
 
 
 # One assumed session per environment (and role, and ambient identity) for the run.
-_SESSIONS: dict[tuple[object, ...], "Aws"] = {}
+_SESSIONS: dict[tuple[object, ...], Aws] = {}
 
 
 def forget_sessions() -> None:
@@ -85,10 +83,8 @@ class Access:
     def is_local(self) -> bool:
         return self.endpoint is not None
 
-    def aws(self) -> "Aws":
+    def aws(self) -> Aws:
         """The environment's session: the sandbox's, the deploy role's (assumed once per run), or the caller's."""
-        from provisioner.cloud.aws import Aws
-
         if self.endpoint is not None:
             return Aws.local(self.endpoint, self.region)
         ambient = tuple(os.environ.get(k) for k in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL"))
@@ -99,10 +95,7 @@ class Access:
             cached = _SESSIONS[key] = self._assume_role() if self.role_arn else Aws(profile=self.profile)
         return cached
 
-    def _assume_role(self) -> "Aws":
-        from provisioner.cloud.aws import Aws, aws_errors, default_session_name
-        from provisioner.errors import OperationFailed
-
+    def _assume_role(self) -> Aws:
         assert self.role_arn is not None
         base = Aws(profile=self.profile)
         request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name()}

@@ -9,11 +9,12 @@ Every call to AWS in `provisioner.cloud` goes through an `Aws` object:
 - `AWS_ENDPOINT_URL` (honoured by botocore) points every client at an emulator
   such as moto; an environment's `state.endpoint` points only the state
   bucket's client elsewhere.
-- `Aws.for_environment(org_root, name, env)` is how a command gets the session of
-  an environment (see provisioner.cloud.access): the default chain (or the
-  environment's profile) for AWS, the environment's deploy role assumed with STS
-  when it has one, the sandbox with fixed test credentials for a local cloud
-  (`Aws.local`).
+- a command gets the session of an environment from provisioner.cloud.access
+  (`access(org_root, name, env).aws()`, `access_for(ctx).aws()`), which builds it
+  here: the default chain (or the environment's profile) for AWS, the
+  environment's deploy role assumed with STS when it has one, the sandbox with
+  fixed test credentials for a local cloud (`Aws.local`). This module never
+  imports that one.
 - `aws_errors("doing something")` wraps a block of calls and raises
   `OperationFailed` (exit 1) with a single line saying what failed, why, and
   how to fix it; `explain(exc, doing)` gives the same text for a preflight
@@ -104,6 +105,10 @@ def require_account(aws: Any, region: str, account_id: str, subject: str, enviro
     return identity
 
 
+# Public, fixed credentials of the local cloud: moto accepts any; these say plainly that they are not real.
+TEST_ACCESS_KEY_ID = "test"
+TEST_SECRET_ACCESS_KEY = "test"  # noqa: S105 - a well-known placeholder, not a secret
+
 HOME_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 _SHARED_LOADER: list[Any] = []
 
@@ -157,26 +162,10 @@ class Aws:
         self.local_endpoint: str | None = None  # the sandbox's endpoint when this is a local cloud
 
     @classmethod
-    def for_environment(cls, org_root: Any, name: str, env: Any) -> "Aws":
-        """The session of environment `name` (provisioner.cloud.access): the one way commands get one."""
-        from provisioner.cloud.access import access
-
-        return access(org_root, name, env).aws()
-
-    @classmethod
-    def for_workspace(cls, ctx: Any) -> "Aws":
-        """The session of a workspace's environment (same seam as `for_environment`)."""
-        from provisioner.cloud.access import access_for
-
-        return access_for(ctx).aws()
-
-    @classmethod
     def local(cls, endpoint: str, region: str) -> "Aws":
         """A session of the local cloud at `endpoint`: fixed test credentials, and no file or variable of the
         user's AWS configuration is read (no profile, no credentials, no config file, no endpoint override)."""
         import boto3
-
-        from provisioner.cloud.access import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY
 
         # Settings from nowhere but here: no profile, config or credentials file, nor their variables
         # (AWS_PROFILE, AWS_CONFIG_FILE, AWS_ENDPOINT_URL...); os.devnull is an empty, valid file.
@@ -210,13 +199,6 @@ class Aws:
         frozen = credentials.get_frozen_credentials()
         return boto3.session.Session(aws_access_key_id=frozen.access_key, aws_secret_access_key=frozen.secret_key,
                                      aws_session_token=frozen.token, region_name=region)
-
-    @staticmethod
-    def forget_environments() -> None:
-        """Drop the cached environment sessions (tests; a long-running process after credentials change)."""
-        from provisioner.cloud.access import forget_sessions
-
-        forget_sessions()
 
     @property
     def ambient_region(self) -> str | None:

@@ -24,6 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.cloud.access import access
 from provisioner.cloud.aws import Aws, aws_errors
 from provisioner.cloud.resources import (
     ML_RESOURCE_TYPES,
@@ -145,7 +146,7 @@ def take_inventory(
             skipped[name] = ("the local cloud: scan it with `provision inventory --env " + name + "`"
                              if env.is_local else "an AWS environment: this scan is of the local cloud")
             continue
-        sessions[name] = Aws.for_environment(org.root, name, env) if env.deploy_role_arn or env.profile else aws
+        sessions[name] = access(org.root, name, env).aws() if env.deploy_role_arn or env.profile else aws
     first = next(iter(sessions), selected[0])
     report = InventoryReport(org.name, sessions.get(first, aws).identity(config.environments[first].region).account_id,
                              [], [])

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from provisioner.cloud.access import access_for
 from provisioner.cloud.aws import ACCESS_CODES, Aws, account_mismatch, error_code, explain, is_credentials_problem
 from provisioner.cloud.quotas import ENDPOINT, Quota, QuotaNeed, increase_command, quota_needs, sagemaker_quotas
 from provisioner.cloud.state_backend import bootstrap, state_target
@@ -63,7 +64,7 @@ def gate(request: Any) -> None:
 
 def run_preflight(ctx: WorkspaceContext, *, aws: Aws | None = None, quotas: bool = True) -> list[Check]:
     """Every preflight check of one workspace (see the module docstring); `quotas=False` leaves quotas out."""
-    aws = aws or Aws.for_workspace(ctx)
+    aws = aws or access_for(ctx).aws()
     checks: list[Check] = []
     if ctx.env.is_local:
         return _local_cloud(ctx, aws, quotas)

@@ -19,6 +19,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from provisioner.cloud.access import access_for
 from provisioner.cloud.aws import Aws, aws_errors, error_code
 from provisioner.cloud.resources import (
     TAG_ENVIRONMENT, TAG_ORG, TAG_WORKSPACE, LiveResource, tagged_resources, without_keys_pending_deletion,
@@ -101,7 +102,7 @@ class WorkspaceStatus:
 
 def workspace_status(ctx: WorkspaceContext, *, aws: Aws | None = None, since_days: int = 30,
                      limit: int = 10) -> WorkspaceStatus:
-    aws = aws or Aws.for_workspace(ctx)
+    aws = aws or access_for(ctx).aws()
     check_account(aws, ctx)
     status = WorkspaceStatus(ctx.name, ctx.environment, ctx.account_id, ctx.region, ctx.expires)
     region = ctx.region

@@ -169,9 +169,9 @@ def check_environment_account(aws: Any, name: str, env: Any, region: str | None 
 
 def environment_session(ctx: WorkspaceContext) -> Any:
     """The checked AWS session of the workspace's environment (its deploy role or profile, else the shell's)."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for
 
-    aws = Aws.for_workspace(ctx)
+    aws = access_for(ctx).aws()
     check_account(aws, ctx)
     return aws
 
@@ -183,11 +183,11 @@ def check_deploy_roles(contexts: list[WorkspaceContext]) -> None:
     account ids (exit 1) instead of a provider error halfway through a fleet plan. Environments without a
     role or profile are left to Terraform (its provider pins `allowed_account_ids`).
     """
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for
 
     seen: set[str] = set()
     for ctx in contexts:
         if ctx.environment in seen or not (ctx.env.deploy_role_arn or ctx.env.profile):
             continue
         seen.add(ctx.environment)
-        check_environment_account(Aws.for_workspace(ctx), ctx.environment, ctx.env)
+        check_environment_account(access_for(ctx).aws(), ctx.environment, ctx.env)

@@ -130,13 +130,13 @@ def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[
 
 def check_environment_session(org_root: Path, name: str, env: Any) -> Check:
     """An environment with a deploy role (or profile): it can be assumed and lands in the environment's account."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access
     from provisioner.ds.workspace import check_environment_account
     from provisioner.errors import ProvisionError
 
     how = f"deploy role {env.deploy_role_arn}" if env.deploy_role_arn else f"profile {env.profile}"
     try:
-        aws = Aws.for_environment(org_root, name, env)
+        aws = access(org_root, name, env).aws()
         check_environment_account(aws, name, env)
         identity = aws.identity(env.region)
     except ProvisionError as exc:
@@ -164,11 +164,11 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None,
                            "run `provision plan` to let Terraform check it")
     session = None
     if env.deploy_role_arn or env.profile:  # the state bucket is read as the environment's own session
-        from provisioner.cloud.aws import Aws
+        from provisioner.cloud.access import access
         from provisioner.errors import ProvisionError
 
         try:
-            aws = Aws.for_environment(org_root or state_root, name, env)
+            aws = access(org_root or state_root, name, env).aws()
             account = aws.identity(env.region).account_id
         except ProvisionError:
             account = None
@@ -214,12 +214,12 @@ def check_backend(name: str, env: Any, state_root: Path, account: str | None,
 def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> Check:
     """A local-cloud environment: its sandbox answers, as the emulator's account, with the test credentials
     (never the user's: provisioner.cloud.access)."""
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access
     from provisioner.errors import OperationFailed
 
     title = f"local cloud for {name}"
     try:
-        aws = Aws.for_environment(org.root, name, env)
+        aws = access(org.root, name, env).aws()
         identity = aws.identity(env.region)
     except OperationFailed as exc:
         return Check(f"local-cloud:{name}", title, "fail" if strict else "skip", exc.message, exc.hint)

@@ -73,7 +73,7 @@ def lookup_latest_approved(ctx: "WorkspaceContext", group: str) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from provisioner.cloud.access import access_for
-    from provisioner.errors import OperationFailed
+    from provisioner.errors import OperationFailed, ProvisionError
 
     config = Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 2, "mode": "standard"})
     try:

@@ -20,7 +20,6 @@ def _context(acme: Path, name: str):
 def test_a_local_cloud_never_uses_the_users_profile_credentials_or_config(run, acme, sandbox, real_aws_identity,
                                                                           tmp_path):
     from provisioner.cloud.access import access_for
-    from provisioner.cloud.aws import Aws
     from provisioner.engine.cliconfig import prepare
     from provisioner.engine.runner import Runner
 
@@ -28,7 +27,7 @@ def test_a_local_cloud_never_uses_the_users_profile_credentials_or_config(run, a
     # sends the profile to another endpoint) and the sandbox running
     ctx = _context(acme, "sandbox-trial")
     # WHEN provision builds the session of the local-cloud environment
-    aws = Aws.for_workspace(ctx)
+    aws = access_for(ctx).aws()
     # THEN it has the fixed test credentials and talks to the sandbox, as the emulator's account
     credentials = aws.session.get_credentials().get_frozen_credentials()
     assert (credentials.access_key, credentials.secret_key, credentials.token) == ("test", "test", None)
@@ -63,7 +62,6 @@ def test_the_sdk_exports_of_a_local_cloud_replace_the_users_identity(acme, sandb
 
 def test_a_real_environment_never_talks_to_the_sandbox(run, acme, sandbox, monkeypatch):
     from provisioner.cloud.access import access_for
-    from provisioner.cloud.aws import Aws
 
     # GIVEN the sandbox running, and no endpoint override or credentials in the shell
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
@@ -72,7 +70,7 @@ def test_a_real_environment_never_talks_to_the_sandbox(run, acme, sandbox, monke
     ctx = _context(acme, "churn-model")  # environment dev: a real AWS account
     # WHEN provision reaches the real environment
     reach = access_for(ctx)
-    aws = Aws.for_workspace(ctx)
+    aws = access_for(ctx).aws()
     # THEN nothing of the local cloud is added, and its clients go to AWS
     assert reach.endpoint is None and reach.process_env() == {} and reach.terraform_env() == {}
     assert not aws.is_local

@@ -20,14 +20,14 @@ SERVE_LATEST = ["--set", "serving.model_package=latest-approved", "--set", "trai
 def _as_applied(acme: Path, name: str):
     from infra.resource_names import WorkspaceNames
     from provisioner.catalog.loader import Catalog
-    from provisioner.cloud.aws import Aws
+    from provisioner.cloud.access import access_for
     from provisioner.models.org import load_org
     from provisioner.specs.workspaces import load_named
 
     org = load_org(acme / "provision.yaml")
     ctx = load_named(org, Catalog.for_org(org), name)
     names = WorkspaceNames.of(ctx)
-    aws = Aws.for_workspace(ctx)
+    aws = access_for(ctx).aws()
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
     aws.client("iam", REGION).create_role(RoleName=names.execution_role, AssumeRolePolicyDocument=json.dumps(trust))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render import promotion_lines
-from provisioner.audit.render.view import ReportView, money, view
+from provisioner.audit.render.view import ReportView, money, promotion_lines, view
 
 LIMIT = 65_536
 

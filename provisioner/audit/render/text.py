@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render import promotion_lines
-from provisioner.audit.render.view import money, view
+from provisioner.audit.render.view import money, promotion_lines, view
 
 
 def render_text(report: dict[str, Any]) -> str:

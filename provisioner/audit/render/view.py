@@ -78,3 +78,29 @@ def view(report: dict[str, Any]) -> ReportView:
                       if cost and cost["monthly_max_usd"] != cost["monthly_total_usd"] else None,
                       change_counts=", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete")
                                               if counts.get(k)))
+
+
+def promotion_lines(report: dict[str, Any]) -> list[str]:
+    """Where each served model came from, and what other accounts may read (text and markdown share it)."""
+    lines: list[str] = []
+    role = report.get("deploy_role")
+    if role:
+        lines.append(f"Deployed by: {role['role_arn']} (policy and permission boundary {role['policy']}: "
+                     f"allows {', '.join(role['allows'])}; denies {', '.join(role['denies'])})")
+    served = report.get("served_models") or []
+    if served:
+        lines.append("Served models:")
+        for item in served:
+            origin = item.get("origin")
+            if origin:
+                lines.append(f"  {item['package']}: promoted from account {origin['source_account']} version "
+                             f"{origin['source_version']} ({origin['source']}), approved by {origin['approved_by']}, "
+                             f"promoted by {origin['promoted_by']} at {origin['promoted_at']}")
+            else:
+                lines.append(f"  {item['package']}: registered in this workspace (no promotion recorded)")
+    grants = report.get("cross_account") or []
+    if grants:
+        lines.append("Other accounts may:")
+        for grant in grants:
+            lines.append(f"  account {grant['account']}: {', '.join(grant['actions'])} on {grant['resource']}")
+    return lines
