@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from moto import server
 
-    from provisioner.localcloud.moto_extensions import install
+    from provisioner.localcloud.services import install
 
     _log_operations()
     added = install()

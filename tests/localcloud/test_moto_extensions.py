@@ -33,7 +33,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/provision-test"
 TAGS = [{"Key": "provision:workspace", "Value": "churn"}, {"Key": "team", "Value": "growth"}]
 
 SERVER_CODE = (
-    "import sys; from provisioner.localcloud.moto_extensions import install; install(); "
+    "import sys; from provisioner.localcloud.services import install; install(); "
     "from moto.server import main; main(sys.argv[1:])"
 )
 
@@ -150,7 +150,7 @@ def error_code(excinfo: pytest.ExceptionInfo) -> str:
 
 
 def test_install_is_idempotent_and_reports_every_documented_operation():
-    from provisioner.localcloud.moto_extensions import OPERATIONS, install
+    from provisioner.localcloud.services import OPERATIONS, install
 
     # GIVEN this process's moto (the same version the server runs)
     # WHEN the extensions are installed twice
@@ -162,7 +162,7 @@ def test_install_is_idempotent_and_reports_every_documented_operation():
 
 
 def test_docs_list_every_added_operation():
-    from provisioner.localcloud.moto_extensions import install
+    from provisioner.localcloud.services import install
 
     # GIVEN the operations install() adds
     added = set(install())
@@ -174,7 +174,7 @@ def test_docs_list_every_added_operation():
 
 
 def test_docs_list_every_extended_native_call():
-    from provisioner.localcloud.moto_extensions import EXTENDED
+    from provisioner.localcloud.services import EXTENDED
 
     # GIVEN the native moto calls whose behaviour the extensions change
     # WHEN the documentation's second table is read
@@ -187,7 +187,7 @@ def test_docs_list_every_extended_native_call():
 def test_every_added_operation_exists_in_the_botocore_model():
     import botocore.session
 
-    from provisioner.localcloud.moto_extensions import install
+    from provisioner.localcloud.services import install
 
     # GIVEN the botocore models boto3 uses
     models = botocore.session.get_session()
