@@ -10,8 +10,8 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_<Operation>.html):
 Corrects moto's own:
 
 - CreateModel keeps EnableNetworkIsolation (moto answered False: the provider then replaced every isolated
-  model on each plan), and a model created without VpcConfig is described without one, as AWS leaves it out
-  (moto answered an empty one, which the provider reads as a vpc_config block: a replacement too).
+  model on each plan), and DescribeModel of a model created without VpcConfig answers none, as AWS leaves it
+  out (moto answered an empty one, which the provider reads as a vpc_config block: a replacement too).
 - CreateEndpoint / UpdateEndpoint keep DeploymentConfig (blue/green canary or linear traffic shifting,
   auto-rollback alarms) and DescribeEndpoint answers it as LastDeploymentConfig, which is what the provider
   reads back (moto dropped it: the provider then replaced the endpoint on every plan).
