@@ -32,20 +32,27 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _log_operations() -> None:
-    """Name each request's operation and SDK attempt in the server log, in werkzeug's access line.
+    """Name each request's operation, caller and SDK attempt in the server log, in werkzeug's access line.
 
-    werkzeug logs `POST / HTTP/1.1 400` for every JSON- and query-protocol call; which operation failed, and
-    whether the caller's SDK was retrying it (`amz-sdk-request: attempt=2; max=3`, with the invocation id
-    that pairs a retry with its first attempt), is what a failed apply on the local cloud needs to be
-    understood. The operation is the `X-Amz-Target` header (JSON protocols) or the form's `Action`, with
-    the service of the request's signature (query protocols: IAM, STS, SNS).
+    werkzeug logs `POST / HTTP/1.1 400` for every JSON- and query-protocol call; which operation failed, who
+    made it, and whether the caller's SDK was retrying it (`amz-sdk-request: attempt=2; max=3`, with the
+    invocation id that pairs a retry with its first attempt), is what a failed apply on the local cloud needs
+    to be understood. A line reads
+
+        "POST /" 400 sagemaker.DescribePipeline attempt=1;max=3 <invocation id> provider
+
+    with the operation as `service.Operation` (botocore's service name: provisioner/localcloud/operations.py
+    tells it from the signature, the target header, the form's Action, or the REST path) and the caller
+    (`provider`, `provision`, `sdk`; `@<exec-env>` when the SDK's AWS_EXECUTION_ENV tags the run).
+    `provision sandbox coverage` and the e2e tier read the same names.
     """
     import io
-    import re
     import threading
     from urllib.parse import parse_qs
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
+
+    from provisioner.localcloud.operations import identify
 
     current = threading.local()  # werkzeug serves each request, and logs it, on one thread
     dispatch = DomainDispatcherApplication.__call__
@@ -57,17 +64,19 @@ def _log_operations() -> None:
             body = environ["wsgi.input"].read(length)
             environ["wsgi.input"] = io.BytesIO(body)  # moto reads the same bytes
             action = parse_qs(body.decode("utf-8", "replace")).get("Action")
-            service = re.search(r"Credential=[^/]*/[^/]*/[^/]*/([^/]*)/", environ.get("HTTP_AUTHORIZATION", ""))
-            if action:
-                current.action = f"{service[1] if service else '-'}.{action[0]}"
+            current.action = action[0] if action else None
         return dispatch(self, environ, start_response)
 
     def log_request(self, code="-", size="-") -> None:  # type: ignore[no-untyped-def]
-        operation = self.headers.get("X-Amz-Target") or getattr(current, "action", None) or "-"
+        path = getattr(self, "path", "-")
+        try:
+            found = identify(self.command, path, dict(self.headers), getattr(current, "action", None))
+            operation, by = found.name, found.by
+        except Exception:  # noqa: BLE001 - a request the log cannot name is still logged
+            operation, by = "-", "-"
         attempt = (self.headers.get("amz-sdk-request") or "-").replace(" ", "")
         invocation = self.headers.get("amz-sdk-invocation-id") or "-"
-        self.log("info", '"%s %s" %s %s %s %s', self.command, getattr(self, "path", "-"), code, operation, attempt,
-                 invocation)
+        self.log("info", '"%s %s" %s %s %s %s %s', self.command, path, code, operation, attempt, invocation, by)
 
     DomainDispatcherApplication.__call__ = call
     MotoRequestHandler.log_request = log_request

@@ -184,20 +184,32 @@ def _client(sandbox, service: str):
                         aws_access_key_id="test", aws_secret_access_key="test")
 
 
-def test_the_server_log_names_each_calls_operation_status_and_sdk_attempt(sandbox, acme: Path):
+def test_the_server_log_names_each_calls_operation_status_sdk_attempt_and_caller(sandbox, acme: Path):
     sagemaker = _client(sandbox, "sagemaker")
     # GIVEN a running sandbox  WHEN a call fails there (a pipeline that does not exist)
     with pytest.raises(sagemaker.exceptions.ResourceNotFound):
         sagemaker.describe_pipeline(PipelineName="no-such-pipeline")
-    # THEN its log line names the operation, the status and the SDK's attempt (what explains a failed apply)
+    # THEN its log line names the operation, the status, the SDK's attempt and the caller (what explains a failed apply)
     log = (acme / ".provision" / "sandbox" / "server.log").read_text()
-    assert re.search(r'"POST /" 400 SageMaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
+    assert re.search(r'"POST /" 400 sagemaker\.DescribePipeline attempt=1;max=\d+ [0-9a-f-]{36} sdk$', log, re.M), log[-2000:]
     # AND a query-protocol call (IAM: a form, no target header) is named by its service and Action
     iam = _client(sandbox, "iam")
     with pytest.raises(iam.exceptions.NoSuchEntityException):
         iam.get_role(RoleName="no-such-role")
     log = (acme / ".provision" / "sandbox" / "server.log").read_text()
-    assert re.search(r'"POST /" 404 iam\.GetRole attempt=1;max=\d+ [0-9a-f-]{36}', log), log[-2000:]
+    assert re.search(r'"POST /" 404 iam\.GetRole attempt=1;max=\d+ [0-9a-f-]{36} ', log), log[-2000:]
+    # AND a REST call (S3: method and path only) by its route in the service model, with the run its SDK names
+    import boto3
+    from botocore.config import Config
+
+    s3 = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test").client(
+        "s3", region_name="eu-west-1", endpoint_url=sandbox.endpoint,
+        config=Config(user_agent_appid="provision", s3={"addressing_style": "path"}))  # as provision's clients are
+    with pytest.raises(s3.exceptions.NoSuchBucket):
+        s3.get_bucket_tagging(Bucket="no-such-bucket")
+    log = (acme / ".provision" / "sandbox" / "server.log").read_text()
+    assert re.search(r'"GET /no-such-bucket\?tagging" 404 s3\.GetBucketTagging attempt=1;max=\d+ [0-9a-f-]{36} provision$',
+                     log, re.M), log[-2000:]
 
 
 def test_the_sandbox_refuses_to_proxy_a_connection_to_real_aws(sandbox):
