@@ -72,3 +72,45 @@ def test_every_service_module_names_what_it_adds_and_corrects_in_its_docstring()
         assert module.__doc__ and named, module.__name__
         missing = sorted(name for name in named if name not in module.__doc__)
         assert missing == [], f"{module.__name__}: its docstring does not name {missing}"
+
+
+def test_graft_adds_what_moto_lacks_leaves_what_it_has_and_wraps_or_replaces_what_is_marked():
+    from provisioner.localcloud.services._moto import corrects, graft, replaces, state
+
+    class Moto:  # stands in for a moto class: pure Python, so the rule is seen alone
+        def native(self):
+            return "moto"
+
+        def wrapped(self, x):
+            return f"moto {x}"
+
+        def replaced(self):
+            return "moto"
+
+    class Mixin:
+        store = state(list)
+
+        def native(self):
+            return "ours"
+
+        def added(self):
+            return "ours"
+
+        @corrects
+        def wrapped(self, moto_wrapped, x):
+            return f"corrected {moto_wrapped(self, x)}"
+
+        @replaces
+        def replaced(self):
+            return "ours"
+
+    # GIVEN a class with three methods and a mixin naming them, one method more and some state
+    # WHEN the mixin is grafted
+    added = graft(Moto, Mixin)
+    one, two = Moto(), Moto()
+    # THEN what the class lacked is added and reported; what it had is left alone; the marked ones wrap or replace
+    assert sorted(added) == ["added", "store"]
+    assert (one.native(), one.added(), one.wrapped(1), one.replaced()) == ("moto", "ours", "corrected moto 1", "ours")
+    # AND state is per instance, made on first use, in the instance's __dict__ (which moto's reset empties)
+    one.store.append("x")
+    assert (one.store, two.store, one.__dict__["store"]) == (["x"], [], ["x"])
