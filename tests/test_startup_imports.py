@@ -20,7 +20,8 @@ sys.exit(code)
 """ % (HEAVY,)
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["blueprints", "list"], ["validate"], ["blueprints", "show", "full-mlops"]])
+@pytest.mark.parametrize("argv", [["--help"], ["blueprints", "list"], ["validate"], ["blueprints", "show", "full-mlops"],
+                                  ["sandbox", "coverage"]])
 def test_light_commands_do_not_import_heavy_modules(argv: list[str]):
     # GIVEN the example org  WHEN a light command runs in a fresh interpreter
     result = subprocess.run([sys.executable, "-c", PROBE, *argv], cwd=ROOT / "examples" / "acme",

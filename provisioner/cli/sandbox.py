@@ -3,6 +3,8 @@
     provision sandbox start [--port N]   a moto server (plus provision's extensions) on 127.0.0.1, in the background
     provision sandbox status             running or not, where, since when
     provision sandbox stop               ends exactly that server
+    provision sandbox coverage           what it emulates: every AWS call each blueprint and provision make, and
+                                         who answers it (moto, provision's extension, or nobody)
 
 Its pid, port and log are under the org's `.provision/sandbox/`. What it holds
 is in memory and lost when it stops; Terraform state of local-cloud
@@ -97,6 +99,53 @@ def stop(output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"
         console().print(f"the local cloud had already stopped (pid {server.pid} is gone); cleared its record")
     else:
         console().print("the local cloud is not running; nothing to stop")
+
+
+@sandbox_app.command("coverage")
+def coverage(
+    blueprint: Optional[str] = typer.Option(None, "--blueprint", "-b", help="Only this blueprint's calls."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
+) -> None:
+    """What the local cloud emulates: each AWS call the blueprints and provision make, and who answers it.
+
+    Recorded evidence, not a running server: the calls the e2e tier saw each shipped blueprint make (plan,
+    apply, second plan, destroy) and provision's own, each answered by moto, by provision's extension of
+    it, or not emulated (what you then see). docs/local-cloud-extensions.md has the same table.
+    """
+    from provisioner.errors import InvalidInput
+    from provisioner.localcloud.coverage import STEPS, Coverage
+
+    found = Coverage.shipped()
+    if blueprint is not None and blueprint not in found.blueprints:
+        raise InvalidInput.single("<command line>", "--blueprint", f"no recorded coverage for blueprint {blueprint!r}",
+                                  f"pick one of: {', '.join(found.blueprints)}")
+    if output == OutputFormat.json:
+        print_json(found.to_dict(blueprint))
+        return
+    from rich.table import Table
+
+    made = found.data["recorded_with"]
+    out = console()
+    chosen = [blueprint] if blueprint else found.blueprints
+    table = Table(title="AWS provider calls (steps: P plan, A apply, R second plan, D destroy)", title_justify="left")
+    for column in ("operation", "answered by", *chosen):
+        table.add_column(column)
+    for row in found.provider_rows(blueprint):
+        steps = [" ".join(letter for step, letter in STEPS if step in row["steps"].get(b, [])) for b in chosen]
+        table.add_row(row["operation"], escape(row["answered_by"]), *steps)
+    out.print(table)
+    if blueprint is None:
+        own = Table(title="provision's own calls", title_justify="left")
+        for column in ("operation", "answered by", "recorded in", "named in"):
+            own.add_column(column)
+        for row in found.provision_rows():
+            own.add_row(row["operation"], escape(row["answered_by"]), ", ".join(row["commands"]) or "-",
+                        ", ".join(s.removeprefix("provisioner/") for s in row["source"]) or "-")
+        out.print(own)
+    counts = found.counts(blueprint)
+    out.print(f"{sum(counts.values())} operations: " + ", ".join(f"{n} {by}" for by, n in sorted(counts.items()))
+              + f" (recorded with the AWS provider {made['aws_provider']}, moto {made['moto']})")
+    out.print("what is not emulated fails on the local cloud only; docs/local-cloud-extensions.md says what then happens")
 
 
 def register(app: typer.Typer) -> None:

@@ -81,7 +81,8 @@ def identify(method: str, target: str, headers: dict[str, str], form_action: str
             if operation is not None:
                 service = candidate
                 break
-    caller, exec_env = _caller(lowered.get("user-agent", ""))
+    # aws-sdk-go-v2 may carry its SDK metadata (exec-env among it) in X-Amz-User-Agent as well
+    caller, exec_env = _caller(" ".join(filter(None, (lowered.get("user-agent"), lowered.get("x-amz-user-agent")))))
     return Call(service, operation, caller, exec_env)
 
 

@@ -51,7 +51,7 @@ def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
     org = LocalOrg(root, env)
     org.provision("sandbox", "start")
     try:
-        org.provision("bootstrap", LOCAL_ENV)  # the Studio domain notebook workspaces join
+        org.provision("bootstrap", LOCAL_ENV, step="org.bootstrap")  # the Studio domain notebook workspaces join
         org.provision("synth", "--all")  # one process, one jsii start for every workspace
         yield org
     finally:

@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG = ROOT / "examples" / "acme"
 LOCAL_ENV = "sandbox"
 OUTCOMES: dict[str, str] = {}  # blueprint -> "passed" | "failed"
+# Both SDKs (botocore, aws-sdk-go-v2 in the AWS provider) put AWS_EXECUTION_ENV in their User-Agent as
+# `exec-env/<value>`, which the local cloud's log shows with each call: that is how the calls of each
+# blueprint's steps are told apart although the lifecycles run side by side (coverage_evidence.py).
+EXEC_ENV = "AWS_EXECUTION_ENV"
+RUN_TAG = "e2e"
 
 
 def aws_provider_build():
@@ -41,8 +46,11 @@ class LocalOrg:
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.root, self.env = root, env
 
-    def provision(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", *args], cwd=self.root, env=self.env,
+    def provision(self, *args: str, check: bool = True, timeout: float = 900, step: str | None = None
+                  ) -> subprocess.CompletedProcess[str]:
+        """Runs `provision ARGS`; STEP (`<blueprint>.<step>`) tags every AWS call it and its Terraform make."""
+        env = self.env if step is None else {**self.env, EXEC_ENV: f"{RUN_TAG}.{step}"}
+        done = subprocess.run([sys.executable, "-m", "provisioner.cli.main", *args], cwd=self.root, env=env,
                               capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if check and done.returncode != 0:
             raise AssertionError(f"provision {' '.join(args)} exited {done.returncode}\n--- stdout\n{done.stdout[-4000:]}"
@@ -55,26 +63,30 @@ def record(blueprint: str, outcome: str) -> None:
 
 
 def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
-    """One workspace through what a platform engineer runs; raises AssertionError at the first step that fails."""
+    """One workspace through what a platform engineer runs; raises AssertionError at the first step that fails.
+
+    Each step is tagged `<blueprint>.<step>` (plan, apply, status, monitoring-run, replan, destroy, inventory):
+    the coverage table of docs/local-cloud-extensions.md is what these steps call."""
     # plan, then apply that saved plan
-    org.provision("plan", name)
-    org.provision("apply", name, "--yes")
+    org.provision("plan", name, step=f"{blueprint}.plan")
+    org.provision("apply", name, "--yes", step=f"{blueprint}.apply")
     # the live resources are there
-    status = json.loads(org.provision("status", name, "--output", "json").stdout)
+    status = json.loads(org.provision("status", name, "--output", "json", step=f"{blueprint}.status").stdout)
     assert status["resources"], f"status of {name} shows no live resources"
     if blueprint in ("full-mlops", "realtime-endpoint"):
-        monitoring_pipeline_runs(org, name)
+        monitoring_pipeline_runs(org, blueprint, name)
     # a second plan has nothing to do (no perpetual diff)
-    again = json.loads(org.provision("plan", name, "--output", "json").stdout)["summary"]
+    again = json.loads(org.provision("plan", name, "--output", "json", step=f"{blueprint}.replan").stdout)["summary"]
     assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
     # destroyed, protected resources included, and the inventory finds nothing of it
-    org.provision("destroy", name, "--include-protected", "--yes")
-    inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json").stdout)
+    org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
+    inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json",
+                                         step=f"{blueprint}.inventory").stdout)
     left = inventory["workspaces"].get(name, [])
     assert left == [], f"{name} left resources behind: {left}"
 
 
-def monitoring_pipeline_runs(org: LocalOrg, name: str) -> None:
+def monitoring_pipeline_runs(org: LocalOrg, blueprint: str, name: str) -> None:
     """The monitoring capability's pipeline engine, live: pipeline and schedule exist, and `monitoring run` starts it."""
     import boto3
 
@@ -86,6 +98,6 @@ def monitoring_pipeline_runs(org: LocalOrg, name: str) -> None:
     assert clients["sagemaker"].describe_pipeline(PipelineName=pipeline)["PipelineName"] == pipeline
     schedule = clients["scheduler"].get_schedule(Name=pipeline)
     assert schedule["Target"]["Arn"].endswith(f":pipeline/{pipeline}")
-    org.provision("monitoring", "run", name)
+    org.provision("monitoring", "run", name, step=f"{blueprint}.monitoring-run")
     runs = clients["sagemaker"].list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
     assert len(runs) == 1, f"`provision monitoring run {name}` started {len(runs)} executions of {pipeline}"

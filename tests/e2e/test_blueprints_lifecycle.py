@@ -51,3 +51,27 @@ def test_a_local_cloud_stack_run_by_hand_without_provisions_environment_stops_be
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
     assert "No value for required variable" in done.stderr and "local_cloud_endpoint" in done.stderr, done.stderr[-3000:]
 
+
+
+def test_the_coverage_table_lists_every_call_the_lifecycles_made(local_org, lifecycles):
+    """docs/local-cloud-extensions.md and `provision sandbox coverage` say what the local cloud emulates, from
+    provisioner/data/local-cloud-coverage.json; an operation a lifecycle calls that it does not list makes it
+    wrong. `PROVISION_RECORD_COVERAGE=1` records this run instead (tests/coverage_evidence.py)."""
+    import coverage_evidence
+
+    passed = {blueprint for blueprint, failure in lifecycles.items() if not failure}
+    # GIVEN the sandbox log of the lifecycles that passed (each call tagged with its blueprint and step)
+    log = (local_org.root / ".provision" / "sandbox" / "server.log").read_text()
+    now = coverage_evidence.recorded(coverage_evidence.parse_log(log), passed)
+    assert now["blueprints"], "the sandbox log names no provider call of any lifecycle: is the e2e tagging lost?"
+    if os.environ.get("PROVISION_RECORD_COVERAGE") == "1":
+        from e2e_support import aws_provider_build
+
+        build = aws_provider_build()
+        coverage_evidence.write(coverage_evidence.build(now, build.version if build else None))
+        return
+    # WHEN it is compared with the recorded coverage
+    missing = coverage_evidence.unrecorded(coverage_evidence.current(), now)
+    # THEN every operation called is listed (else: record again, and read what changed)
+    assert missing == [], ("calls the coverage table does not list (record them: PROVISION_RECORD_COVERAGE=1 "
+                           f"pytest -m e2e tests/e2e): {missing}")
