@@ -13,6 +13,7 @@ Messages show paths with `shown(path)`: relative to the current folder when it c
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,14 @@ class ProblemCollector:
     def raise_if_any(self) -> None:
         if self.problems:
             raise InvalidInput(self.problems)
+
+
+def did_you_mean(given: str, choices: Iterable[str]) -> str:
+    """"did you mean 'full-mlops'?" when `given` is a likely typo of one of `choices`, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(given, list(choices), n=1, cutoff=0.6)
+    return f"did you mean {close[0]!r}?" if close else ""
 
 
 def shown(path: Path | str) -> str:

@@ -228,11 +228,9 @@ def _confirm_apply(name: str, environment: str, summary_title: str, yes: bool, o
 
 def _ask(question):
     """Ask on the terminal; no answer (end of input, as in CI without --yes) counts as no."""
-    import click
-
     try:
         return question()
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console().print("no answer (end of input); pass --yes to run without a prompt")
         return False
 

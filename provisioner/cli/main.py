@@ -69,8 +69,9 @@ def cli(argv: list[str] | None = None) -> int:
     """Run `provision` with `argv`; returns the exit code (tests call this directly)."""
     from provisioner.cli._errors import run
 
-    # standalone mode: typer itself reports usage errors, with exit code 2.
-    return run(lambda: app(args=argv, prog_name="provision", standalone_mode=True))
+    # Not standalone: click's usage errors and unanswered questions come back to our one error path
+    # (`error: ...`, exit 2 for the command line) instead of click's own `Error:` and `Aborted!`.
+    return run(lambda: app(args=argv, prog_name="provision", standalone_mode=False))
 
 
 def main() -> None:
