@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from provisioner.errors import InvalidInput, ProblemCollector
+from provisioner.errors import InvalidInput, ProblemCollector, did_you_mean
 from provisioner.models._base import load_yaml_model
 from provisioner.models.blueprint import Blueprint, semver_key
 from provisioner.runtime.locations import shipped_blueprints_dir
@@ -88,8 +88,10 @@ class Catalog:
         versions = self._load().get(name)
         if not versions:
             known = ", ".join(self.names()) or "none"
+            guess = did_you_mean(name, self.names())
             raise InvalidInput.single(file, field, f"unknown blueprint {name!r}",
-                                      f"known blueprints: {known}; see `provision blueprints list`")
+                                      f"{guess + ' ' if guess else ''}known blueprints: {known}; see "
+                                      "`provision blueprints list`")
         if not version:
             entry = self.latest(name)
             assert entry is not None

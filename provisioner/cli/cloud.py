@@ -74,8 +74,7 @@ def bootstrap(
     s = session()
     environment = s.org.config.environments.get(env)
     if environment is None:
-        raise InvalidInput.single(s.org.path.name, "environments", f"unknown environment {env!r}",
-                                  f"environments: {', '.join(s.org.config.environments)}")
+        raise InvalidInput([s.org.unknown_environment(env, "<command line>", "ENV")])
     if environment.is_local:
         _bootstrap_local(s.root, env, environment, output, s.org.path.name)
         return

@@ -54,8 +54,7 @@ def doctor(
         environments = [load_named(s.org, s.catalog, name).environment]
     elif env:
         if env not in s.org.config.environments:
-            raise InvalidInput.single(ARGS, "--env", f"unknown environment {env!r}",
-                                      f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")
+            raise InvalidInput([s.org.unknown_environment(env, ARGS, "--env")])
         environments = [env]
     checks = run_checks(s.org, environments, engine_choice=engine or s.org.config.engine,
                         state_root=s.state_root, strict_account=bool(name or env))

@@ -54,8 +54,7 @@ def changed(
     """List workspaces whose spec, blueprint version, org config or infra/ changed since a git ref."""
     s = session()
     if env is not None and env not in s.org.config.environments:
-        raise InvalidInput.single("<command line>", "--env", f"unknown environment {env!r}",
-                                  f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")
+        raise InvalidInput([s.org.unknown_environment(env, "<command line>", "--env")])
     names = [c.name for c in s.workspaces(since) if env is None or c.environment == env]
     if output == OutputFormat.json:
         import json

@@ -132,8 +132,7 @@ def take_inventory(
     config = org.config
     unknown = [name for name in environments or [] if name not in config.environments]
     if unknown:
-        raise InvalidInput.single("--env", "", f"unknown environment {', '.join(map(repr, unknown))}",
-                                  f"environments in {org.path.name}: {', '.join(config.environments)}")
+        raise InvalidInput([org.unknown_environment(name, "<command line>", "--env") for name in unknown])
     selected = list(environments or config.environments)
     aws = aws or Aws()
     # Each environment with a deploy role or profile through its own session (the one access seam); the others

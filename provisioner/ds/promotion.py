@@ -104,7 +104,7 @@ def check_request(org: Any, catalog: Any, project: str, version: int, source_env
     problems = ProblemCollector()
     for flag, env in (("--from", source_env), ("--to", target_env)):
         if env not in config.environments:
-            problems.add(ARGS, flag, f"unknown environment {env!r}", f"environments: {', '.join(config.environments)}")
+            problems.extend([org.unknown_environment(env, ARGS, flag)])
     problems.raise_if_any()
     path = config.promotion
     if not path:

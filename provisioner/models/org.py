@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from provisioner.errors import InvalidInput
+from provisioner.errors import InvalidInput, Problem, did_you_mean
 from provisioner.models._base import StrictModel, load_yaml_model
 
 ORG_FILE = "provision.yaml"
@@ -292,6 +292,13 @@ class Org:
 
     def environment(self, name: str) -> Environment:
         return self.config.environments[name]
+
+    def unknown_environment(self, name: str, file: str | Path, field: str) -> Problem:
+        """The one way every command says an environment name is not in provision.yaml (with the likely one)."""
+        known = list(self.config.environments)
+        guess = did_you_mean(name, known)
+        return Problem(str(file), field, f"unknown environment {name!r}",
+                       f"{guess + ' ' if guess else ''}environments in {self.path.name}: {', '.join(known)}")
 
 
 def find_org_file(explicit: str | os.PathLike[str] | None = None, start: Path | None = None) -> Path:
