@@ -11,7 +11,7 @@ import typer
 
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json
-from provisioner.errors import InvalidInput, ProblemCollector
+from provisioner.errors import InvalidInput, Problem, ProblemCollector
 
 ARGS = "<command line>"
 
@@ -38,6 +38,27 @@ def parse_assignments(values: list[str], option: str, *, typed: bool) -> dict[st
     return parsed
 
 
+# The spec field each option of `provision request` writes: its problems name the option the user typed.
+OPTION_OF_FIELD = {"name": "NAME", "blueprint": "--blueprint", "environment": "--env", "owner": "--owner",
+                   "team": "--team", "project": "--project", "expires": "--expires", "tags": "--tag",
+                   "parameters": "--set", "members": "--member"}
+
+
+def as_options(problem: Problem) -> Problem:
+    """A problem of the spec `request` built, told in its options: `parameters.training.max_instances` is
+    `--set training.max_instances`, `environment` is `--env`."""
+    import dataclasses
+
+    head, dot, rest = problem.field.partition(".")
+    bracket = head.find("[")
+    if bracket > 0:
+        head, rest, dot = head[:bracket], head[bracket:] + dot + rest, ""
+    option = OPTION_OF_FIELD.get(head)
+    if option is None:
+        return problem
+    return dataclasses.replace(problem, field=f"{option} {rest}" if rest else option)
+
+
 def render_spec(spec: dict[str, Any]) -> str:
     import yaml
 
@@ -61,7 +82,7 @@ def request(
 ) -> None:
     """Request a workspace: validate everything, then write workspaces/NAME.yaml."""
     from provisioner.specs.parameters import nest
-    from provisioner.specs.workspaces import already_exists, parse_spec, resolve, spec_path, write_new_spec
+    from provisioner.specs.workspaces import already_exists, check_spec, spec_path, write_new_spec
 
     s = session()
     path = spec_path(s.org, name)
@@ -72,8 +93,8 @@ def request(
     pinned = blueprint
     try:
         pinned = s.catalog.resolve(blueprint, file=ARGS, field="--blueprint").blueprint.ref
-    except InvalidInput as exc:
-        problems.extend(exc.problems)
+    except InvalidInput:
+        pass  # the spec check below says what is wrong with it, once
     spec: dict[str, Any] = {
         "name": name,
         "blueprint": pinned,
@@ -97,15 +118,11 @@ def request(
         spec["parameters"] = parameters
     if member:
         spec["members"] = list(member)
-    if env not in s.org.config.environments:
-        problems.add(ARGS, "--env", f"unknown environment {env!r}",
-                     f"environments in {s.org.path.name}: {', '.join(s.org.config.environments)}")
     ctx = None
     try:
-        ctx = resolve(parse_spec(spec, ARGS), s.org, s.catalog, ARGS)
+        ctx = check_spec(spec, s.org, s.catalog, ARGS)
     except InvalidInput as exc:
-        # The blueprint problem was already reported above; do not repeat it.
-        problems.extend(p for p in exc.problems if p not in problems.problems)
+        problems.extend(as_options(p) for p in exc.problems)
     problems.raise_if_any()
     assert ctx is not None
     write_new_spec(path, render_spec(spec), shown)

@@ -7,6 +7,7 @@ the file and the dotted field.
 
 from __future__ import annotations
 
+import difflib
 import types
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,8 +34,9 @@ def dotted(loc: tuple[Any, ...]) -> str:
     return "".join(parts)
 
 
-def field_description(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
-    """The `description` of the field at `loc`, walking nested models, dicts and lists."""
+def _model_at(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(annotation, field info) of the field at `loc`, walking nested models, dicts and lists; (None, None)
+    where the walk cannot follow."""
     import typing
 
     annotation: Any = model
@@ -49,11 +51,28 @@ def field_description(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> st
         if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(part, str):
             info = annotation.model_fields.get(part)
             if info is None:
-                return ""
+                return None, None
             annotation = info.annotation
         else:
-            return ""
+            return None, None
+    while typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = args[0] if args else None
+    return annotation, info
+
+
+def field_description(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
+    """The `description` of the field at `loc`, walking nested models, dicts and lists."""
+    _, info = _model_at(model, loc)
     return (info.description or "") if info else ""
+
+
+def _field_names(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The fields of the model at `loc` (the siblings a misspelled key was meant to be), by their YAML names."""
+    annotation, _ = _model_at(model, loc)
+    if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return []
+    return [info.alias or name for name, info in annotation.model_fields.items()]
 
 
 def _hint_for(error: dict[str, Any], description: str) -> str:
@@ -69,13 +88,29 @@ def problems_from_validation(
     file: str | Path, exc: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
 ) -> list[Problem]:
     problems = []
-    for error in exc.errors(include_url=False):
-        loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+    errors = [(tuple(x for x in error["loc"] if not (isinstance(x, str) and x.startswith("function-"))), error)
+              for error in exc.errors(include_url=False)]
+    missing = {loc for loc, error in errors if error["type"] == "missing"}
+    # A misspelled key (`ownr:`) is one problem, not two: its "unknown field" names the field it was meant
+    # to be, and that field's "missing" goes.
+    meant: dict[tuple[Any, ...], str] = {}
+    for loc, error in errors:
+        if error["type"] == "extra_forbidden" and loc and isinstance(loc[-1], str):
+            guess = difflib.get_close_matches(loc[-1], _field_names(model, loc[:-1]), n=1, cutoff=0.6)
+            if guess:
+                meant[loc] = guess[0]
+    explained = {loc[:-1] + (name,) for loc, name in meant.items()} & missing
+    for loc, error in errors:
+        if loc in explained:
+            continue
         field = dotted(((prefix,) if prefix else ()) + loc)
         message = error["msg"]
         given = error.get("input")
         if error["type"] == "extra_forbidden":
             message = "unknown field"
+            if loc in meant:
+                problems.append(Problem(str(file), field, message, f"did you mean {meant[loc]!r}?"))
+                continue
         elif error["type"] == "string_pattern_mismatch":
             message = f"{given!r} is not valid here"
         elif error["type"] == "value_error":

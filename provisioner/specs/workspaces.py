@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import secrets
 from pathlib import Path
@@ -41,37 +42,84 @@ def parse_spec(data: Any, file: str | Path) -> WorkspaceSpec:
         raise InvalidInput(problems_from_validation(file, exc, model=WorkspaceSpec)) from None
 
 
-def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, source: Path | None = None) -> WorkspaceContext:
-    """Check a parsed spec against the org and its blueprint; report every problem at once."""
-    problems = ProblemCollector()
-    env = org.config.environments.get(spec.environment)
-    if env is None:
-        problems.add(file, "environment", f"unknown environment {spec.environment!r}",
-                     f"environments in {org.path.name}: {', '.join(org.config.environments)}")
-    for key in org.config.required_tags:
-        if not spec.tags.get(key):
-            problems.add(file, f"tags.{key}", "missing required tag", f"the org requires tags: {', '.join(org.config.required_tags)}")
-    if spec.blueprint_version is None:
-        problems.add(file, "blueprint", f"{spec.blueprint!r} has no version",
-                     f"pin one, for example {spec.blueprint}@<version> (see `provision blueprints show {spec.blueprint}`)")
-    entry = None
+def check_spec(data: Any, org: Org, catalog: Catalog, file: str | Path, source: Path | None = None) -> WorkspaceContext:
+    """A spec's every layer in one pass, so that all its problems come at once: its schema, then, on every
+    field the schema accepted, the org config (environment, required tags), the blueprint and its
+    parameters, and the capability checks. A misspelled field does not hide the parameter errors behind it.
+    """
+    if not isinstance(data, dict):
+        raise InvalidInput.single(file, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    problems: list[Problem] = []
+    if source is not None and isinstance(data.get("name"), str) and data["name"] != source.stem:
+        problems.append(Problem(str(file), "name", f"{data['name']!r} does not match the file name {source.name!r}",
+                                f"rename the file to {data['name']}.yaml or fix `name`"))
     try:
-        entry = catalog.resolve(spec.blueprint, file=file)
-    except InvalidInput as exc:
-        problems.extend(exc.problems)
+        spec = WorkspaceSpec.model_validate(data)
+    except ValidationError as exc:
+        problems += problems_from_validation(file, exc, model=WorkspaceSpec)
+        rejected = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        # A misspelled key (`tag:`) stands for the field it was meant to be: skip that field's checks too.
+        rejected |= {close for key in data if key not in WorkspaceSpec.model_fields
+                     for close in difflib.get_close_matches(str(key), list(WorkspaceSpec.model_fields), n=1)}
+        accepted = {key: value for key, value in data.items()
+                    if key in WorkspaceSpec.model_fields and key not in rejected}
+        problems += _org_layers(file, org, catalog, accepted, rejected)[0]
+        raise InvalidInput(problems) from None
+    if problems:
+        raise InvalidInput(problems + _org_layers(file, org, catalog, data, set())[0])
+    return resolve(spec, org, catalog, file, source=source)
+
+
+def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, Any], rejected: set[Any]
+                ) -> tuple[list[Problem], Any, Any, dict[str, Any]]:
+    """The checks past the schema, on the fields of a spec the schema accepted (a rejected or missing field
+    skips the checks that need it): (problems, blueprint entry, environment, effective parameters)."""
+    problems = ProblemCollector()
+    environment = fields.get("environment")
+    env = org.config.environments.get(environment) if isinstance(environment, str) else None
+    if isinstance(environment, str) and env is None:
+        problems.extend([org.unknown_environment(environment, file, "environment")])
+    if "tags" not in rejected:
+        tags = fields.get("tags") or {}
+        for key in org.config.required_tags:
+            if not tags.get(key):
+                problems.add(file, f"tags.{key}", "missing required tag",
+                             f"the org requires tags: {', '.join(org.config.required_tags)}")
+    entry = None
+    blueprint = fields.get("blueprint")
+    if isinstance(blueprint, str):
+        try:
+            entry = catalog.resolve(blueprint, file=file)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)  # unknown: that is the problem, not its missing version
+        else:
+            if "@" not in blueprint:
+                problems.add(file, "blueprint", f"{blueprint!r} has no version",
+                             f"pin one, for example {entry.blueprint.ref} (see `provision blueprints show {blueprint}`)")
     parameters: dict[str, Any] = {}
-    if entry is not None:
+    if entry is not None and "parameters" not in rejected:
         from provisioner.specs.parameters import effective_parameters
 
-        parameters, issues = effective_parameters(entry.blueprint, spec.parameters, org.config.guardrails)
-        if not issues:
+        parameters, issues = effective_parameters(entry.blueprint, fields.get("parameters") or {},
+                                                  org.config.guardrails)
+        if not issues:  # the capability checks read well-formed parameters only
+            members = fields.get("members") if "members" not in rejected else None
             issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails,
-                                environment=spec.environment, env=env, members=tuple(spec.members), owner=spec.owner,
-                                org_monitoring=org.config.monitoring, org=org.name, workspace=spec.name)
+                                environment=environment if env is not None else "", env=env,
+                                members=tuple(members or ()), owner=str(fields.get("owner") or ""),
+                                org_monitoring=org.config.monitoring, org=org.name,
+                                workspace=str(fields.get("name") or "") if "name" not in rejected else "")
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
+    return problems.problems, entry, env, parameters
+
+
+def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, source: Path | None = None) -> WorkspaceContext:
+    """Check a parsed spec against the org and its blueprint; report every problem at once."""
+    found, entry, env, parameters = _org_layers(file, org, catalog, spec.model_dump(), set())
     promotes_to, promoted_from = promotion_peers(org, spec)
-    problems.raise_if_any()
+    if found:
+        raise InvalidInput(found)
     assert entry is not None and env is not None
     tags = {**spec.tags, **standard_tags(org.name, spec, entry.blueprint.ref)}
     return WorkspaceContext(
@@ -186,11 +234,7 @@ def write_new_spec(path: Path, text: str, shown: str | Path) -> None:
 
 def load_spec(path: Path, shown: str | Path | None = None) -> WorkspaceSpec:
     shown = shown or path
-    try:
-        data = read_yaml(path)
-    except InvalidInput as exc:
-        raise InvalidInput([Problem(str(shown), p.field, p.message, p.hint) for p in exc.problems]) from None
-    spec = parse_spec(data, shown)
+    spec = parse_spec(_read_spec(path, shown), shown)
     if path.stem != spec.name:
         raise InvalidInput.single(shown, "name", f"{spec.name!r} does not match the file name {path.name!r}",
                                   f"rename the file to {spec.name}.yaml or fix `name`")
@@ -199,7 +243,14 @@ def load_spec(path: Path, shown: str | Path | None = None) -> WorkspaceSpec:
 
 def load_workspace(org: Org, catalog: Catalog, path: Path) -> WorkspaceContext:
     shown = _display(path, org)
-    return resolve(load_spec(path, shown), org, catalog, shown, source=path)
+    return check_spec(_read_spec(path, shown), org, catalog, shown, source=path)
+
+
+def _read_spec(path: Path, shown: str | Path) -> Any:
+    try:
+        return read_yaml(path)
+    except InvalidInput as exc:
+        raise InvalidInput([Problem(str(shown), p.field, p.message, p.hint) for p in exc.problems]) from None
 
 
 def _display(path: Path, org: Org) -> str:

@@ -39,11 +39,11 @@ def test_fails_when_the_workspace_already_exists(run, acme: Path):
 def test_fails_when_the_gpu_type_is_not_allowed_and_nothing_is_written(run, acme: Path):
     # WHEN the request asks for a GPU outside the org allowlist and too many instances
     result = run(*REQUEST, "--set", "training.instance_types=[ml.p5.48xlarge]", "--set", "training.max_instances=9")
-    # THEN both problems are reported at once, exit 2, no file written
+    # THEN both problems are reported at once, named by the option that set them, exit 2, no file written
     assert result.code == 2
     assert len(result.error_lines) == 2
-    assert "parameters.training.instance_types[0]: 'ml.p5.48xlarge' is not allowed by the org guardrails" in result.err
-    assert "parameters.training.max_instances: 9 exceeds the org guardrail max_training_instances (4)" in result.err
+    assert "--set training.instance_types[0]: 'ml.p5.48xlarge' is not allowed by the org guardrails" in result.err
+    assert "--set training.max_instances: 9 exceeds the org guardrail max_training_instances (4)" in result.err
     assert not (acme / "workspaces" / "vision-lab.yaml").exists()
     assert "Traceback" not in result.err
 
@@ -55,7 +55,7 @@ def test_fails_when_many_things_are_wrong_and_reports_them_all(run):
     # THEN each gets its own line naming the field
     assert result.code == 2
     text = "\n".join(result.error_lines)
-    for field in ("--blueprint", "--env", "owner", "name"):
+    for field in ("--blueprint", "--env", "--owner", "NAME"):
         assert f": {field}:" in text, text
 
 
@@ -63,7 +63,7 @@ def test_fails_when_a_required_tag_is_missing(run):
     result = run("request", "vision-lab", "--blueprint", "gpu-training", "--env", "dev",
                  "--owner", "carol@example.com", "--team", "vision")
     assert result.code == 2
-    assert "tags.cost-center: missing required tag" in result.err
+    assert "--tag cost-center: missing required tag" in result.err
 
 
 def test_fails_when_a_spec_tries_to_override_a_standard_tag(run):
@@ -75,7 +75,28 @@ def test_fails_when_a_spec_tries_to_override_a_standard_tag(run):
 def test_fails_when_a_parameter_is_unknown(run):
     result = run(*REQUEST, "--set", "training.max_gpus=2")
     assert result.code == 2
-    assert "parameters.training.max_gpus: unknown parameter" in result.err
+    assert "--set training.max_gpus: unknown parameter" in result.err
+
+
+def test_fails_when_the_blueprint_is_misspelled_with_one_line_that_guesses_it(run, acme: Path):
+    # WHEN the blueprint name has a typo (and nothing else is wrong)
+    result = run(*[("full-mlop" if arg == "gpu-training" else arg) for arg in REQUEST])
+    # THEN one line says so, with the likely name, and nothing contradicts it (no "has no version")
+    assert result.code == 2
+    assert result.error_lines == [
+        "error: <command line>: --blueprint: unknown blueprint 'full-mlop'; did you mean 'full-mlops'? known "
+        "blueprints: full-mlops, gpu-training, notebook-lab, realtime-endpoint; see `provision blueprints list`"]
+    assert not (acme / "workspaces" / "vision-lab.yaml").exists()
+
+
+def test_fails_when_the_environment_is_misspelled_with_one_line_that_guesses_it(run):
+    # WHEN the environment has a typo
+    result = run(*[("sandbx" if arg == "dev" else arg) for arg in REQUEST])
+    # THEN one line, naming the option and the likely environment
+    assert result.code == 2
+    assert result.error_lines == [
+        "error: <command line>: --env: unknown environment 'sandbx'; did you mean 'sandbox'? environments in "
+        "provision.yaml: dev, prod, sandbox"]
 
 
 def test_fails_when_a_set_is_not_key_value(run):

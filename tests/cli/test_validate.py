@@ -78,6 +78,24 @@ def test_fails_when_several_specs_are_invalid_and_reports_all_of_them(run, acme:
     assert any("bad-two.yaml" in line for line in result.error_lines)
 
 
+def test_fails_when_a_spec_has_a_misspelled_field_and_still_reports_its_parameter_errors(run, acme: Path):
+    # GIVEN a spec with a misspelled field (`ownr`), a misspelled environment and a parameter over a guardrail
+    text = VALID.replace("NAME", "layers").replace("owner:", "ownr:").replace("environment: dev", "environment: prd")
+    write(acme, "layers", text + "parameters: {training: {max_instances: 99}}\n")
+    # WHEN it is validated
+    result = run("validate", "workspaces/layers.yaml")
+    # THEN every layer's problem comes at once: the typo (one line, with the field it was meant to be),
+    # the environment (with the likely one) and the parameter behind them
+    assert result.code == 2, result.out
+    assert result.error_lines == [
+        "error: workspaces/layers.yaml: ownr: unknown field; did you mean 'owner'?",
+        "error: workspaces/layers.yaml: environment: unknown environment 'prd'; did you mean 'prod'? environments "
+        "in provision.yaml: dev, prod, sandbox",
+        "error: workspaces/layers.yaml: parameters.training.max_instances: 99 exceeds the org guardrail "
+        "max_training_instances (4); use at most 4, or ask your platform team to raise max_training_instances",
+    ]
+
+
 def test_fails_when_the_org_config_is_invalid(run, acme: Path):
     org = acme / "provision.yaml"
     org.write_text(org.read_text().replace('account_id: "111111111111"', 'account_id: "123"', 1) + "colour: blue\n")
