@@ -11,11 +11,11 @@
     weights     endpoint variant weights changed in the workspace spec (then plan/apply)
 
 Exit codes, as everywhere in provision: 2 when an argument is malformed
-(`--max-runtime 4x`, `--hyperparameter epochs`, `VARIANT=heavy`), 3 when a
+(`--max-runtime 4x`, `--hyperparameter epochs`, `VARIANT=heavy`) and when a
 well-formed request is one the workspace's guardrails forbid (an instance type
 outside `training.instance_types`, more instances or a longer runtime than the
 workspace allows, spot where it is off, input outside the workspace buckets),
-1 when AWS or the job itself fails.
+as `provision request` refuses the same limits; 1 when AWS or the job itself fails.
 
 The SageMaker SDK (`pip install 'provision[sagemaker]'`, ~1 GB) is optional and
 imported only inside the functions that need it: `train` launches with it and
@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from provisioner.errors import OperationFailed, PolicyBlocked, Problem
+from provisioner.errors import InvalidInput, OperationFailed
 
 SDK_PACKAGE = "sagemaker"
 
@@ -86,15 +86,9 @@ def sdk_version() -> str | None:
         return None
 
 
-class GuardrailViolations(PolicyBlocked):
-    """A request the workspace's guardrails forbid: every violation at once (exit 3)."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(p.render() for p in self.problems))
-
-    def lines(self) -> list[str]:
-        return [p.render() for p in self.problems]
+class GuardrailViolations(InvalidInput):
+    """A request the workspace's guardrails forbid: every violation at once (exit 2, as `provision request`
+    and `validate` refuse the same limits in a spec: a guardrail bounds what may be asked for)."""
 
 
 def one_line(value: Any) -> str:

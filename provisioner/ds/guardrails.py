@@ -1,12 +1,12 @@
 """A training request: parsed from the command line, then checked against the workspace's guardrails.
 
-Two kinds of problem, two exit codes, all problems of a kind reported at once:
+Two kinds of problem, each reported with all its problems at once, both invalid input (exit 2):
 
-- `parse_request` rejects what is malformed (exit 2, `InvalidInput`): a runtime
+- `parse_request` rejects what is malformed (`InvalidInput`): a runtime
   that is not a duration, a hyperparameter without `=`, an instance count below
   1, an input that is not an `s3://` URI, an image that is not an ECR image URI.
 - `check_request` refuses what is well formed but outside the workspace's
-  guardrails (exit 3, `GuardrailViolations`), with the same numbers the
+  guardrails (`GuardrailViolations`, exit 2 as in `provision request`), with the same numbers the
   workspace's IAM policy enforces (infra/capabilities/training.py) and the
   execution role's permissions (infra/capabilities/foundation.py):
   instance type in `training.instance_types`; at most `training.max_instances`
@@ -182,7 +182,7 @@ def _parse_inputs(values: list[str], problems: ProblemCollector) -> dict[str, st
 
 
 def check_request(ctx: WorkspaceContext, facts: WorkspaceFacts, request: TrainingRequest) -> None:
-    """Refuse (exit 3) a request the workspace's guardrails forbid; report every violation at once."""
+    """Refuse (exit 2) a request the workspace's guardrails forbid; report every violation at once."""
     problems: list[Problem] = []
 
     def refuse(option: str, message: str, hint: str) -> None:

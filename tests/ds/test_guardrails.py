@@ -1,4 +1,4 @@
-"""Training requests: malformed arguments (exit 2) versus requests outside the guardrails (exit 3).
+"""Training requests: malformed arguments and requests outside the guardrails, both invalid input (exit 2).
 
 Pure: no AWS, no SDK. The CLI tests here point AWS at a closed port with no
 credentials, so a command that tried to call AWS would fail with exit 1
@@ -116,8 +116,8 @@ def test_fails_when_request_breaks_every_guardrail_reporting_each(org: Path):
     # WHEN it is checked
     with pytest.raises(GuardrailViolations) as caught:
         check_request(ctx, facts(ctx), request)
-    # THEN every guardrail it breaks is reported, with exit 3 (policy)
-    assert caught.value.exit_code == 3
+    # THEN every guardrail it breaks is reported, as invalid input (exit 2)
+    assert caught.value.exit_code == 2
     assert [p.field for p in caught.value.problems] == [
         "--instance-type", "--instance-count", "--max-runtime", "--spot", "--image", "--input"]
     assert "ml.g5.xlarge, ml.g5.2xlarge" in caught.value.problems[0].hint
@@ -128,11 +128,24 @@ def test_disallowed_instance_type_is_refused_before_any_aws_call(run, no_aws: st
     ctx = _context(Path.cwd(), "churn-model")
     # WHEN a data scientist asks for an instance type the workspace does not allow
     result = run("train", "churn-model", "--image", _image(ctx), "--instance-type", "ml.p4d.24xlarge")
-    # THEN it is refused by policy (exit 3), naming the allowed types, without calling AWS
-    assert result.code == 3, result.err
+    # THEN it is refused as invalid input (exit 2), naming the allowed types, without calling AWS
+    assert result.code == 2, result.err
     assert len(result.error_lines) == 1
     assert "'ml.p4d.24xlarge' is not allowed in workspace churn-model" in result.err
     assert "ml.g5.xlarge, ml.g5.2xlarge" in result.err
+
+
+def test_the_same_guardrail_gets_the_same_exit_code_in_request_and_train(run, no_aws: str):
+    # GIVEN a GPU type outside the org's and the workspace's guardrails
+    ctx = _context(Path.cwd(), "churn-model")
+    # WHEN a data scientist asks for it in a new workspace, and for a training job in an existing one
+    requested = run("request", "big-lab", "--blueprint", "gpu-training", "--env", "dev", "--owner", "carol@example.com",
+                    "--team", "vision", "--tag", "cost-center=cc-1", "--set", "training.instance_types=[ml.p5.48xlarge]")
+    trained = run("train", "churn-model", "--image", _image(ctx), "--instance-type", "ml.p5.48xlarge")
+    # THEN both are refused with the same exit code, 2 (invalid input, as the README documents), one line each
+    assert requested.code == trained.code == 2, (requested.err, trained.err)
+    assert len(requested.error_lines) == len(trained.error_lines) == 1
+    assert "'ml.p5.48xlarge' is not allowed" in requested.err and "'ml.p5.48xlarge' is not allowed" in trained.err
 
 
 def test_fails_when_max_runtime_is_not_a_duration(run, no_aws: str):

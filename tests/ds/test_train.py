@@ -71,8 +71,8 @@ def test_gpu_spot_training_job_completes_inside_the_workspace(run, applied_churn
 def test_disallowed_instance_type_creates_no_job(run, applied_churn: Applied):
     # GIVEN churn-model applied  WHEN a type outside training.instance_types is asked for
     result = _train(run, applied_churn, "--instance-type", "ml.p4d.24xlarge")
-    # THEN it is refused by policy and no job exists
-    assert result.code == 3, result.err
+    # THEN it is refused (invalid input, exit 2) and no job exists
+    assert result.code == 2, result.err
     assert client("sagemaker").list_training_jobs()["TrainingJobSummaries"] == []
 
 
