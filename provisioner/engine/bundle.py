@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from provisioner.engine.summary import PlanSummary
-from provisioner.errors import OperationFailed
+from provisioner.errors import InvalidInput, OperationFailed, shown
 
 PLAN_FILE = "plan.tfplan"
 PLAN_JSON = "plan.json"
@@ -168,8 +168,9 @@ class PlanStore:
     def load(self, workspace: str) -> PlanBundle:
         folder = self.folder(workspace)
         if not (folder / META_FILE).is_file() or not (folder / PLAN_FILE).is_file():
-            raise OperationFailed(f"workspace {workspace} has no saved plan (looked in {folder})",
-                                  f"run `provision plan {workspace}` first, review it, then apply it")
+            # Nothing to apply is a mistake in what was asked (exit 2), not a failed operation.
+            raise InvalidInput.single(shown(folder), "", f"workspace {workspace} has no saved plan",
+                                      f"run `provision plan {workspace}` first, review it, then apply it")
         try:
             return PlanBundle.load(folder)
         except (OSError, ValueError, TypeError, KeyError) as exc:

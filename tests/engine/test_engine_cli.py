@@ -94,12 +94,13 @@ def test_fails_when_the_spec_changed_after_the_plan(null_org: Path, run_cli):
     assert read_audit(null_org / ".provision")[-1]["result"] == "refused"
 
 
-def test_fails_when_there_is_no_saved_plan(null_org: Path, run_cli):
+def test_fails_when_there_is_no_saved_plan_as_invalid_input(null_org: Path, run_cli):
+    # WHEN apply is asked for a workspace nobody planned
     result = run_cli("apply", "lab", "--skip-preflight", "--yes")
-    assert result.code == 1
-    assert result.error_lines == ["error: workspace lab has no saved plan (looked in "
-                                  f"{null_org / '.provision' / 'plans' / 'lab'})"]
-    assert "run `provision plan lab` first" in result.err
+    # THEN it is invalid input (exit 2): one line naming the plan folder and the way out
+    assert result.code == 2
+    assert result.error_lines == ["error: .provision/plans/lab: workspace lab has no saved plan; run "
+                                  "`provision plan lab` first, review it, then apply it"]
 
 
 def test_apply_asks_and_changes_nothing_when_declined(null_org: Path, run_cli, monkeypatch: pytest.MonkeyPatch):
