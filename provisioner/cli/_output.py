@@ -49,5 +49,19 @@ def progress(title: str) -> Iterator[Callable[[str], None]]:
         yield lambda text: out.print(f"  {text}", markup=False, highlight=False)
 
 
+def report_format(fmt: str, output: "OutputFormat | None", default: str = "text") -> str:
+    """The format of a command that renders several (`--format text|md|...`) and, like every command,
+    takes `--output json`: both name it; `--output json` is `--format json`. Asking for two different
+    formats is invalid input."""
+    if output is None or output.value == fmt:
+        return fmt
+    if fmt != default:
+        from provisioner.errors import InvalidInput
+
+        raise InvalidInput.single("<command line>", "--output", f"--output {output.value} contradicts --format {fmt}",
+                                  "give one of them")
+    return output.value
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")

@@ -13,10 +13,13 @@ from typing import Optional
 import typer
 
 from provisioner.cli._context import session
+from provisioner.cli._output import OutputFormat, report_format
 from provisioner.errors import InvalidInput, PolicyBlocked
 from provisioner.synthesis.synth import DEFAULT_OUT
 
 ARGS = "<command line>"
+_output_option = typer.Option(None, "--output", "-o", show_default=False,
+                              help="`--output json` is `--format json`, as in every command.")
 
 
 class ReportFormat(str, Enum):
@@ -33,12 +36,20 @@ class DiffFormat(str, Enum):
     json = "json"
 
 
-def _emit(text: str, out: Optional[Path]) -> None:
+def _emit(text: str, out: Optional[Path], what: str = "") -> None:
+    """The report on stdout, or in `out`; `what` (for example "md audit report of churn-model") is said on
+    stderr once it is written, so that a user and a CI log see where it went."""
     if out is None:
         sys.stdout.write(text)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
+    if what:
+        from provisioner.cli._output import err_console
+        from provisioner.errors import shown
+
+        err_console().print(f"wrote {shown(out)} ({what}, {len(text.encode('utf-8')):,} bytes)", markup=False,
+                            highlight=False)
 
 
 def _warn(message: str) -> None:
@@ -58,6 +69,7 @@ def _synth(s, contexts, out_dir: Path):
 def audit(
     name: Optional[str] = typer.Argument(None, help="Workspace to audit."),
     format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="Report format."),
+    output: Optional[OutputFormat] = _output_option,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file instead of stdout."),
     checkov: bool = typer.Option(True, "--checkov/--no-checkov", help="Also run checkov (when installed)."),
     all_: bool = typer.Option(False, "--all", help="Audit every workspace (one synth for all); reports go to .provision/audit/NAME/."),
@@ -70,6 +82,7 @@ def audit(
 
     from provisioner.specs.workspaces import load_named
 
+    format = ReportFormat(report_format(format.value, output))
     if bool(name) == all_:
         raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --all, not both or neither",
                                   "for example: provision audit churn-model")
@@ -83,7 +96,7 @@ def audit(
         ctx = load_named(s.org, s.catalog, name)
         [synth] = _synth(s, [ctx], (s.root / DEFAULT_OUT).resolve())
         text, blocking = _audit_one(s, ctx, synth.config_path, format, checkov, out)
-        _emit(text, out)
+        _emit(text, out, f"{format.value} audit report of {name}")
         if blocking:
             raise PolicyBlocked(
                 f"{os.path.relpath(ctx.spec_path, s.root)}: suppressions: {blocking} unsuppressed policy error(s) "
@@ -153,6 +166,7 @@ prices_app = typer.Typer(help="The price table used by cost estimates.", no_args
 def prices_update(
     region: list[str] = typer.Option([], "--region", help="Region to fetch (repeatable). Default: every region of the org's environments."),
     out: Optional[Path] = typer.Option(None, "--out", help="Where to write the table (default: .provision/prices.json in the org)."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Refresh SageMaker prices from the AWS Price List API (needs pricing:GetProducts)."""
     import json
@@ -166,8 +180,13 @@ def prices_update(
     target = out or s.provision_dir / "prices.json"
     base = PriceTable.load(target if target.is_file() else None).data
     table = write_table(target, fetch_prices(regions), json.loads(json.dumps(base)))
-    counts = ", ".join(f"{r}: {sum(len(v) for v in table['regions'][r].values())} prices" for r in regions)
-    console().print(f"wrote {target} ({counts})")
+    counts = {r: sum(len(v) for v in table["regions"][r].values()) for r in regions}
+    if output == OutputFormat.json:
+        from provisioner.cli._output import print_json
+
+        print_json({"wrote": str(target), "prices": counts})
+        return
+    console().print(f"wrote {target} ({', '.join(f'{r}: {n} prices' for r, n in counts.items())})")
 
 
 def _target_context(s, name: str, ref: str):
@@ -201,13 +220,15 @@ def diff(
     name: str = typer.Argument(..., help="Workspace."),
     to: str = typer.Option(..., "--to", help="Target blueprint, BLUEPRINT@VERSION."),
     format: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f"),
+    output: Optional[OutputFormat] = _output_option,
     out: Optional[Path] = typer.Option(None, "--out", help="Write to this file instead of stdout."),
 ) -> None:
     """Show what moving a workspace to another blueprint version would add, change, replace and remove."""
     from provisioner.audit.upgrade import render_upgrade
 
+    fmt = report_format(format.value, output)
     view, _, _ = _upgrade_view(session(), name, to)
-    _emit(render_upgrade(view, format.value), out)
+    _emit(render_upgrade(view, fmt), out, f"{fmt} upgrade preview of {name} to {to}")
 
 
 def upgrade(
@@ -217,6 +238,7 @@ def upgrade(
     wave: str = typer.Option("canary", "--wave", help="With --blueprint: canary, N% or all."),
     accept_replacements: bool = typer.Option(
         False, "--accept-replacements", help="Upgrade even though stateful resources would be replaced or removed."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Move a workspace (or a wave of a blueprint's workspaces) to another blueprint version: validate,
     show the impact, rewrite the spec. A stateful replacement or a policy error stops it (exit 3)."""
@@ -225,19 +247,30 @@ def upgrade(
                                   "for example: provision upgrade --blueprint gpu-training --to 1.1.0 --wave canary")
     s = session()
     if blueprint:
-        _upgrade_wave(s, blueprint, to, wave, accept_replacements)
+        _upgrade_wave(s, blueprint, to, wave, accept_replacements, output)
         return
     assert name is not None
-    _upgrade_one(s, name, to, accept_replacements)
+    done = _upgrade_one(s, name, to, accept_replacements, output)
+    if output == OutputFormat.json:
+        from provisioner.cli._output import print_json
+
+        print_json({**done, "next": f"provision plan {name}"})
+        return
     sys.stdout.write(f"Next: `provision plan {name}` for Terraform's verdict, then `provision apply {name}`.\n")
 
 
-def _upgrade_one(s, name: str, to: str, accept_replacements: bool) -> None:
-    """Preview and, when safe (or accepted), rewrite one workspace's spec; raise PolicyBlocked otherwise."""
+def _upgrade_one(s, name: str, to: str, accept_replacements: bool,
+                 output: OutputFormat = OutputFormat.text) -> dict:
+    """Preview and, when safe (or accepted), rewrite one workspace's spec; raise PolicyBlocked otherwise.
+
+    Returns what was done, for `--output json`: the spec, the blueprint before and after, and the preview."""
+    import json
+
     from provisioner.audit.upgrade import render_upgrade, rewrite_blueprint
 
     view, spec, path = _upgrade_view(s, name, to)
-    sys.stdout.write(render_upgrade(view, "text"))
+    if output == OutputFormat.text:
+        sys.stdout.write(render_upgrade(view, "text"))
     if view.diff.stateful and not accept_replacements:
         raise PolicyBlocked(
             f"{path.relative_to(s.root)}: blueprint: moving to {to} replaces or removes stateful resources "
@@ -251,14 +284,20 @@ def _upgrade_one(s, name: str, to: str, accept_replacements: bool) -> None:
             "fix the blueprint version, or add suppressions with reasons; `provision diff` lists them",
         )
     rewrite_blueprint(path, spec.blueprint, to, validate=lambda: _target_context(s, name, to))
-    sys.stdout.write(f"\n{path.relative_to(s.root)}: blueprint {spec.blueprint} -> {to}.\n")
+    if output == OutputFormat.text:
+        sys.stdout.write(f"\n{path.relative_to(s.root)}: blueprint {spec.blueprint} -> {to}.\n")
+    return {"workspace": name, "spec": str(path.relative_to(s.root)), "from": spec.blueprint, "to": to,
+            "preview": json.loads(render_upgrade(view, "json"))}
 
 
-def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacements: bool) -> None:
+def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacements: bool,
+                  output: OutputFormat = OutputFormat.text) -> None:
     """One wave of a rollout; stops at the first workspace whose preview is unsafe. Recorded in the audit log."""
+    from provisioner.cli._output import print_json
     from provisioner.engine.audit_log import audited
     from provisioner.fleet.waves import Wave, plan_wave
 
+    say = sys.stdout.write if output == OutputFormat.text else (lambda text: None)
     wave = Wave.parse(wave_text)
     version = to.split("@", 1)[1] if "@" in to else to
     if "@" in to and to.split("@", 1)[0] != blueprint:
@@ -267,33 +306,41 @@ def _upgrade_wave(s, blueprint: str, to: str, wave_text: str, accept_replacement
     target_ref = s.catalog.resolve(f"{blueprint}@{version}", file=ARGS, field="--to").blueprint.ref
     plan = plan_wave(s.workspaces(), blueprint, version, Wave.parse(wave_text),
                      list(s.org.config.environments))
+    done: list[dict] = []
     with audited(s.provision_dir, "upgrade-wave", "*") as entry:
         entry.detail.update({"blueprint": blueprint, "to": target_ref, "wave": wave.describe(),
                              "selected": [c.name for c in plan.selected], "upgraded": []})
         if not plan.selected:
             entry.result = "no-changes"
-            sys.stdout.write(f"Wave {wave.describe()} of {target_ref}: nothing to upgrade "
-                             f"({len(plan.on_target)} already on it, {len(plan.remaining)} waiting).\n")
-            return
-        sys.stdout.write(f"Wave {wave.describe()} of {target_ref}: {', '.join(c.name for c in plan.selected)} "
-                         f"({len(plan.on_target)} already on it).\n")
-        for ctx in plan.selected:
-            sys.stdout.write(f"\n== {ctx.name} ({ctx.environment}) ==\n")
-            try:
-                _upgrade_one(s, ctx.name, target_ref, accept_replacements)
-            except PolicyBlocked as exc:
-                entry.detail["stopped_at"] = ctx.name
-                left = [c.name for c in plan.selected if c.name not in entry.detail["upgraded"] and c.name != ctx.name]
-                raise PolicyBlocked(
-                    f"wave stopped at {ctx.name}: {exc.message}",
-                    f"upgraded before the stop: {', '.join(entry.detail['upgraded']) or 'none'}; "
-                    f"not attempted: {', '.join(left) or 'none'}. {exc.hint}",
-                ) from None
-            entry.detail["upgraded"].append(ctx.name)
-        entry.result = "ok"
+            say(f"Wave {wave.describe()} of {target_ref}: nothing to upgrade "
+                f"({len(plan.on_target)} already on it, {len(plan.remaining)} waiting).\n")
+        else:
+            say(f"Wave {wave.describe()} of {target_ref}: {', '.join(c.name for c in plan.selected)} "
+                f"({len(plan.on_target)} already on it).\n")
+            for ctx in plan.selected:
+                say(f"\n== {ctx.name} ({ctx.environment}) ==\n")
+                try:
+                    done.append(_upgrade_one(s, ctx.name, target_ref, accept_replacements, output))
+                except PolicyBlocked as exc:
+                    entry.detail["stopped_at"] = ctx.name
+                    left = [c.name for c in plan.selected
+                            if c.name not in entry.detail["upgraded"] and c.name != ctx.name]
+                    raise PolicyBlocked(
+                        f"wave stopped at {ctx.name}: {exc.message}",
+                        f"upgraded before the stop: {', '.join(entry.detail['upgraded']) or 'none'}; "
+                        f"not attempted: {', '.join(left) or 'none'}. {exc.hint}",
+                    ) from None
+                entry.detail["upgraded"].append(ctx.name)
+            entry.result = "ok"
+    if output == OutputFormat.json:
+        print_json({"blueprint": blueprint, "to": target_ref, "wave": wave.describe(), "upgraded": done,
+                    "already_on_target": list(plan.on_target), "waiting": list(plan.remaining)})
+        return
+    if not plan.selected:
+        return
     waiting = f"; still on older versions: {', '.join(plan.remaining)}" if plan.remaining else ""
-    sys.stdout.write(f"\nWave {wave.describe()} done: {', '.join(entry.detail['upgraded'])} now on {target_ref}{waiting}.\n"
-                     f"Next: `provision plan --all --changed-since HEAD`, review, apply; then the next wave.\n")
+    say(f"\nWave {wave.describe()} done: {', '.join(entry.detail['upgraded'])} now on {target_ref}{waiting}.\n"
+        f"Next: `provision plan --all --changed-since HEAD`, review, apply; then the next wave.\n")
 
 
 def register(app: typer.Typer) -> None:

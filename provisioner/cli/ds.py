@@ -464,6 +464,8 @@ def endpoint_report(
     name: str = typer.Argument(..., help="Workspace name."),
     since: str = typer.Option("7d", "--since", help="How far back: hours or days, e.g. 12h, 7d (at most 63d)."),
     fmt: str = typer.Option("text", "--format", help="text, md or json."),
+    output: Optional[OutputFormat] = typer.Option(None, "--output", "-o", show_default=False,
+                                                  help="`--output json` is `--format json`, as in every command."),
 ) -> None:
     """Per-variant traffic, latency, errors and quality, and whether the challenger beats the champion."""
     import datetime as dt
@@ -477,6 +479,9 @@ def endpoint_report(
     from provisioner.monitoring.evaluate import METRIC_NAMES
     from provisioner.specs.workspaces import load_named
 
+    from provisioner.cli._output import report_format
+
+    fmt = report_format(fmt, output)
     if fmt not in ("text", "md", "json"):
         raise InvalidInput.single("<command line>", "--format", f"{fmt!r} is not a format of this report",
                                   "use text, md or json")

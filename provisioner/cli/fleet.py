@@ -75,6 +75,7 @@ def ci_github(
                                           "(default: pip install of this exact version of provision)."),
     branch: str = typer.Option("main", "--branch", help="Default branch that applies on merge."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing workflow file."),
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Write a GitHub Actions workflow: PR -> validate, audit comment, plan matrix; merge -> apply reviewed plans."""
     import os
@@ -92,6 +93,9 @@ def ci_github(
     tmp = target.with_suffix(".tmp")
     tmp.write_text(text)
     os.replace(tmp, target)
+    if output == OutputFormat.json:
+        print_json({"wrote": str(target), "branch": branch, "environments": list(s.org.config.environments)})
+        return
     console().print(f"wrote {os.path.relpath(target)}")
 
 

@@ -437,8 +437,10 @@ def unlock(
     lock_id: str = typer.Argument(..., help="The lock ID, as printed by the failed run."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     engine: Optional[str] = _engine_option,
+    output: OutputFormat = _output_option,
 ) -> None:
     """Release a state lock that a crashed run left behind (terraform force-unlock)."""
+    _json_needs_yes(output, yes, "unlock")
     s = session()
     with _audit(s, "unlock", name) as entry:
         ctx = _load(s, name)
@@ -458,6 +460,9 @@ def unlock(
         stack = _synth(s, ctx)
         life.unlock(stack, lock_id)
         entry.result = "ok"
+    if output == OutputFormat.json:
+        print_json({"workspace": name, "lock_id": lock_id, "released": True})
+        return
     console().print(f"released lock {escape(lock_id)} on {escape(name)}")
 
 

@@ -85,13 +85,25 @@ def test_audit_writes_every_format_to_a_file(provision, org: Path):
     for fmt in ("md", "html", "json", "sarif"):
         # WHEN each format is written with --out
         code, out, err = provision("audit", "churn-model", "--format", fmt, "--out", f"reports/churn.{fmt}")
-        # THEN the file holds it and stdout stays empty
+        # THEN the file holds it, stdout stays empty, and stderr says what was written where
         assert code == 0, err
         assert out == ""
         assert (org / "reports" / f"churn.{fmt}").stat().st_size > 1000
+        assert f"wrote reports/churn.{fmt} ({fmt} audit report of churn-model, " in err
     data = json.loads((org / "reports" / "churn.json").read_text())
     assert data["workspace"]["name"] == "churn-model" and data["summary"]["blocked"] is False
     assert (org / ".provision" / "audit" / "churn-model" / "report.json").is_file()
+
+
+def test_audit_takes_output_json_as_every_command_does(provision):
+    # WHEN the report is asked for with --output json (the README's promise for every command)
+    code, out, err = provision("audit", "churn-model", "--output", "json", "--no-checkov")
+    # THEN it is the JSON report
+    assert code == 0, err
+    assert json.loads(out)["workspace"]["name"] == "churn-model"
+    # AND asking for two different formats at once is invalid input
+    code, _, err = provision("audit", "churn-model", "--format", "md", "-o", "json")
+    assert code == 2 and "--output json contradicts --format md" in err
 
 
 def test_fails_when_the_synthesized_config_violates_policy(provision, org: Path):

@@ -83,3 +83,26 @@ def test_shell_completion_completes_commands_through_the_installed_entry_point(a
     # THEN it offers the command
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["blueprints"]
+
+
+def test_every_command_takes_output_json():
+    import typer
+
+    from provisioner.cli.main import app
+
+    # GIVEN every command of the CLI (each leaf of the command tree)
+    def leaves(command, path=()):
+        children = getattr(command, "commands", None)
+        if not children:
+            return [(" ".join(path), command)]
+        return [leaf for name, child in children.items() for leaf in leaves(child, (*path, name))]
+
+    commands = leaves(typer.main.get_command(app))
+    assert len(commands) > 30
+    # THEN each takes --output json, as the README says
+    lacking = []
+    for name, command in commands:
+        option = next((p for p in command.params if "--output" in getattr(p, "opts", ())), None)
+        if option is None or "json" not in str(option.type_descriptor.annotation.__members__):
+            lacking.append(name)
+    assert lacking == []

@@ -150,8 +150,8 @@ def test_endpoint_report_finds_the_challenger_worse_on_errors_and_better_on_auc(
          auc=[0.70, 0.71, 0.69, 0.70, 0.72, 0.71])
     seed("challenger", invocations=2400, errors_5xx=48, latency_us=[20050.0 + 100 * i for i in range(12)],
          auc=[0.80, 0.81, 0.79, 0.82, 0.80, 0.81])
-    # WHEN the readout is asked for
-    result = run("endpoint", "report", NAME, "--since", "1d", "--format", "json")
+    # WHEN the readout is asked for (`--output json`, as every command takes it; `--format json` is the same)
+    result = run("endpoint", "report", NAME, "--since", "1d", "--output", "json")
     # THEN per variant: invocations, share of traffic, latency in ms, error rates
     assert result.code == 0, result.err
     report = result.json()
