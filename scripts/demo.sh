@@ -155,8 +155,8 @@ provision status sandbox-serving
 step "inventory --env sandbox" "every resource provision tagged on the local cloud, orphans and untagged ML resources"
 provision inventory --env sandbox
 
-step doctor "engine, Node, credentials, state backend"
-provision doctor || echo "(doctor exits non-zero when something is missing, as here: no AWS credentials for the real environments)"
+step doctor "engine, Node, the local cloud; without credentials the AWS environments are information (check one: --env dev)"
+provision doctor || echo "(doctor exits 1 when something in use is broken: here, AWS credentials that do not fit the example's accounts)"
 
 if [ -n "$APPLIED" ]; then
   step "destroy vision-lab, studio-lab and sandbox-serving --include-protected" "everything goes, buckets and keys included"

@@ -18,7 +18,7 @@ from provisioner.cli._output import console
 if TYPE_CHECKING:
     from provisioner.runtime.readiness import Check
 
-STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "skip": "dim"}
+STATUS_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": "cyan", "skip": "dim"}
 
 
 def print_checks(checks: list["Check"], *, heading: str | None = None) -> None:

@@ -6,6 +6,14 @@ version), AWS credentials and the account they belong to versus each
 environment's `account_id`, and whether each environment's state backend can
 be reached. A check that cannot apply here is `skip`, never a silent pass.
 Outside an org repository only the machine is checked (engine and runtimes).
+
+What counts as a failure is judged by what was asked and what the org uses:
+the environments named (`provision doctor NAME` or `--env`) are judged
+strictly; without a name, AWS credentials are required when the org has no
+local cloud (every environment needs them) or when some are configured (then
+they must work), but someone without any in an org that has a local cloud
+only uses the local cloud: its AWS checks are information, with the fix, not
+a failure. A local cloud that is not running is information unless asked about.
 """
 
 from __future__ import annotations
@@ -93,12 +101,23 @@ def _explain(exc: BaseException, doing: str) -> tuple[str, str]:
     return explained or (f"{doing} failed: {type(exc).__name__}: {exc}", "rerun with PROVISION_DEBUG=1 for details")
 
 
-def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[Check], str | None]:
-    """Credentials, then their account against each environment's. Returns (checks, account or None)."""
+def check_aws(org: Any, environments: list[str], *, strict: bool,
+              required: bool = True) -> tuple[list[Check], str | None]:
+    """Credentials, then their account against each environment's. Returns (checks, account or None).
+
+    Not `required` (nobody asked about these environments and the org has a local cloud): no credentials
+    at all is information, not a failure; credentials that are configured must still work."""
     import boto3
 
     envs = {name: org.config.environments[name] for name in environments}
     region = next(iter(envs.values())).region if envs else "us-east-1"
+    if not required and not _credentials_configured():
+        first = next(iter(envs), "ENV")
+        return [Check("aws-credentials", "AWS credentials", "info",
+                      f"none configured: the AWS environments ({', '.join(envs) or 'none'}) were not checked; "
+                      "the local cloud needs none",
+                      f"to use them: sign in (`aws sso login --profile NAME` and set AWS_PROFILE=NAME) or export "
+                      f"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, then: provision doctor --env {first}")], None
     try:
         reply = boto3.session.Session().client("sts", region_name=region).get_caller_identity()
     except Exception as exc:  # noqa: BLE001 - every failure becomes a failed check with its fix
@@ -126,6 +145,16 @@ def check_aws(org: Any, environments: list[str], *, strict: bool) -> tuple[list[
                 f"environment {name} is account {env.account_id}; these credentials are for {account}",
                 f"check it with credentials for {env.account_id}: provision doctor --env {name}"))
     return checks, account
+
+
+def _credentials_configured() -> bool:
+    """Whether the default credential chain finds any credentials at all (without calling AWS)."""
+    import boto3
+
+    try:
+        return boto3.session.Session().get_credentials() is not None
+    except Exception:  # noqa: BLE001 - a broken profile is configured credentials: the STS call will say why
+        return True
 
 
 def check_environment_session(org_root: Path, name: str, env: Any) -> Check:
@@ -222,7 +251,7 @@ def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> Check:
         aws = access(org.root, name, env).aws()
         identity = aws.identity(env.region)
     except OperationFailed as exc:
-        return Check(f"local-cloud:{name}", title, "fail" if strict else "skip", exc.message, exc.hint)
+        return Check(f"local-cloud:{name}", title, "fail" if strict else "info", exc.message, exc.hint)
     return Check(f"local-cloud:{name}", title, "pass",
                  f"running at {aws.local_endpoint}, account {identity.account_id}, test credentials "
                  "(in memory: lost on stop)")
@@ -230,11 +259,14 @@ def check_local_cloud(org: Any, name: str, env: Any, *, strict: bool) -> Check:
 
 def run_checks(org: Any, environments: list[str], *, engine_choice: str, state_root: Path,
                strict_account: bool) -> list[Check]:
+    """`strict_account`: the environments were asked about (a workspace, or --env): judge them strictly."""
     checks = machine_checks(engine_choice, org.root / ".provision" / "engine")
     real = [name for name in environments if not org.config.environments[name].is_local]
+    has_local_cloud = any(env.is_local for env in org.config.environments.values())
     account = None
     if real or not environments:
-        aws_checks, account = check_aws(org, real, strict=strict_account)
+        aws_checks, account = check_aws(org, real, strict=strict_account,
+                                        required=strict_account or not has_local_cloud)
         checks += aws_checks
     for name in environments:
         if org.config.environments[name].is_local:

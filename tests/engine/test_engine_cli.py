@@ -203,6 +203,28 @@ def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, m
                for line in lines if line.strip())
 
 
+def test_doctor_for_a_local_cloud_user_without_aws_credentials_passes_and_says_what_it_did_not_check(acme: Path,
+                                                                                                   run_cli):
+    # GIVEN the example org (AWS environments dev and prod, local cloud sandbox) and no AWS credentials at all
+    # (tests/conftest.py clears them), the local cloud not started
+    # WHEN doctor runs without naming an environment
+    code, checks = _doctor(run_cli)
+    # THEN the AWS environments and the stopped local cloud are information, with their fixes, not failures
+    assert code == 0, checks
+    assert checks["aws-credentials"]["status"] == "info"
+    assert "dev, prod" in checks["aws-credentials"]["detail"] and "--env dev" in checks["aws-credentials"]["fix"]
+    assert checks["local-cloud:sandbox"]["status"] == "info"
+    assert "provision sandbox start" in checks["local-cloud:sandbox"]["fix"]
+    # AND asked about an environment, doctor judges it: exit 1 for AWS without credentials, and for a local
+    # cloud that is not running
+    for env in ("dev", "sandbox"):
+        code, checks = _doctor(run_cli, "--env", env)
+        assert code == 1 and any(c["status"] == "fail" for c in checks.values()), (env, checks)
+    # AND the text output marks the information as INFO
+    lines = run_cli("doctor").out.splitlines()
+    assert any(line.split()[:3] == ["INFO", "AWS", "credentials"] for line in lines if line.strip())
+
+
 def test_fails_when_the_preflight_gate_fails_and_nothing_is_applied(null_org: Path, run_cli):
     # GIVEN a saved plan and no AWS credentials at all (tests/conftest.py clears them)
     assert run_cli("plan", "lab").code == 0
