@@ -19,6 +19,9 @@ TAG_COMPONENT = "provision:component"  # the org's own shared resources (the sta
 # SageMaker resources that cost money or hold models; an untagged one escapes budgets and clean-up.
 ML_RESOURCE_TYPES = ("sagemaker:training-job", "sagemaker:model", "sagemaker:endpoint")
 
+# Services whose ARNs end in the bare name of their one kind of resource (`arn:aws:sns:REGION:ACCOUNT:NAME`).
+SINGLE_KIND = {"s3": "bucket", "sns": "topic", "sqs": "queue"}
+
 
 @dataclass(frozen=True)
 class Arn:
@@ -36,8 +39,8 @@ class Arn:
         if len(parts) != 6 or parts[0] != "arn":
             return cls("", "", "", "", "unknown", text)
         _, partition, service, region, account, resource = parts
-        if service == "s3" and "/" not in resource and ":" not in resource:
-            return cls(partition, service, region, account, "bucket", resource)
+        if service in SINGLE_KIND and "/" not in resource and ":" not in resource:
+            return cls(partition, service, region, account, SINGLE_KIND[service], resource)
         for separator in ("/", ":"):
             if separator in resource:
                 kind, _, name = resource.partition(separator)

@@ -118,6 +118,17 @@ def test_inventory_command_prints_json(run, world):
     assert report["skipped_environments"] == {}
 
 
+def test_inventory_names_an_alert_topic_by_its_kind_not_by_its_name(run, world):
+    # GIVEN churn-model's alert topic, tagged like every workspace resource
+    client("sns").create_topic(Name="acme-churn-model-dev-alerts", Tags=tags("churn-model"))
+    # WHEN the inventory lists it
+    result = run("inventory", "--env", "dev", "--output", "json")
+    # THEN its type is the kind, sns:topic, and its name is the topic's
+    assert result.code == 0, result.err
+    [topic] = [r for r in result.json()["workspaces"]["churn-model"] if r["arn"].startswith("arn:aws:sns:")]
+    assert (topic["type"], topic["name"]) == ("sns:topic", "acme-churn-model-dev-alerts")
+
+
 def test_inventory_command_prints_findings_for_people(run, world):
     # GIVEN the planted world  WHEN `provision inventory` runs
     result = run("inventory")
