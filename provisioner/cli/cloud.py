@@ -282,19 +282,28 @@ def status(
     from provisioner.cloud.status import workspace_status
     from provisioner.specs.workspaces import load_named
 
+    from provisioner.synthesis.synth import DEFAULT_OUT, synthesized_resources
+
     s = session()
     ctx = load_named(s.org, s.catalog, name)
     result = workspace_status(ctx, aws=new_aws(ctx), since_days=since_days, limit=limit)
+    configured = synthesized_resources((s.root / DEFAULT_OUT).resolve(), name)
     if output == OutputFormat.json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "synthesized_resources": configured})
         return
-    _print_status(result)
+    _print_status(result, configured)
 
 
-def _print_status(result: "WorkspaceStatus") -> None:
+def _print_status(result: "WorkspaceStatus", configured: Optional[int] = None) -> None:
     out = console()
     out.print(f"[bold]{escape(result.workspace)}[/] ({result.environment}, account {result.account_id}, "
-              f"{result.region}): {len(result.resources)} tagged resource(s)")
+              f"{result.region}): {len(result.resources)} tagged resource(s)"
+              + (f": {', '.join(f'{n} {kind}' for kind, n in result.kinds.items())}" if result.resources else ""))
+    if result.resources:
+        of = f" (its last synth has {configured} Terraform resources)" if configured else ""
+        out.print(f"[dim]these are what the Tagging API lists: resources with tags of their own; the policies, "
+                  f"settings and attachments of the workspace{of} have none and are not counted "
+                  f"(`provision plan {escape(result.workspace)}` shows every one)[/]")
     if result.expires:
         late = result.expires < dt.date.today()
         out.print(f"expires {result.expires.isoformat()}" + (" [bold yellow](expired)[/]" if late else ""))

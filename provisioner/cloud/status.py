@@ -4,7 +4,10 @@
 
 Resources are found by tags (`provision:org`, `provision:workspace`,
 `provision:environment`), not by names, so the answer does not depend on how
-infra/ names things. Reported:
+infra/ names things. The Tagging API lists only resources that carry tags of
+their own (buckets, keys, roles, endpoints, jobs, alarms, ...), not the
+policies, bucket settings and attachments that make up most of a workspace's
+Terraform resources: `kinds` says what it saw. Reported:
 
 - endpoints: status, and per production variant its instance type, current
   and desired weight and instance count, and variant status;
@@ -94,9 +97,18 @@ class WorkspaceStatus:
     registry: list[ModelGroup] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
 
+    @property
+    def kinds(self) -> dict[str, int]:
+        """How many tagged resources of each kind (`s3:bucket`: 3): what the Tagging API could see."""
+        counts: dict[str, int] = {}
+        for resource in self.resources:
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["resources"] = [r.to_dict() for r in self.resources]
+        data["kinds"] = self.kinds
         return data
 
 

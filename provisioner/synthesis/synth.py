@@ -106,6 +106,12 @@ def local_state_path(state_root: Path, out_dir: Path, name: str) -> str:
     return os.path.relpath(target, stack_dir(out_dir, name))
 
 
+def synthesized_resources(out_dir: Path, name: str) -> int | None:
+    """How many Terraform resources the workspace's last synth in `out_dir` has; None if it was never synthesized."""
+    meta = _read_meta(stack_dir(out_dir, name))
+    return meta.get("resources") if isinstance(meta.get("resources"), int) else None
+
+
 def _read_meta(folder: Path) -> dict:
     try:
         return json.loads((folder / SYNTH_META).read_text())

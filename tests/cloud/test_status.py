@@ -104,6 +104,12 @@ def test_status_command_prints_json_and_text(run, live):
                      "v2: PendingManualApproval", "acme-churn-model-dev-5xx"):
         assert fragment in as_text.out
     assert as_text.out.count("churn-model-train-") == 2  # --limit 2
+    # AND it says which kinds of resources the count is made of, and why others are not in it
+    assert data["kinds"] == {"sagemaker:training-job": 3, "cloudwatch:alarm": 2, "sagemaker:endpoint": 1,
+                             "sagemaker:model": 1, "sagemaker:model-package-group": 1}
+    assert ("8 tagged resource(s): 3 sagemaker:training-job, 2 cloudwatch:alarm, 1 sagemaker:endpoint, "
+            "1 sagemaker:model, 1 sagemaker:model-package-group") in as_text.out
+    assert "what the Tagging API lists: resources with tags of their own" in as_text.out
 
 
 def test_status_of_a_workspace_without_live_resources(run):
