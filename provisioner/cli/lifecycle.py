@@ -400,6 +400,20 @@ def _empty_containers(ctx: "WorkspaceContext", bundle: "PlanBundle", output: Out
         empty(new_aws(ctx), ctx.env.region, found, say)
 
 
+def removed_by_type(addresses: list[str], width: int = 100) -> list[str]:
+    """What a destroy removed, counted by resource type and wrapped into lines of about `width` characters
+    (every address is in `--output json` and .provision/audit.log): `12 aws_iam_role_policy, 3 aws_s3_bucket`."""
+    import textwrap
+
+    counts: dict[str, int] = {}
+    for address in addresses:
+        parts = address.split("[", 1)[0].split(".")
+        kind = parts[-2] if len(parts) >= 2 else address  # module.m.aws_x.name -> aws_x
+        counts[kind] = counts.get(kind, 0) + 1
+    text = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return textwrap.wrap(text, width=width, break_long_words=False, break_on_hyphens=False)
+
+
 def _print_kept(name: str, dplan: "DestroyPlan") -> None:
     if not dplan.kept:
         return
@@ -421,7 +435,9 @@ def _report_destroy(name: str, dplan: "DestroyPlan", outcome: "ApplyOutcome") ->
         report_outcome(outcome, OutputFormat.text, verb="destroy")  # raises
     removed = [a for a, _ in outcome.done]
     console().print(f"[green]destroy complete[/] for {escape(name)}: removed {len(removed)} resource(s)"
-                    + (f": {escape(', '.join(removed))}" if removed else ""), markup=True)
+                    + (":" if removed else ""), markup=True)
+    for line in removed_by_type(removed):
+        console().print(f"  {escape(line)}")
     protected = set(dplan.protected)
     deleted_protected = [a for a in removed if a.split("[", 1)[0] in protected]
     if deleted_protected:

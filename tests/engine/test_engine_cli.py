@@ -60,7 +60,7 @@ def test_plan_apply_replan_and_destroy_through_the_cli(null_org: Path, run_cli):
     full = run_cli("destroy", "lab", "--skip-preflight", "--yes", "--include-protected")
     # THEN the protected resource survives the plain destroy, and the second run says it removed it
     assert plain.code == 0, plain.err
-    assert "removed 2 resource(s)" in plain.out
+    assert "removed 2 resource(s):\n  2 null_resource\n" in plain.out
     assert "Kept (protected, or needed by a protected resource): null_resource.artifacts" in plain.out
     assert "provision destroy lab --include-protected" in plain.out
     assert full.code == 0, full.err
@@ -92,6 +92,25 @@ def test_fails_when_the_spec_changed_after_the_plan(null_org: Path, run_cli):
     assert "provision plan lab" in result.err
     assert not (null_org / ".provision" / "state" / "lab" / "terraform.tfstate").exists()
     assert read_audit(null_org / ".provision")[-1]["result"] == "refused"
+
+
+def test_destroy_summary_counts_what_it_removed_by_type_in_short_lines():
+    from provisioner.cli.lifecycle import removed_by_type
+
+    # GIVEN what destroying a full workspace removes: 60 addresses, ~3,000 characters in a row
+    addresses = ([f"aws_iam_role_policy.foundation_policy_{i}" for i in range(20)]
+                 + [f"aws_s3_bucket_{kind}.foundation_{b}" for kind in ("versioning", "logging", "policy",
+                    "public_access_block", "server_side_encryption_configuration") for b in ("data", "artifacts")]
+                 + [f"aws_cloudwatch_metric_alarm.monitoring_{i}" for i in range(25)]
+                 + ["aws_kms_key.foundation_key", "module.extra.aws_sns_topic.alerts[0]"]
+                 + [f"aws_sagemaker_endpoint_configuration.serving_config_{i}" for i in range(3)])
+    assert len(", ".join(addresses)) > 2500
+    # WHEN the summary is made
+    lines = removed_by_type(addresses)
+    # THEN it counts them by type, biggest first, in lines a terminal or a log shows whole
+    assert lines[0].startswith("25 aws_cloudwatch_metric_alarm, 20 aws_iam_role_policy, 3 aws_sagemaker_endpoint_")
+    assert "1 aws_sns_topic" in " ".join(lines) and "2 aws_s3_bucket_versioning" in " ".join(lines)
+    assert all(len(line) <= 100 for line in lines) and len(lines) <= 4
 
 
 def test_fails_when_there_is_no_saved_plan_as_invalid_input(null_org: Path, run_cli):
