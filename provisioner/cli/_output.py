@@ -1,12 +1,14 @@
 """Consoles, progress and the JSON output mode, shared by every command.
 
 Colour follows rich's rules: none when output is not a terminal, none when `NO_COLOR` is set
-(https://no-color.org), forced by `FORCE_COLOR`.
+(https://no-color.org), forced by `FORCE_COLOR`. Width: the terminal's (or `COLUMNS`); without a terminal,
+lines are as long as their content, so that tables keep names whole in logs and pipes.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,14 +24,25 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
+# Without a terminal (a pipe, a file, a CI log) nothing decides a width: rich would assume 80 columns and
+# fold table cells mid-name (`training.inst|ance_types`). Lines there are as long as their content.
+WIDTH_WITHOUT_TERMINAL = 10_000
+
+
+def _sized(console: Console) -> Console:
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = WIDTH_WITHOUT_TERMINAL
+    return console
+
+
 @lru_cache(maxsize=1)
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return _sized(Console(highlight=False, soft_wrap=True))
 
 
 @lru_cache(maxsize=1)
 def err_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _sized(Console(stderr=True, highlight=False, soft_wrap=True))
 
 
 @contextmanager

@@ -106,3 +106,21 @@ def test_every_command_takes_output_json():
         if option is None or "json" not in str(option.type_descriptor.annotation.__members__):
             lacking.append(name)
     assert lacking == []
+
+
+def test_tables_keep_names_whole_without_a_terminal(run, monkeypatch: pytest.MonkeyPatch):
+    from provisioner.cli import _output
+
+    # GIVEN no terminal and no COLUMNS (a pipe, a CI log)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    _output.console.cache_clear()
+    try:
+        # WHEN a command prints a table of long names
+        result = run("blueprints", "show", "full-mlops")
+    finally:
+        _output.console.cache_clear()
+    # THEN every parameter name is whole on its row (at 80 columns they were folded mid-name)
+    assert result.code == 0, result.err
+    rows = [line for line in result.out.splitlines() if "training.instance_types" in line]
+    assert rows and "serving.data_capture_percentage" in result.out
+    assert "monitoring.baseline_prefix" in result.out
