@@ -83,8 +83,6 @@ class WorkspaceStack(TerraformStack):
             )],
         )
         AwsProvider(self, "aws", region=self.ctx.region, **local_cloud.provider_settings(endpoint.string_value))
-        self.notes.append("local cloud: every AWS call goes to the sandbox (`provision sandbox start`), whose "
-                          "resources live in memory and are lost when it stops")
 
     def _deploy_role(self) -> dict[str, str]:
         """The environment's deploy role for the provider and the S3 backend, if it has one.
@@ -107,7 +105,13 @@ class WorkspaceStack(TerraformStack):
                 raise ValueError(f"workspace {self.ctx.name}: a local backend needs local_state_path "
                                  "(outside the synth output, which is replaced on every synth)")
             LocalBackend(self, path=local_state_path)
-            self.notes.append(f"state is local ({local_state_path}): for trials only, nobody else can see or lock it")
+            if self.ctx.env.is_local:  # one note for both: a local cloud's state is always local
+                self.notes.append("local cloud: every AWS call goes to the sandbox (`provision sandbox start`), whose "
+                                  "resources live in memory and are lost when it stops; the Terraform state stays "
+                                  f"in a local file ({local_state_path}), which outlives it")
+            else:
+                self.notes.append(f"state is local ({local_state_path}): for trials only, nobody else can see or "
+                                  "lock it")
             return
         if state.backend == "remote":
             # HCP Terraform / Terraform Enterprise; the token comes from `terraform login` or

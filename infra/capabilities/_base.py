@@ -59,6 +59,12 @@ class WorkspaceParts:
         if text not in self.notes:
             self.notes.append(text)
 
+    def note_for_aws(self, text: str) -> None:
+        """A note about what only AWS does (emails it sends, billing, instance hardware, VPC placement):
+        left out for a local-cloud environment, where it is noise."""
+        if not self.ctx.env.is_local:
+            self.note(text)
+
 
 Builder = Callable[[WorkspaceParts], None]
 BUILDERS: dict[str, Builder] = {}

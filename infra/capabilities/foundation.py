@@ -42,9 +42,9 @@ def build(parts: WorkspaceParts) -> None:
     _execution_role(parts)
     _access_policy(parts)
     _cost_controls(parts)
-    parts.note(f"alerts go to {parts.ctx.owner} once they confirm the subscription email AWS sends")
-    parts.note(f"activate the cost allocation tag `{TAG_WORKSPACE}` in the Billing console, "
-               "or the budget tracks no cost")
+    parts.note_for_aws(f"alerts go to {parts.ctx.owner} once they confirm the subscription email AWS sends")
+    parts.note_for_aws(f"activate the cost allocation tag `{TAG_WORKSPACE}` in the Billing console, "
+                       "or the budget tracks no cost")
     _outputs(parts)
 
 

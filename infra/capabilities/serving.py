@@ -84,9 +84,9 @@ def build(parts: WorkspaceParts) -> None:
     encrypt_volumes = volume_key_allowed(instance_types)
     if not encrypt_volumes:
         local = sorted({t for t in instance_types if not volume_key_allowed([t])})
-        parts.note(f"serving: {', '.join(local)} have local NVMe storage that SageMaker encrypts in hardware and "
-                   "rejects a KMS key for: the endpoint configuration carries no volume key (captured data is "
-                   "still encrypted with the workspace key)")
+        parts.note_for_aws(f"serving: {', '.join(local)} have local NVMe storage that SageMaker encrypts in "
+                           "hardware and rejects a KMS key for: the endpoint configuration carries no volume key "
+                           "(captured data is still encrypted with the workspace key)")
     capture = None
     if capture_percentage > 0:
         capture = DataCapture(destination=f"s3://{parts.data.name}/{CAPTURE_PREFIX}",
@@ -119,8 +119,8 @@ def build(parts: WorkspaceParts) -> None:
     parts.extras["endpoint"] = endpoint
     parts.output("endpoint_name", endpoint.endpoint.name, "Name of the workspace's SageMaker endpoint")
     if not ctx.env.subnet_ids:
-        parts.note(f"serving: environment {ctx.environment} has no subnets: the endpoint's models run outside "
-                   "a VPC (network isolation still on)")
+        parts.note_for_aws(f"serving: environment {ctx.environment} has no subnets: the endpoint's models run "
+                           "outside a VPC (network isolation still on)")
 
 
 def _model_spec(parts: WorkspaceParts, names: ServingNames, variant: Variant) -> ModelSpec:

@@ -140,8 +140,8 @@ def _notes(parts: WorkspaceParts, instance_types: list[str], strict_volume_key: 
                f"{TAG_WORKSPACE}={ctx.name}: the access policy allows no other training job")
     if not strict_volume_key:
         local = ", ".join(t for t in instance_types if not volume_key_allowed([t]))
-        parts.note(f"local NVMe volumes ({local}) are encrypted by the instance hardware; "
-                   "the workspace key is required for job output, and for volumes where SageMaker accepts one")
+        parts.note_for_aws(f"local NVMe volumes ({local}) are encrypted by the instance hardware; "
+                           "the workspace key is required for job output, and for volumes where SageMaker accepts one")
     if not ctx.env.subnet_ids:
-        parts.note(f"environment {ctx.environment} has no subnets: training jobs run outside a VPC "
-                   "(network isolation still on)")
+        parts.note_for_aws(f"environment {ctx.environment} has no subnets: training jobs run outside a VPC "
+                           "(network isolation still on)")

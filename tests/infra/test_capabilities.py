@@ -58,4 +58,19 @@ def test_synth_notes_tell_the_owner_what_to_do(synthesized):
     assert any("confirm the subscription email" in n for n in notes)
     assert any("cost allocation tag" in n for n in notes)
     assert any("acme-churn-model-dev-train-" in n for n in notes)
-    assert any("state is local" in n for n in synthesized.results["sandbox-trial"].notes)
+    assert any("the Terraform state stays in a local file" in n for n in synthesized.results["sandbox-trial"].notes)
+
+
+def test_synth_notes_of_a_local_cloud_workspace_leave_out_what_only_aws_does(synthesized):
+    # GIVEN sandbox-serving (the local cloud) and churn-serving (AWS, no subnets either), both serving endpoints
+    local = synthesized.results["sandbox-serving"].notes
+    real = synthesized.results["churn-model"].notes + synthesized.results["churn-serving"].notes
+    # THEN on AWS the notes tell about the alert email, the billing tag and VPC placement
+    for fragment in ("confirm the subscription email", "cost allocation tag", "no subnets"):
+        assert any(fragment in n for n in real), fragment
+    # AND on the local cloud, which sends no email, bills nothing and has no VPC, they are left out,
+    # and one note says where its resources and its state live
+    for fragment in ("confirm the subscription email", "cost allocation tag", "no subnets", "NVMe", "state is local"):
+        assert not any(fragment in n for n in local), (fragment, local)
+    [cloud] = [n for n in local if n.startswith("local cloud:")]
+    assert "lost when it stops" in cloud and "the Terraform state stays in a local file" in cloud
