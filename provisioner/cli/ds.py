@@ -314,11 +314,15 @@ def models_approve(
 ) -> None:
     """Approve a model version (the registry capability alerts the workspace's topic)."""
     from provisioner.ds.registry import approve
+    from provisioner.specs.model_sources import latest_fields
 
     ctx, facts, sagemaker, aws = _registry(name, engine)
     result, changed = approve(sagemaker, facts, version, note=note, approver=aws.identity(ctx.region).arn)
+    # A spec serving `latest-approved` is resolved at synth: the endpoint moves only with the next plan and apply.
+    serves_latest = latest_fields(ctx.parameters)
     if output == OutputFormat.json:
-        print_json({"workspace": name, "changed": changed, "model": result.to_dict()})
+        print_json({"workspace": name, "changed": changed, "model": result.to_dict(),
+                    **({"next": f"provision plan {name}"} if serves_latest else {})})
         return
     if changed:
         console().print(f"[green]approved[/] version {version} of {escape(facts.model_package_group)}", markup=True)
@@ -326,6 +330,10 @@ def models_approve(
         console().print(f"version {version} of {escape(facts.model_package_group)} was already approved; "
                         "nothing changed")
     console().print(f"  {escape(result.arn)}")
+    if serves_latest:
+        console().print(f"{escape(', '.join(serves_latest))} of {escape(name)} is latest-approved: the endpoint "
+                        "serves the newest approved version once a plan picks it up and it is applied")
+        console().print(f"next: provision plan {name}")
 
 
 @models_app.command("promote")

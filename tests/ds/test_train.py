@@ -104,6 +104,28 @@ def test_registers_the_trained_model_pending_approval_then_approves_it(run, appl
     assert again.code == 0 and again.json()["changed"] is False
 
 
+def test_approving_for_an_endpoint_that_serves_latest_approved_says_to_plan_next(run, org, aws):
+    from .conftest import apply_in_moto
+
+    # GIVEN an endpoint workspace in dev that serves latest-approved, with one version pending in its registry
+    (org / "workspaces" / "ranker.yaml").write_text(
+        "name: ranker\nblueprint: realtime-endpoint@1.1.0\nenvironment: dev\nowner: alice@example.com\n"
+        "team: growth\ntags: {cost-center: cc-1}\nparameters:\n  serving:\n    model_package: latest-approved\n"
+        "    variants:\n      - {name: primary, instance_type: ml.m5.large, initial_instance_count: 1, weight: 1}\n")
+    applied = apply_in_moto(org, "ranker")
+    client("sagemaker").create_model_package(
+        ModelPackageGroupName=applied.names.model_package_group, ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={"Containers": [{"Image": applied.image}], "SupportedContentTypes": ["text/csv"],
+                                "SupportedResponseMIMETypes": ["text/csv"]})
+    # WHEN the version is approved
+    result = run("models", "approve", "ranker", "1")
+    # THEN the data scientist is told that the endpoint moves only with a plan and an apply
+    assert result.code == 0, result.err
+    assert "serving.model_package of ranker is latest-approved" in result.out
+    assert result.out.rstrip().endswith("next: provision plan ranker")
+    assert run("models", "approve", "ranker", "1", "-o", "json").json()["next"] == "provision plan ranker"
+
+
 def test_models_list_is_readable_text(run, applied_churn: Applied):
     # GIVEN two registered versions, the first approved
     sagemaker = client("sagemaker")
