@@ -45,8 +45,9 @@ def show_blueprint(
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
     """Show a blueprint: parameters, defaults, allowed values, and what gets created."""
-    entry = session().catalog.resolve(ref, file="<command line>", field="NAME[@VERSION]")
-    data = blueprint_data(entry.blueprint)
+    s = session()
+    entry = s.catalog.resolve(ref, file="<command line>", field="NAME[@VERSION]")
+    data = blueprint_data(entry.blueprint, model_monitor=s.org.config.monitoring.model_monitor)
     if output == OutputFormat.json:
         print_json(data)
         return

@@ -150,6 +150,21 @@ def test_blueprints_show_lists_parameters_and_defaults(run):
     assert "registry" in data["creates"]
 
 
+def test_blueprints_show_names_the_monitoring_the_default_engine_creates(run, acme: Path):
+    # GIVEN full-mlops, whose monitoring engine defaults to the pipeline
+    creates = json.loads(run("blueprints", "show", "full-mlops", "-o", "json").out)["creates"]["monitoring"]
+    # THEN what it creates is the pipeline; Model Monitor is named only as the other engine's
+    assert creates.split(";")[0].endswith("a SageMaker pipeline that runs provision's drift and quality evaluation "
+                                           "on a schedule (EventBridge Scheduler), with drift and quality alarms "
+                                           "per variant")
+    assert "with monitoring.engine: model-monitor, a SageMaker Model Monitor data quality schedule instead" in creates
+    # AND full-mlops 1.0.0 (no engine parameter) creates what the org's engine is: Model Monitor in an org that has it
+    org = acme / "provision.yaml"
+    org.write_text(org.read_text() + "monitoring: {model_monitor: true}\n")
+    old = json.loads(run("blueprints", "show", "full-mlops@1.0.0", "-o", "json").out)["creates"]["monitoring"]
+    assert old.endswith("a SageMaker Model Monitor data quality schedule") and "pipeline" not in old
+
+
 def test_fails_when_blueprint_show_names_an_unknown_version(run):
     result = run("blueprints", "show", "gpu-training@7.0.0")
     assert result.code == 2
