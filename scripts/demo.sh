@@ -67,9 +67,9 @@ provision bootstrap sandbox
 step "blueprints list" "the catalog the platform team offers"
 provision blueprints list
 
-step "request vision-lab --blueprint full-mlops@1.0.0 --env sandbox ... --set serving.model_package=latest-approved" \
+step "request vision-lab --blueprint full-mlops --env sandbox ... --set serving.model_package=latest-approved" \
   "a data scientist asks for a workspace that trains, registers and serves its newest approved model"
-provision request vision-lab --blueprint full-mlops@1.0.0 --env sandbox --owner carol@example.com --team vision \
+provision request vision-lab --blueprint full-mlops --env sandbox --owner carol@example.com --team vision \
   --tag cost-center=cc-4242 --set 'training.instance_types=[ml.g4dn.xlarge]' --set serving.model_package=latest-approved \
   --set 'serving.variants=[{name: primary, instance_type: ml.m5.large, initial_instance_count: 1, weight: 1, min_instances: 1, max_instances: 2}]'
 

@@ -70,3 +70,18 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory):
     base = tmp_path_factory.mktemp("claims")
     [result] = synthesize([load_named(org, Catalog.for_org(org), "churn-model")], base / "out", state_root=base / "state")
     return type("Synthesized", (), {"configs": {"churn-model": json.loads(result.config_path.read_text())}})
+
+
+def test_every_documented_request_asks_for_the_current_blueprint_release():
+    from provisioner.catalog.loader import Catalog, shipped_blueprints_dir
+
+    catalog = Catalog([shipped_blueprints_dir()])
+    # GIVEN every `provision request` the docs, the demo and the blueprint READMEs show
+    texts = {**_texts(), "scripts/demo.sh": (ROOT / "scripts" / "demo.sh").read_text(),
+             **{str(p.relative_to(ROOT)): p.read_text() for p in ROOT.glob("blueprints/*/README.md")}}
+    pinned = [(name, blueprint, version) for name, text in texts.items()
+              for blueprint, version in re.findall(r"provision request [^\n]*?--blueprint ([a-z-]+)@([0-9.]+)", text)]
+    # THEN one that pins a version pins the latest release (a reader copies it into a new workspace)
+    stale = [(name, f"{blueprint}@{version}") for name, blueprint, version in pinned
+             if version != catalog.latest(blueprint).blueprint.version]
+    assert stale == []
