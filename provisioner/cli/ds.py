@@ -112,6 +112,11 @@ def env(
 
 # -- train ------------------------------------------------------------------------------------------
 
+# What a data scientist must know before reading a local-cloud job's "Completed" as a trained model.
+LOCAL_TRAINING = ("the local cloud emulates the training job: no container runs and your code is not executed; "
+                  "the job completes at once and its model artifact (model.tar.gz) is a name, not a file; on AWS "
+                  "the same command trains for real")
+
 def train(
     name: str = typer.Argument(..., help="Workspace name."),
     image: str = typer.Option(..., "--image", help="Training image in the workspace's ECR repository."),
@@ -155,10 +160,12 @@ def train(
         for key, value in plan.to_dict().items():
             console().print(f"  {key}: {escape(str(value))}")
         return
+    if ctx.env.is_local:
+        err_console().print(f"note: {LOCAL_TRAINING}")
     job, outcome, version = _run_job(ctx, facts, plan, wait=wait, register=register_)
     if output == OutputFormat.json:
         print_json({"workspace": name, "job": outcome.to_dict() if outcome else {"name": job}, "plan": plan.to_dict(),
-                    "launched": True, "model": version.to_dict() if version else None})
+                    "launched": True, "emulated": ctx.env.is_local, "model": version.to_dict() if version else None})
         return
     if outcome is None:
         console().print(job)

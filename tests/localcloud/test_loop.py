@@ -55,6 +55,9 @@ def test_an_approved_model_is_served_by_the_next_synth_and_costed_by_the_audit(r
     image = f"123456789012.dkr.ecr.{REGION}.amazonaws.com/{names.image_repository}:1"
     trained = run("train", "vision-lab", "--image", image, "--register", "-o", "json")
     assert trained.code == 0, trained.err
+    # (the data scientist is told that no container ran: the local cloud only emulates the job)
+    assert "note: the local cloud emulates the training job: no container runs" in trained.err
+    assert trained.json()["emulated"] is True
     model = trained.json()["model"]
     assert model["version"] == 1 and model["approval"] == "PendingManualApproval"
     approved = run("models", "approve", "vision-lab", "1")
