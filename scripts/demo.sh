@@ -142,8 +142,11 @@ if [ -n "$APPLIED" ]; then
   provision plan vision-lab && provision apply vision-lab --yes
   step "audit vision-lab" "the endpoint and its cost are now part of the review"
   provision audit vision-lab | grep -E 'serving|monitoring|Estimated monthly cost'
+  step "monitoring run sandbox-serving && monitoring report sandbox-serving" \
+    "watch: the local cloud runs the monitoring pipeline's evaluation step itself; the report shows each variant"
+  provision monitoring run sandbox-serving && provision monitoring report sandbox-serving
 else
-  skip "train, approve and serve vision-lab: they need the applied workspace (its role, buckets and registry), and applying needs the AWS provider"
+  skip "train, approve, serve and watch: they need applied workspaces (roles, buckets, registry, monitoring pipeline), and applying needs the AWS provider"
 fi
 
 step "endpoint weights sandbox-serving champion=50 challenger=50" "an A/B shift is a change to the spec, reviewed like code"

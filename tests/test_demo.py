@@ -60,10 +60,14 @@ def test_the_demo_tells_the_whole_story_and_leaves_nothing_running(project_root:
     if applied:
         # the whole loop ran: a model trained, approved and served, a member signed in to Studio, all destroyed
         for step in ("train vision-lab", "models approve vision-lab 1", "audit vision-lab",
+                     "monitoring run sandbox-serving && monitoring report sandbox-serving",
                      "plan studio-lab && apply studio-lab && open studio-lab --member",
                      "destroy vision-lab, studio-lab and sandbox-serving"):
             assert f"$ provision {step}" in done.stdout, step
         assert "https://d-acmesandbox.studio.eu-west-1.sagemaker.aws/" in done.stdout
+        # (watching works offline: the local cloud ran the evaluation, and the report has both variants)
+        assert "monitoring run of sandbox-serving: Succeeded" in done.stdout
+        assert "champion: 0 captured records" in done.stdout and "challenger: 0 captured records" in done.stdout
 
 
 def test_a_failing_step_fails_the_demo_and_still_stops_the_local_cloud(project_root: Path, tmp_path: Path):

@@ -46,6 +46,45 @@ def start_run(sagemaker: Any, ctx: WorkspaceContext, now: dt.datetime | None = N
     return {"pipeline": pipeline, "execution_arn": answer["PipelineExecutionArn"]}
 
 
+RUNNING = ("Executing", "Stopping")
+
+
+def follow_run(sagemaker: Any, execution_arn: str, *, timeout: float = 900, poll: float = 1.0,
+               sleep: Any = None) -> dict[str, Any]:
+    """Wait until the execution has ended (or `timeout` seconds passed); returns its last description."""
+    import time
+
+    from provisioner.cloud.aws import aws_errors
+
+    sleep = sleep or time.sleep
+    deadline = time.monotonic() + timeout
+    while True:
+        with aws_errors(f"reading the monitoring run {execution_arn}"):
+            described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=execution_arn)
+        if described.get("PipelineExecutionStatus") not in RUNNING or time.monotonic() >= deadline:
+            return described
+        sleep(poll)
+
+
+def last_run(sagemaker: Any, ctx: WorkspaceContext) -> dict[str, Any] | None:
+    """The newest execution of the workspace's monitoring pipeline (status, start, failure reason), or None:
+    none yet, or it cannot be read (the report does not depend on it)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    pipeline = ServingNames.of(ctx).monitoring_pipeline
+    try:
+        summaries = sagemaker.list_pipeline_executions(
+            PipelineName=pipeline, SortBy="CreationTime", SortOrder="Descending").get("PipelineExecutionSummaries")
+        if not summaries:
+            return None
+        newest = max(summaries, key=lambda item: item.get("StartTime") or dt.datetime.min.replace(tzinfo=dt.timezone.utc))
+        described = sagemaker.describe_pipeline_execution(PipelineExecutionArn=newest["PipelineExecutionArn"])
+    except (BotoCoreError, ClientError):  # no permission, or no pipeline: the report is still there to read
+        return None
+    return {"execution_arn": newest["PipelineExecutionArn"], "status": described.get("PipelineExecutionStatus"),
+            "started": newest.get("StartTime"), "failure_reason": described.get("FailureReason") or None}
+
+
 def last_report(s3: Any, bucket: str) -> dict[str, Any] | None:
     """The last run's report (`monitoring/reports/latest.json` in the data bucket), or None before the first."""
     from provisioner.cloud.aws import aws_errors, error_code
