@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from pathlib import Path
 
 REGION = "eu-west-1"
@@ -118,26 +117,3 @@ def test_monitoring_run_then_report_works_on_the_local_cloud(run, acme: Path, sa
     assert stale.code == 0 and "champion: 40 captured records" in stale.out
     assert "note: the last run" in stale.err and "failed: step Evaluate: exit code 1" in stale.err
 
-
-def test_fails_when_a_pipeline_step_runs_an_image_the_local_cloud_cannot(acme: Path, sandbox):
-    aws = _sandbox_aws(acme)
-    sagemaker = aws.client("sagemaker", REGION)
-    # GIVEN a pipeline whose processing step runs a container image's own entrypoint
-    step = {"Name": "Train", "Type": "Processing", "Arguments": {
-        "AppSpecification": {"ImageUri": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/java:1",
-                             "ContainerEntrypoint": ["java", "-jar", "/opt/app.jar"]},
-        "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.t3.medium",
-                                                  "VolumeSizeInGB": 1}},
-        "RoleArn": "arn:aws:iam::123456789012:role/any"}}
-    sagemaker.create_pipeline(PipelineName="java-job", RoleArn="arn:aws:iam::123456789012:role/any",
-                              PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [step]}))
-    # WHEN it is started
-    arn = sagemaker.start_pipeline_execution(PipelineName="java-job")["PipelineExecutionArn"]
-    deadline = time.monotonic() + 30
-    while (described := sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn))[
-            "PipelineExecutionStatus"] == "Executing" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    # THEN the execution fails, saying what the local cloud can run instead of pretending it ran
-    assert described["PipelineExecutionStatus"] == "Failed"
-    assert "cannot run the image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/java:1" in described["FailureReason"]
-    assert "python3 SCRIPT" in described["FailureReason"]
