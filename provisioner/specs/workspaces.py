@@ -70,6 +70,11 @@ def check_spec(data: Any, org: Org, catalog: Catalog, file: str | Path, source: 
     return resolve(spec, org, catalog, file, source=source)
 
 
+# The spec field each check context comes from (provisioner/specs/checks: CONTEXT).
+CONTEXT_FIELDS = {"environment": "environment", "env": "environment", "members": "members", "owner": "owner",
+                  "workspace": "name"}
+
+
 def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, Any], rejected: set[Any]
                 ) -> tuple[list[Problem], Any, Any, dict[str, Any]]:
     """The checks past the schema, on the fields of a spec the schema accepted (a rejected or missing field
@@ -104,7 +109,9 @@ def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, 
                                                   org.config.guardrails)
         if not issues:  # the capability checks read well-formed parameters only
             members = fields.get("members") if "members" not in rejected else None
-            issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails,
+            # Context drawn from a field the schema rejected is not there: checks that need it wait for a fix.
+            unavailable = frozenset(context for context, field in CONTEXT_FIELDS.items() if field in rejected)
+            issues = run_checks(list(entry.blueprint.capabilities), parameters, org.config.guardrails, unavailable,
                                 environment=environment if env is not None else "", env=env,
                                 members=tuple(members or ()), owner=str(fields.get("owner") or ""),
                                 org_monitoring=org.config.monitoring, org=org.name,

@@ -55,14 +55,18 @@ def _wanted(fn: Check, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_checks(capabilities: list[str], params: dict[str, Any], guardrails: Guardrails,
-               **context: Any) -> list[Issue]:
-    unknown = sorted(set(context) - set(CONTEXT))
+               unavailable: frozenset[str] = frozenset(), **context: Any) -> list[Issue]:
+    """Every check of `capabilities`; a check that asks for a context entry named in `unavailable` (its spec
+    field was itself invalid, and reported) is skipped rather than judged on a value that is not there."""
+    unknown = sorted((set(context) | set(unavailable)) - set(CONTEXT))
     if unknown:
         raise TypeError(f"unknown check context {unknown}; known: {', '.join(CONTEXT)}")
     _load_all()
     issues: list[Issue] = []
     for capability in capabilities:
         for fn in CHECKS.get(capability, []):
+            if unavailable & set(inspect.signature(fn).parameters):
+                continue
             prefix = ROOTS.get(fn, "parameters.")
             issues.extend((f"{prefix}{f}", m, h) for f, m, h in fn(params, guardrails, **_wanted(fn, context)))
     return issues
