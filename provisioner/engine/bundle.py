@@ -80,6 +80,7 @@ class PlanBundle:
     plan_sha256: str
     summary: dict[str, Any]
     applied: str | None = None
+    made_by: str = ""  # user@host that made the plan
     format: int = FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -182,6 +183,26 @@ class PlanOutdated(OperationFailed):
     """The saved plan no longer matches what it was made from."""
 
 
+def input_changes(bundle: PlanBundle, inputs: PlanInputs, *, spec_file: str = "the workspace spec",
+                  config: bool = True) -> list[tuple[str, str]]:
+    """What the plan was made from and has changed since: (short reason, the sentence refusing an apply)."""
+    name = bundle.workspace
+    found = []
+    if bundle.inputs.spec_hash != inputs.spec_hash:
+        found.append((f"{spec_file} changed",
+                      f"{spec_file} changed after the plan was made ({bundle.created}); refusing to apply an outdated plan"))
+    if bundle.inputs.blueprint_ref != inputs.blueprint_ref or bundle.inputs.blueprint_hash != inputs.blueprint_hash:
+        was, now_ = bundle.inputs.blueprint_ref, inputs.blueprint_ref
+        what = f"{was} -> {now_}" if was != now_ else f"{now_}, its file was edited"
+        found.append((f"the blueprint changed ({what})",
+                      f"the blueprint of {name} changed after the plan was made ({what}); refusing to apply"))
+    if config and bundle.inputs.config_hash != inputs.config_hash:
+        found.append(("the synthesized Terraform config changed",
+                      f"the synthesized Terraform config of {name} changed after the plan was made "
+                      "(the CDK code or a dependency changed); refusing to apply"))
+    return found
+
+
 def check_current(bundle: PlanBundle, *, inputs: PlanInputs, engine: dict[str, str],
                   state: dict[str, Any] | None = None, spec_file: str = "the workspace spec",
                   config: bool = True) -> None:
@@ -193,15 +214,9 @@ def check_current(bundle: PlanBundle, *, inputs: PlanInputs, engine: dict[str, s
     again = f"run `provision {'destroy' if bundle.kind == 'destroy' else 'plan'} {name}` again and review the new plan"
     if bundle.applied:
         raise PlanOutdated(f"the saved plan for {name} was already applied ({bundle.applied})", again)
-    if bundle.inputs.spec_hash != inputs.spec_hash:
-        raise PlanOutdated(f"{spec_file} changed after the plan was made ({bundle.created}); refusing to apply an outdated plan", again)
-    if bundle.inputs.blueprint_ref != inputs.blueprint_ref or bundle.inputs.blueprint_hash != inputs.blueprint_hash:
-        was, now_ = bundle.inputs.blueprint_ref, inputs.blueprint_ref
-        what = f"{was} -> {now_}" if was != now_ else f"{now_}, its file was edited"
-        raise PlanOutdated(f"the blueprint of {name} changed after the plan was made ({what}); refusing to apply", again)
-    if config and bundle.inputs.config_hash != inputs.config_hash:
-        raise PlanOutdated(f"the synthesized Terraform config of {name} changed after the plan was made "
-                           "(the CDK code or a dependency changed); refusing to apply", again)
+    changed = input_changes(bundle, inputs, spec_file=spec_file, config=config)
+    if changed:
+        raise PlanOutdated(changed[0][1], again)
     if (bundle.engine.get("kind"), bundle.engine.get("version")) != (engine.get("kind"), engine.get("version")):
         raise PlanOutdated(
             f"the plan for {name} was made with {bundle.engine.get('kind')} {bundle.engine.get('version')}, "
@@ -214,3 +229,64 @@ def check_current(bundle: PlanBundle, *, inputs: PlanInputs, engine: dict[str, s
             f"the state of {name} changed after the plan was made (serial {planned.get('serial')} -> "
             f"{state.get('serial')}{', new lineage' if planned.get('lineage') != state.get('lineage') else ''}); "
             "the plan is stale", again)
+
+
+@dataclass(frozen=True)
+class PlanStatus:
+    """Whether a saved plan still describes what `apply` would do, as far as can be told without the state."""
+
+    state: str  # "pending" (not applied, nothing it was made from moved), "applied" or "stale"
+    applied: str | None = None  # when it was applied
+    reasons: tuple[str, ...] = ()  # why it is stale
+    # What was compared; the state itself (serial and lineage) is compared when the plan is applied.
+    checked: str = "spec, blueprint, synthesized config and the applies in .provision/audit.log"
+
+    def describe(self) -> str:
+        if self.state == "applied":
+            return f"applied {self.applied}: its changes are made, not pending"
+        if self.state == "stale":
+            return "stale (" + "; ".join(self.reasons) + "): apply would refuse it; make a new plan"
+        return "not applied yet; current (checked: " + self.checked + "; the state is compared at apply)"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"state": self.state, "applied": self.applied, "reasons": list(self.reasons), "checked": self.checked}
+
+
+def plan_status(bundle: PlanBundle, inputs: PlanInputs, *, log: list[dict[str, Any]] = (),
+                spec_file: str = "the workspace spec") -> PlanStatus:
+    """Applied, stale or pending. `log` is `.provision/audit.log` (provisioner.engine.audit_log.read): an apply or
+    destroy of this workspace that succeeded after this plan was made moved the state under it."""
+    if bundle.applied:
+        return PlanStatus("applied", bundle.applied)
+    reasons = [short for short, _ in input_changes(bundle, inputs, spec_file=spec_file)]
+    for record in log:
+        if (record.get("workspace") == bundle.workspace and record.get("action") in ("apply", "destroy")
+                and record.get("result") == "ok" and record.get("plan_hash") != bundle.plan_sha256
+                and str(record.get("time", "")) >= bundle.created):
+            reasons.append(f"the state moved: a {record['action']} at {record['time']} by {record.get('who', '?')}")
+    return PlanStatus("stale", reasons=tuple(reasons)) if reasons else PlanStatus("pending")
+
+
+
+
+def provenance(bundle: PlanBundle, status: PlanStatus, folder: str) -> dict[str, Any]:
+    """Which plan a summary or a report describes: the record `provision show` and every audit format carry."""
+    return {"workspace": bundle.workspace, "environment": bundle.environment, "kind": bundle.kind, "folder": folder,
+            "plan_sha256": bundle.plan_sha256, "created": bundle.created, "made_by": bundle.made_by or None,
+            "engine": f"{bundle.engine.get('kind', '?')} {bundle.engine.get('version', '?')}",
+            "state_serial": bundle.state.get("serial"), "state_lineage": bundle.state.get("lineage") or None,
+            "status": status.to_dict(), "status_text": status.describe()}
+
+
+def provenance_lines(record: dict[str, Any]) -> list[str]:
+    """That record as two lines people read (the same words in the terminal, text, Markdown and HTML)."""
+    serial = record.get("state_serial")
+    if serial is None:
+        against = "a state it could not read"
+    elif serial == 0 and not record.get("state_lineage"):
+        against = "an empty state (nothing applied yet)"
+    else:
+        against = f"state serial {serial}"
+    return [f"Plan {record['plan_sha256'][:12]} ({record['folder']}) for {record['workspace']} ({record['environment']}), "
+            f"made {record['created']} by {record.get('made_by') or 'unknown'} with {record['engine']}, against {against}",
+            f"Status: {record['status_text']}"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provisioner.engine.audit_log import who
 from provisioner.engine.bundle import (
     PlanBundle,
     PlanInputs,
@@ -52,6 +53,7 @@ class Stack:
     blueprint_path: Path | None = None
     spec_display: str = ""
     env: Mapping[str, str | None] = field(default_factory=dict)  # the engine's variables for this workspace
+    secrets: tuple[str, ...] = ()  # values never shown in a plan summary (the workspace's secret parameters)
 
     @property
     def config_path(self) -> Path:
@@ -147,11 +149,12 @@ class Lifecycle:
             plan_file = staged / "plan.tfplan"
             work.plan(plan_file, destroy=destroy, targets=targets, on_event=on_event)
             plan = work.show_plan(plan_file)
-            summary = summarize(plan, protected=protected, destroy=destroy)
+            summary = summarize(plan, protected=protected, destroy=destroy, secrets=stack.secrets)
             bundle = PlanBundle(
                 folder=staged, workspace=stack.name, environment=stack.environment, kind=kind,
                 inputs=stack.inputs(), engine=self.engine_info, state=state_of_plan(plan_file), created=now(),
                 plan_sha256=sha256_file(plan_file), summary=summary.to_dict(), extra=dict(extra or {}),
+                made_by=who(),
             )
             return self.store.commit(staged, bundle, plan, key=key)
         except BaseException:

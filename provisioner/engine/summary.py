@@ -1,10 +1,12 @@
 """A plan, summarized for people and redacted for disk.
 
-`summarize()` turns `terraform show -json PLAN` into counts and one line per
-resource change: no attribute values at all, only the names of changed
-attributes (so nothing sensitive can leak through the summary).
-`redact()` masks every value Terraform marks sensitive in the plan JSON, so
-the copy kept next to the saved plan can be read by people and by policy tools.
+`summarize()` turns `terraform show -json PLAN` into counts, one entry per
+resource change with the old and new value of each argument that changes
+(provisioner.engine.argument_diff: sensitive values masked as Terraform masks
+them, secrets masked as the audit masks them), and the drift that matters
+(provisioner.engine.drift). `redact()` masks every value Terraform marks
+sensitive in the plan JSON, so the copy kept next to the saved plan can be
+read by people and by policy tools.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.audit.secrets import Masker
 from provisioner.audit.taxonomy import STATEFUL
+from provisioner.engine.argument_diff import AttributeChange, attribute_changes
+from provisioner.engine.drift import Drift, drift_that_matters
 
 MASK = "(sensitive value)"
 ACTIONS = ("create", "update", "replace", "delete")
@@ -42,8 +47,9 @@ class Change:
     action: str
     stateful: bool = False
     protected: bool = False
-    attributes: tuple[str, ...] = ()  # changed attribute names, values never
+    attributes: tuple[str, ...] = ()  # names of the changed top-level arguments
     replace_because: tuple[str, ...] = ()
+    arguments: tuple[AttributeChange, ...] = ()  # each changed argument, old and new value (masked)
 
     @property
     def risky(self) -> bool:
@@ -53,7 +59,7 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {"address": self.address, "type": self.type, "action": self.action, "stateful": self.stateful,
                 "protected": self.protected, "risky": self.risky, "attributes": list(self.attributes),
-                "replace_because": list(self.replace_because)}
+                "replace_because": list(self.replace_because), "arguments": [a.to_dict() for a in self.arguments]}
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,15 @@ class OutputChange:
 class PlanSummary:
     changes: tuple[Change, ...] = ()
     outputs: tuple[OutputChange, ...] = ()
-    drifted: tuple[str, ...] = ()
+    drift: tuple[Drift, ...] = ()  # changed outside Terraform, in a way that matters (provisioner.engine.drift)
     destroy: bool = False
     errored: bool = False
     notes: tuple[str, ...] = field(default=())
+    drift_ignored: int = 0  # drift entries Terraform listed that change nothing this plan relies on or sets
+
+    @property
+    def drifted(self) -> tuple[str, ...]:
+        return tuple(d.address for d in self.drift)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -97,6 +108,8 @@ class PlanSummary:
             "risky": [c.address for c in self.risky],
             "outputs": [{"name": o.name, "action": o.action, "sensitive": o.sensitive} for o in self.outputs],
             "drifted": list(self.drifted),
+            "drift": [d.to_dict() for d in self.drift],
+            "drift_ignored": self.drift_ignored,
             "notes": list(self.notes),
         }
 
@@ -104,35 +117,25 @@ class PlanSummary:
     def from_dict(cls, data: dict[str, Any]) -> "PlanSummary":
         changes = tuple(
             Change(c["address"], c["type"], c["action"], c.get("stateful", False), c.get("protected", False),
-                   tuple(c.get("attributes", ())), tuple(c.get("replace_because", ())))
+                   tuple(c.get("attributes", ())), tuple(c.get("replace_because", ())),
+                   tuple(AttributeChange.from_dict(a) for a in c.get("arguments", ())))
             for c in data.get("changes", [])
         )
         outputs = tuple(OutputChange(o["name"], o["action"], o.get("sensitive", False)) for o in data.get("outputs", []))
-        return cls(changes, outputs, tuple(data.get("drifted", ())), data.get("destroy", False),
-                   notes=tuple(data.get("notes", ())))
+        # Bundles saved before drift was judged list addresses only ("drifted"): their drift is unknown, not shown.
+        drift = tuple(Drift.from_dict(d) for d in data.get("drift", ()))
+        return cls(changes, outputs, drift, data.get("destroy", False), notes=tuple(data.get("notes", ())),
+                   drift_ignored=int(data.get("drift_ignored", 0)))
 
 
 def _path_name(path: list[Any]) -> str:
     return ".".join(str(p) for p in path) if path else "?"
 
 
-def _changed_attributes(change: dict[str, Any]) -> tuple[str, ...]:
-    before = change.get("before") or {}
-    after = change.get("after") or {}
-    unknown = change.get("after_unknown") or {}
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return ()
-    names = set()
-    for key in set(before) | set(after) | set(unknown if isinstance(unknown, dict) else {}):
-        if key in ("tags_all",):  # mirrors tags; listing it twice says nothing
-            continue
-        if before.get(key) != after.get(key) or (isinstance(unknown, dict) and unknown.get(key) is True):
-            names.add(key)
-    return tuple(sorted(names))
-
-
 def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = frozenset(),
-              destroy: bool = False) -> PlanSummary:
+              destroy: bool = False, secrets: tuple[str, ...] = ()) -> PlanSummary:
+    """`secrets`: values that must never show (the workspace's secret parameters), masked wherever they appear."""
+    masker = Masker(secrets)
     changes = []
     for rc in plan.get("resource_changes", []):
         if rc.get("mode") == "data":
@@ -143,7 +146,8 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
             continue
         address = rc.get("address", "?")
         base = address.split("[", 1)[0]
-        attributes = _changed_attributes(change) if action in ("update", "replace") else ()
+        arguments = attribute_changes(change, masker) if action in ("update", "replace") else ()
+        attributes = tuple(dict.fromkeys(a.path.split(".", 1)[0] for a in arguments))
         changes.append(Change(
             address=address,
             type=rc.get("type", ""),
@@ -152,6 +156,7 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
             protected=base in protected or address in protected,
             attributes=attributes,
             replace_because=tuple(_path_name(p) for p in change.get("replace_paths", []) or []),
+            arguments=arguments,
         ))
     order = {"delete": 0, "replace": 1, "update": 2, "create": 3}
     changes.sort(key=lambda c: (order.get(c.action, 4), c.address))
@@ -161,8 +166,9 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
         for name, oc in sorted((plan.get("output_changes") or {}).items())
         if action_of(oc.get("actions", ["no-op"])) != "no-op"
     )
-    drifted = tuple(sorted(rd.get("address", "?") for rd in plan.get("resource_drift", []) or []))
-    return PlanSummary(tuple(changes), outputs, drifted, destroy, errored=bool(plan.get("errored")))
+    drift, ignored = drift_that_matters(plan, masker)
+    return PlanSummary(tuple(changes), outputs, drift, destroy, errored=bool(plan.get("errored")),
+                       drift_ignored=ignored)
 
 
 # -- redaction ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ def stack_folder(org: "Org", name: str) -> Path:
 def describe(org: "Org", ctx: "WorkspaceContext", folder: Path, *, cloud: bool = True) -> "Stack":
     """The engine's view of a workspace whose config is (or will be) in `folder`; `cloud=False` leaves out
     what reaching its cloud takes (added later, with `cloud_env`)."""
+    from provisioner.audit.secrets import secret_parameter_values
     from provisioner.engine.operations import Stack
 
     spec = Path(ctx.spec_path) if ctx.spec_path else org.workspaces_dir / f"{ctx.name}.yaml"
@@ -44,7 +45,7 @@ def describe(org: "Org", ctx: "WorkspaceContext", folder: Path, *, cloud: bool =
         shown = str(spec)
     return Stack(name=ctx.name, environment=ctx.environment, stack_dir=folder, spec_path=spec,
                  blueprint_ref=ctx.blueprint.ref, blueprint_path=ctx.blueprint_path, spec_display=shown,
-                 env=cloud_env(ctx) if cloud else {})
+                 env=cloud_env(ctx) if cloud else {}, secrets=tuple(secret_parameter_values(ctx.parameters)))
 
 
 def cloud_env(ctx: "WorkspaceContext") -> dict[str, str | None]:
