@@ -1,8 +1,10 @@
 """How Terraform's work looks on the terminal: live progress, plan summaries, apply outcomes.
 
-Shared by `plan`, `apply` and `destroy` (provisioner/cli/lifecycle.py). Progress
-goes to stderr as Terraform's `-json` events arrive; summaries and outcomes go to
-stdout. Values never appear, only addresses, actions and counts.
+Shared by `plan`, `apply`, `destroy` and `show` (provisioner/cli/lifecycle.py).
+Progress goes to stderr as Terraform's `-json` events arrive; summaries and
+outcomes go to stdout. A summary shows each changed argument's old and new value
+as the plan summary holds them: sensitive values and secrets are already masked
+there (provisioner.engine.argument_diff).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ PAST = {"create": "created", "update": "updated", "delete": "destroyed", "replac
         "no-op": "unchanged"}
 GERUND = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing", "read": "reading"}
 QUIET_WARNINGS = ("Resource targeting is in effect", "Applied changes may be incomplete")
+# Changed arguments shown per resource on the terminal; the rest are counted (`provision show NAME -o json` has all).
+ARGUMENTS_SHOWN = 15
 
 
 class PlanProgress:
@@ -95,8 +99,11 @@ def steps(summary: "PlanSummary") -> int:
     return sum(2 if c.action == "replace" else 1 for c in summary.changes)
 
 
-def render_summary(summary: "PlanSummary", *, title: str) -> None:
-    """Counts, then one line per resource; stateful replacements and deletions stand out. No values."""
+def render_summary(summary: "PlanSummary", *, title: str, limit: int | None = ARGUMENTS_SHOWN) -> None:
+    """Counts, then each resource with the old and new value of what changes in it, then the drift that
+    matters; stateful replacements and deletions stand out."""
+    from provisioner.engine.argument_diff import arguments_lines
+
     out = console()
     counts = summary.counts
     out.print(f"[bold]{escape(title)}[/]", markup=True)
@@ -110,7 +117,7 @@ def render_summary(summary: "PlanSummary", *, title: str) -> None:
         notes = []
         if change.replace_because:
             notes.append("replaced because of: " + ", ".join(change.replace_because))
-        elif change.attributes and change.action == "update":
+        elif change.attributes and change.action == "update" and not change.arguments:
             notes.append("changes: " + ", ".join(change.attributes))
         line = f"  [{style}]{symbol:>3} {escape(change.address)}[/] [dim]{change.action}"
         line += f" ({escape('; '.join(notes))})" if notes else ""
@@ -119,12 +126,21 @@ def render_summary(summary: "PlanSummary", *, title: str) -> None:
             what = "protected, " if change.protected else ""
             line += f"  [bold red]<- {what}stateful: its data is lost[/]"
         out.print(line, markup=True)
+        for text in arguments_lines([a.to_dict() for a in change.arguments], limit=limit):
+            out.print(f"        {escape(text)}", markup=True, soft_wrap=True)
     for output in summary.outputs:
         shown = " (sensitive, value hidden)" if output.sensitive else ""
         out.print(f"  [dim]output {escape(output.name)}: {output.action}{shown}[/]", markup=True)
-    if summary.drifted:
-        out.print(f"  [yellow]{len(summary.drifted)} resource(s) changed outside Terraform since the last apply:[/] "
-                  + escape(", ".join(summary.drifted)), markup=True)
+    if summary.drift:
+        out.print(f"  [yellow]Changed outside Terraform since the last apply ({len(summary.drift)} resource(s)); "
+                  "the plan above may undo or respond to it:[/]", markup=True)
+        for drift in summary.drift:
+            if drift.action == "delete":
+                out.print(f"    [yellow]{escape(drift.address)}[/]: deleted outside Terraform", markup=True)
+                continue
+            out.print(f"    [yellow]{escape(drift.address)}[/]", markup=True)
+            for text in arguments_lines([c.to_dict() for c in drift.changes], limit=limit):
+                out.print(f"        {escape(text)}", markup=True, soft_wrap=True)
     if summary.risky:
         out.print(f"[bold red]warning:[/] {len(summary.risky)} stateful resource(s) will be replaced or deleted: "
                   + escape(", ".join(c.address for c in summary.risky)), markup=True)

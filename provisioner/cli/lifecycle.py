@@ -4,6 +4,8 @@
     provision apply NAME      applies that saved plan, only while nothing it was made from changed
     provision destroy NAME    plans a destroy (protected resources survive), shows it, asks, applies
     provision unlock NAME ID  releases a state lock left by a run that died
+    provision show NAME       prints the saved plan again: who made it, against which state, whether it is
+                              still current, and what it changes argument by argument
 
 These commands read arguments, ask and print; the work happens below cli/:
 provisioner.synthesis.stacks (synthesize and describe the stacks), provisioner.engine
@@ -101,7 +103,8 @@ def _load(s: Session, name: str) -> "WorkspaceContext":
 def _bundle_json(bundle: "PlanBundle") -> dict[str, Any]:
     return {"workspace": bundle.workspace, "environment": bundle.environment, "kind": bundle.kind,
             "bundle": str(bundle.folder), "plan_hash": bundle.plan_sha256, "created": bundle.created,
-            "engine": bundle.engine, "state": bundle.state, "inputs": vars(bundle.inputs), "summary": bundle.summary}
+            "made_by": bundle.made_by or None, "engine": bundle.engine, "state": bundle.state,
+            "inputs": vars(bundle.inputs), "summary": bundle.summary}
 
 
 def _audit(s: Session, action: str, name: str):
@@ -160,7 +163,8 @@ def plan(
         return
     render_summary(summary, title=f"Plan for {name} ({ctx.environment}, {chosen.label}):")
     if summary.has_changes:
-        console().print(f"Saved plan: {shown(bundle.folder)}  ->  review, then `provision apply {name}`")
+        console().print(f"Saved plan: {shown(bundle.folder)}  ->  review, then `provision apply {name}` "
+                        f"(`provision show {name}` prints it again)")
 
 
 def _check_deploy_roles(contexts: list) -> None:
@@ -482,8 +486,36 @@ def unlock(
     console().print(f"released lock {escape(lock_id)} on {escape(name)}")
 
 
+# -- show -------------------------------------------------------------------------------------------
+
+def show(
+    name: str = typer.Argument(..., help="Workspace whose saved plan to show."),
+    output: OutputFormat = _output_option,
+) -> None:
+    """Print the saved plan of a workspace again: who made it, against which state, whether it is still
+    current, and what it changes, argument by argument. Runs no Terraform."""
+    from provisioner.engine.audit_log import read
+    from provisioner.engine.bundle import PlanStore, plan_status, provenance, provenance_lines
+    from provisioner.synthesis.stacks import describe, stack_folder
+
+    s = session()
+    ctx = _load(s, name)
+    bundle = PlanStore(s.provision_dir / "plans").load(name)
+    stack = describe(s.org, ctx, stack_folder(s.org, name), cloud=False)
+    status = plan_status(bundle, stack.inputs(), log=read(s.provision_dir), spec_file=stack.spec_display)
+    record = provenance(bundle, status, shown(bundle.folder))
+    if output == OutputFormat.json:
+        print_json({**_bundle_json(bundle), "plan": record})
+        return
+    for line in provenance_lines(record):
+        console().print(escape(line), soft_wrap=True)
+    render_summary(bundle.plan_summary, title=f"{'Applied plan' if bundle.applied else 'Saved plan'} for {name}:",
+                   limit=None)
+
+
 def register(app: typer.Typer) -> None:
     app.command("plan")(plan)
+    app.command("show")(show)
     app.command("apply")(apply)
     app.command("destroy")(destroy)
     app.command("unlock")(unlock)

@@ -308,13 +308,15 @@ def test_summary_highlights_replaced_and_deleted_stateful_resources(capsys: pyte
     render_summary(summary, title="Plan:")
     out = capsys.readouterr().out
 
-    # THEN counts come first, each change has its line, data-losing changes stand out, no value is shown
+    # THEN counts come first, each change has its line with its values, data-losing changes stand out,
+    # and a sensitive value is masked as Terraform masks it
     assert summary.counts == {"create": 0, "update": 1, "replace": 1, "delete": 1}
     assert [c.address for c in summary.risky] == ["aws_kms_key.key", "aws_s3_bucket.data"]
     assert "0 to create, 1 to update, 1 to replace, 1 to delete" in out
     assert "-/+ aws_s3_bucket.data replace (replaced because of: bucket)  <- stateful: its data is lost" in out
+    assert 'bucket: "a" -> "b"  (forces replacement)' in out
     assert "- aws_kms_key.key delete  <- protected, stateful: its data is lost" in out
-    assert "~ aws_iam_role.exec update (changes: inline)" in out
+    assert "~ aws_iam_role.exec update\n        inline: (sensitive value) (changed)" in out
     assert "aws_iam_role.same" not in out
     assert "warning: 2 stateful resource(s) will be replaced or deleted" in out
     assert "output password: update (sensitive, value hidden)" in out
