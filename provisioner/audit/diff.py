@@ -17,22 +17,14 @@ from typing import Any
 from provisioner.audit.config import Config
 from provisioner.audit.forcenew import FORCE_NEW, IGNORED, forces_replacement
 from provisioner.audit.resources import references
+from provisioner.audit.secrets import Masker
 from provisioner.audit.taxonomy import STATEFUL
+from provisioner.engine.argument_diff import AttributeChange, attribute_changes, policy_statement_changes
+from provisioner.engine.drift import drift_that_matters
 from provisioner.engine.summary import action_of
 
 # Attributes of a resource that only exist once it is created; a replaced resource gets new ones.
 COMPUTED_ATTRIBUTES = {"arn", "id", "key_id", "unique_id"}
-
-
-@dataclass
-class AttributeChange:
-    path: str
-    before: Any
-    after: Any
-    forces_replacement: bool | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "before": self.before, "after": self.after, "forces_replacement": self.forces_replacement}
 
 
 @dataclass
@@ -59,6 +51,8 @@ class ConfigDiff:
     changes: list[ResourceChange]
     unchanged: int
     source: str = "static"  # "static" (this module) or "plan" (Terraform's resource_changes)
+    drift: list[dict[str, Any]] = field(default_factory=list)  # plan only: changed outside Terraform, and mattering
+    drift_ignored: int = 0  # plan only: drift entries that change nothing the plan relies on or sets
 
     def of(self, action: str) -> list[ResourceChange]:
         return [c for c in self.changes if c.action == action]
@@ -76,7 +70,7 @@ class ConfigDiff:
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source, "counts": self.counts(), "stateful_replacements": [c.address for c in self.stateful],
-                "resources": [c.to_dict() for c in self.changes]}
+                "resources": [c.to_dict() for c in self.changes], "drift": self.drift, "drift_ignored": self.drift_ignored}
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -130,22 +124,23 @@ def diff_configs(before: Config, after: Config) -> ConfigDiff:
             changes[address] = ResourceChange(address, a.type, "delete")
             continue
         flat_a, flat_b = _flatten(dict(a.values)), _flatten(dict(b.values))
-        attribute_changes = [
-            AttributeChange(path, flat_a.get(path), flat_b.get(path), forces_replacement(b.type, path))
+        changed = [
+            AttributeChange(path, flat_a.get(path), flat_b.get(path), forces_replacement(b.type, path),
+                            policy_statement_changes(flat_a.get(path), flat_b.get(path)))
             for path in sorted(set(flat_a) | set(flat_b)) if flat_a.get(path) != flat_b.get(path)
         ]
         moved_from = next((src for src, dst in moves.items() if dst == address), "")
-        if not attribute_changes:
+        if not changed:
             if moved_from:
                 changes[address] = ResourceChange(address, b.type, "move", previous_address=moved_from)
             else:
                 unchanged += 1
             continue
-        replace = any(c.forces_replacement for c in attribute_changes)
-        reason = ", ".join(c.path for c in attribute_changes if c.forces_replacement)
+        replace = any(c.forces_replacement for c in changed)
+        reason = ", ".join(c.path for c in changed if c.forces_replacement)
         if b.type not in FORCE_NEW:
             reason = "type not in the ForceNew table: treated as an in-place update"
-        changes[address] = ResourceChange(address, b.type, "replace" if replace else "update", attribute_changes,
+        changes[address] = ResourceChange(address, b.type, "replace" if replace else "update", changed,
                                           f"forces replacement: {reason}" if replace else reason, moved_from)
     _propagate(changes, new)
     ordered = sorted(changes.values(), key=lambda c: (("replace", "delete", "create", "update", "move").index(c.action), c.address))
@@ -182,20 +177,40 @@ def _propagate(changes: dict[str, ResourceChange], new: dict[str, Any]) -> None:
                     break
 
 
-def diff_from_plan(plan: dict[str, Any]) -> ConfigDiff:
-    """Terraform's own verdict, from a saved plan's resource_changes."""
+def diff_from_plan(plan: dict[str, Any], *, summary: dict[str, Any] | None = None,
+                   masker: Masker | None = None) -> ConfigDiff:
+    """Terraform's own verdict, from a saved plan's resource_changes, with each changed argument's values.
+
+    `summary` is the saved plan's own summary (bundle.json, provisioner.engine.summary), made from the
+    unredacted plan: it knows whether a sensitive value changed, which the masked plan.json cannot tell.
+    Without it the arguments and the drift are read from `plan` itself."""
+    from_summary = {c["address"]: c for c in (summary or {}).get("changes", [])}
     out: list[ResourceChange] = []
     unchanged = 0
     for item in plan.get("resource_changes") or []:
         if item.get("mode", "managed") != "managed":
             continue
-        action = action_of((item.get("change") or {}).get("actions") or ["no-op"])
+        change = item.get("change") or {}
+        action = action_of(change.get("actions") or ["no-op"])
         if action in ("no-op", "read"):
             unchanged += 1
             continue
-        paths = [".".join(str(p) for p in path) for path in (item.get("change") or {}).get("replace_paths") or []]
-        out.append(ResourceChange(item.get("address", ""), item.get("type", ""), action,
+        address = item.get("address", "")
+        paths = [".".join(str(p) for p in path) for path in change.get("replace_paths") or []]
+        if action not in ("update", "replace"):
+            arguments: list[AttributeChange] = []
+        elif address in from_summary and "arguments" in from_summary[address]:
+            arguments = [AttributeChange.from_dict(a) for a in from_summary[address]["arguments"]]
+        else:
+            arguments = list(attribute_changes(change, masker))
+        out.append(ResourceChange(address, item.get("type", ""), action, arguments,
                                   reason=f"forces replacement: {', '.join(paths)}" if paths else "",
                                   previous_address=item.get("previous_address", "")))
     order = ("replace", "delete", "create", "update", "forget", "move")
-    return ConfigDiff(sorted(out, key=lambda c: (order.index(c.action), c.address)), unchanged, source="plan")
+    if summary is not None and "drift" in summary:
+        drift, ignored = summary["drift"], int(summary.get("drift_ignored", 0))
+    else:
+        found, ignored = drift_that_matters(plan, masker)
+        drift = [d.to_dict() for d in found]
+    return ConfigDiff(sorted(out, key=lambda c: (order.index(c.action), c.address)), unchanged, source="plan",
+                      drift=drift, drift_ignored=ignored)

@@ -110,6 +110,7 @@ def build_report(result: AuditResult, *, base_dir: Path | None = None) -> dict[s
         },
         "checkov": checkov_runs,
         "changes": result.changes.to_dict() if result.changes is not None else None,
+        "plan": result.plan_record,
         "rules": [
             {"id": r.id, "title": r.title, "level": r.level, "category": r.category,
              "passed": stats[r.id].passed if r.id in stats else 0, "failed": stats[r.id].failed if r.id in stats else 0,

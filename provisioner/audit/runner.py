@@ -41,6 +41,7 @@ class AuditResult:
     previous_config: Path | None = None
     spec_path: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    plan_record: dict[str, Any] | None = None  # which saved plan this is, and whether applied or stale (engine.bundle)
 
     @property
     def blocking(self) -> list[Finding]:
@@ -66,7 +67,14 @@ def run_audit(
     prices_path: Path | None = None,
     extra_canaries: tuple[str, ...] = (),
     region: str | None = None,
+    plan_summary: dict[str, Any] | None = None,
+    plan_record: dict[str, Any] | None = None,
 ) -> AuditResult:
+    """Audit a synthesized config, and the saved plan at `plan_path` when given.
+
+    `plan_summary` is that plan's own summary (its bundle.json: argument values judged before redaction) and
+    `plan_record` says which plan it is and whether it was applied or is stale
+    (provisioner.engine.bundle.provenance)."""
     timings: dict[str, float] = {}
     started = time.perf_counter()
     facts = WorkspaceFacts.from_context(ctx, extra_canaries) if ctx is not None else (
@@ -104,13 +112,15 @@ def run_audit(
                     facts.guardrails if facts else {})
     changes = None
     if plan is not None:
-        changes = diff_from_plan(dict(plan.raw))
+        from provisioner.audit.secrets import Masker
+
+        changes = diff_from_plan(dict(plan.raw), summary=plan_summary, masker=Masker(facts.canaries if facts else ()))
     elif previous_config_path is not None and Path(previous_config_path).is_file():
         changes = diff_configs(load_config(Path(previous_config_path)), config)
     timings["report_inputs"] = time.perf_counter() - mark
     return AuditResult(config, facts, findings, entries, unused, pack, plan, plan_pack, runs, cost, changes,
                        Path(previous_config_path) if previous_config_path else None,
-                       getattr(ctx, "spec_path", None), timings)
+                       getattr(ctx, "spec_path", None), timings, plan_record)
 
 
 def _provider_region(config: Config) -> str:

@@ -139,9 +139,11 @@ def _audit_one(s, ctx, config_path: Path, format: ReportFormat, checkov: bool, o
     name = ctx.name
     plan = s.provision_dir / "plans" / name / "plan.json"
     audit_dir = s.provision_dir / "audit" / name
+    summary, record = _saved_plan(s, ctx, config_path) if plan.is_file() else (None, None)
     result = run_audit(config_path, ctx=ctx, plan_path=plan if plan.is_file() else None,
                        previous_config_path=applied_config_path(s.provision_dir, name), checkov=checkov,
-                       cache_dir=audit_dir, prices_path=s.provision_dir / "prices.json")
+                       cache_dir=audit_dir, prices_path=s.provision_dir / "prices.json",
+                       plan_summary=summary, plan_record=record)
     report = build_report(result, base_dir=s.root)
     full = audit_dir / "report.json"
     audit_dir.mkdir(parents=True, exist_ok=True)
@@ -157,6 +159,23 @@ def _audit_one(s, ctx, config_path: Path, format: ReportFormat, checkov: bool, o
         if run.status in ("missing", "failed"):
             _warn(f"{run.message}; the built-in rule pack ran")
     return text, len(result.blocking)
+
+
+def _saved_plan(s, ctx, config_path: Path):
+    """The saved plan's summary and which plan it is (made when, by whom, against which state; applied or
+    stale), or (None, None) for a plan folder without a readable bundle."""
+    from provisioner.engine.audit_log import read
+    from provisioner.engine.bundle import PlanStore, plan_status, provenance
+    from provisioner.errors import OperationFailed, shown
+    from provisioner.synthesis.stacks import describe
+
+    try:
+        bundle = PlanStore(s.provision_dir / "plans").load(ctx.name)
+    except OperationFailed:
+        return None, None
+    stack = describe(s.org, ctx, config_path.parent, cloud=False)
+    status = plan_status(bundle, stack.inputs(), log=read(s.provision_dir), spec_file=stack.spec_display)
+    return bundle.summary, provenance(bundle, status, shown(bundle.folder))
 
 
 prices_app = typer.Typer(help="The price table used by cost estimates.", no_args_is_help=True)

@@ -152,6 +152,26 @@ def test_every_human_format_describes_a_checkov_run_in_the_same_words(audited, s
         assert sentence in text, fmt
 
 
+@pytest.mark.parametrize("fmt", ["text", "md", "html"])
+def test_failed_checkov_checks_that_are_accepted_say_so_with_their_reasons_beside_the_counts(audited, fmt):
+    # GIVEN a checkov run with 2 failed checks, both accepted by the baseline with a written reason
+    _, report = audited
+    reason = "Cross-region replication: a workspace is single-region by design"
+    accepted = [dict(report["findings"][0], rule_id="CKV_AWS_144", tool="checkov", level="error", sources=["config"],
+                     address=address, suppressed=True,
+                     suppression={"rule": "CKV_AWS_144", "resource": "*", "reason": reason, "origin": "baseline",
+                                  "file": "provisioner/audit/baseline.py"})
+                for address in ("aws_s3_bucket.data", "aws_s3_bucket.artifacts")]
+    report = {**report, "findings": report["findings"] + accepted, "checkov": [
+        {"status": "ok", "message": "", "version": "3.3.30", "framework": "terraform_json", "passed": 106,
+         "failed": 2, "cached": False}]}
+    # WHEN it is rendered
+    text = render(report, fmt, svg="<svg/>", full_report="report.json")
+    # THEN the checkov line says both are accepted, and the reason follows it, naming the resources
+    assert "checkov 3.3.30 (terraform_json): 106 passed, 2 failed; all 2 accepted:" in text
+    assert f"CKV_AWS_144 on aws_s3_bucket.artifacts, aws_s3_bucket.data: {reason} (baseline)" in text
+
+
 def test_iam_summary_names_principals_actions_resources_and_conditions(audited):
     # GIVEN the report of the serving scenario
     _, report = audited

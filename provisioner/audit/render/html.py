@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from provisioner.audit.render.view import ReportView, money, view
+from provisioner.audit.render.view import DRIFT_TITLE, ReportView, change_lines, drift_lines, money, view
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1b1b1b;max-width:1400px}
@@ -20,6 +20,7 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;backgroun
 .blocked{background:#fde2e1;color:#8a1c13}.passed{background:#e3f4e1;color:#1d5e1a}
 .error{color:#b3261e;font-weight:600}.warning{color:#8a5a00;font-weight:600}.ok{color:#1d5e1a}.missing{color:#b3261e}
 .accepted{color:#6b6b6b}.graph{overflow:auto;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fcfcfc}
+pre.args{margin:.2rem 0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8rem}.plan{font-size:.9rem}
 details{margin:.3rem 0}summary{cursor:pointer}
 """
 
@@ -36,8 +37,8 @@ def _code(text: Any) -> str:
 
 def render_html(report: dict[str, Any], svg: str) -> str:
     v = view(report)
-    parts = [*_verdict(v), *_workspace(v), _picture(svg), _inventory(v), *_findings(v), *_cost(v), *_iam(v),
-             *_coverage(v), *_changes(v), *_checkov(v)]
+    parts = [*_verdict(v), *_workspace(v), *_plan(v), _picture(svg), _inventory(v), *_findings(v), *_checkov(v),
+             *_cost(v), *_iam(v), *_coverage(v), *_changes(v)]
     body = "\n".join(parts)
     return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(v.headline)}</title>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><style>{CSS}</style></head>"
@@ -55,6 +56,18 @@ def _workspace(v: ReportView) -> list[str]:
     return [_table(["Workspace", "Environment", "Blueprint", "Capabilities"],
                    [[escape(workspace["name"]), escape(workspace["environment"]), escape(workspace["blueprint"]),
                      escape(", ".join(workspace["capabilities"]))]])]
+
+
+def _plan(v: ReportView) -> list[str]:
+    if not v.plan:
+        return []
+    state = ((v.report.get("plan") or {}).get("status") or {}).get("state", "")
+    css = {"stale": "error", "applied": "accepted"}.get(state, "")
+    return [f"<p class='plan'>{escape(v.plan[0])}<br><span class='{css}'>{escape(v.plan[1])}</span></p>"]
+
+
+def _lines(lines: list[str]) -> str:
+    return "<pre class='args'>" + escape("\n".join(lines)) + "</pre>" if lines else ""
 
 
 def _picture(svg: str) -> str:
@@ -139,12 +152,23 @@ def _changes(v: ReportView) -> list[str]:
     changes = v.report.get("changes")
     if not changes:
         return []
-    return [f"<h2>Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})</h2>",
-            _table(["Action", "Resource", "Stateful", "Why"], [
-                [escape(c["action"]), _code(c["address"]), "<span class='error'>yes</span>" if c["stateful"] else "", escape(c["reason"])]
-                for c in changes["resources"]])]
+    parts = [f"<h2>{escape(v.changes_title)}</h2>", f"<p>{escape(v.change_counts or 'no changes')}</p>",
+             _table(["Action", "Resource", "Stateful", "What changes"], [
+                 [escape(c["action"]), _code(c["address"]), "<span class='error'>yes</span>" if c["stateful"] else "",
+                  (escape(c["reason"]) + "<br>" if c["reason"] else "") + _lines(change_lines(c, limit=40))]
+                 for c in changes["resources"]])]
+    drift = changes.get("drift") or []
+    if drift:
+        parts.append(f"<h3>{DRIFT_TITLE} ({len(drift)})</h3><p>The plan may undo or respond to these changes.</p>")
+        parts.append(_table(["Resource", "What changed"], [[_code(d["address"]), _lines(drift_lines(d, limit=40))]
+                                                            for d in drift]))
+    return parts
 
 
 def _checkov(v: ReportView) -> list[str]:
-    return ["<h2>Second opinion: checkov</h2>"] + [
-        f"<p class='warning'>{escape(note.text)}</p>" if note.warning else f"<p>{escape(note.text)}</p>" for note in v.checkov]
+    parts = ["<h2>Second opinion: checkov</h2>"]
+    for note in v.checkov:
+        parts.append(f"<p class='warning'>{escape(note.text)}</p>" if note.warning else f"<p>{escape(note.text)}</p>")
+        if note.details:
+            parts.append("<ul class='accepted'>" + "".join(f"<li>{escape(line)}</li>" for line in note.details) + "</ul>")
+    return parts

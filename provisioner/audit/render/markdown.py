@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render.view import ReportView, money, promotion_lines, view
+from provisioner.audit.render.view import DRIFT_TITLE, ReportView, change_lines, drift_lines, money, promotion_lines, view
 
 LIMIT = 65_536
 
@@ -32,12 +32,47 @@ def _findings(title: str, items: list[dict], cap: int | None, with_fix: bool) ->
     return out + [""]
 
 
+def _block(lines: list[str]) -> list[str]:
+    """Lines as a fenced block inside a list item (a value with backticks cannot close it)."""
+    if not lines:
+        return []
+    return ["  ```text", *(f"  {line.replace('```', chr(39) * 3)}" for line in lines), "  ```"]
+
+
+def _changes(v: ReportView, detail: int, cap: int | None) -> list[str]:
+    changes = v.report.get("changes")
+    if not changes:
+        return []
+    per_resource = {3: None, 2: 10, 1: 3, 0: 0}[detail]
+    lines = [f"### {v.changes_title}", "", v.change_counts or "no changes", ""]
+    resources = changes["resources"]
+    for change in resources[: cap or None]:
+        flag = " ⚠️ stateful" if change["stateful"] else ""
+        said = change_lines(change, limit=per_resource)
+        lines.append(f"- {change['action']} `{change['address']}`{flag}")
+        lines += _block(said)
+    if cap is not None and len(resources) > cap:
+        lines.append(f"- …and {len(resources) - cap} more changed resources in the full report")
+    drift = changes.get("drift") or []
+    if drift:
+        lines += ["", f"**{DRIFT_TITLE}** ({len(drift)} resource(s)); the plan may undo or respond to it:", ""]
+        for item in drift[: cap or None]:
+            lines.append(f"- `{item['address']}`")
+            lines += _block(drift_lines(item, limit=per_resource))
+        if cap is not None and len(drift) > cap:
+            lines.append(f"- …and {len(drift) - cap} more in the full report")
+    return lines + [""]
+
+
 def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
     cap = {3: None, 2: 200, 1: 60, 0: 20}[detail]
     report, accepted = v.report, v.accepted
     lines = [f"## provision audit: {v.headline}", ""]
+    if v.plan:
+        lines += [f"- {_cell(line)}" for line in v.plan] + [""]
     lines += _findings("Errors — block `provision apply`", v.errors, cap, with_fix=detail >= 1)
     lines += _findings("Warnings", v.warnings, cap, with_fix=detail >= 2)
+    lines += _changes(v, detail, cap)
     cost = report.get("cost")
     if cost:
         lines += ["### Estimated monthly cost", ""]
@@ -103,16 +138,14 @@ def _sections(v: ReportView, detail: int, full_report: str | None) -> list[str]:
     unused = report["suppressions"]["unused"]
     if unused:
         lines += ["### Unused suppressions", ""] + [f"- `{u['rule']}` on `{u['resource']}` in {u['file']}: remove it" for u in unused] + [""]
-    changes = report.get("changes")
-    if changes:
-        lines += [f"### Changes ({'Terraform plan' if changes['source'] == 'plan' else 'static preview'})", "",
-                  v.change_counts or "no changes", ""]
-        for change in changes["resources"][: cap or None]:
-            flag = " ⚠️ stateful" if change["stateful"] else ""
-            lines.append(f"- {change['action']} `{change['address']}`{flag}")
-        lines.append("")
     for note in v.checkov:
         lines.append(("⚠️ " if note.warning else "") + note.text)
+        shown = note.details if detail >= 2 else note.details[:5]
+        lines += [f"- accepted {_cell(detail_line)}" for detail_line in shown]
+        if len(shown) < len(note.details):
+            lines.append(f"- …and {len(note.details) - len(shown)} more accepted (see Accepted findings)")
+        if note.details:
+            lines.append("")
     if full_report and detail < 3:
         lines += ["", f"_Summarized to fit a comment; the full report is `{full_report}`._"]
     return lines

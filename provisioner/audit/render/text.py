@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.audit.render.view import money, promotion_lines, view
+from provisioner.audit.render.view import DRIFT_TITLE, change_lines, drift_lines, money, promotion_lines, view
+
+SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "forget": ".", "move": "->"}
 
 
 def render_text(report: dict[str, Any]) -> str:
     v = view(report)
-    lines = [v.headline, ""]
+    lines = [v.headline, *v.plan, ""]
     inventory = report["inventory"]
     lines.append(f"What will be created ({inventory['total']} resources):")
     for group in inventory["capabilities"]:
@@ -44,9 +46,18 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(f"Unused suppression: {unused['rule']} on {unused['resource']} ({unused['origin']}: {unused['file']}); remove it")
     for note in v.checkov:
         lines.append(("warning: " if note.warning else "") + note.text)
+        lines.extend(f"  accepted {detail}" for detail in note.details)
     changes = report.get("changes")
     if changes:
-        lines.append(f"Changes ({changes['source']}): " + v.change_counts)
-        for address in changes["stateful_replacements"]:
-            lines.append(f"  STATEFUL: {address} is replaced or removed")
+        lines.append("")
+        lines.append(f"{v.changes_title}: " + (v.change_counts or "no changes"))
+        for change in changes["resources"]:
+            flag = "  STATEFUL: replaced or removed, " + change["loses"] + " lost" if change["stateful"] else ""
+            lines.append(f"  {SYMBOL.get(change['action'], '?'):>3} {change['address']}{flag}")
+            lines.extend(f"        {line}" for line in change_lines(change, limit=15))
+        if changes.get("drift"):
+            lines.append(f"{DRIFT_TITLE} ({len(changes['drift'])} resource(s)):")
+            for drift in changes["drift"]:
+                lines.append(f"  {drift['address']}")
+                lines.extend(f"        {line}" for line in drift_lines(drift, limit=15))
     return "\n".join(lines).rstrip() + "\n"

@@ -1,16 +1,21 @@
 """The audit report as people read it: one reading of the report dict for the text, Markdown and HTML formats.
 
 Each human format lays the same facts out its own way; what the facts *are*
-is decided once, here: the verdict line, which findings block, warn or were
-accepted, and what each checkov run says (a run switched off with
-`--no-checkov` is a plain note, not a warning). JSON and SARIF render the
-dict itself.
+is decided once, here: the verdict line, which plan the report describes and
+whether it is pending, applied or stale, which findings block, warn or were
+accepted, what each checkov run says (its failed checks that are accepted say
+so, with their reasons; a run switched off with `--no-checkov` is a plain
+note, not a warning), and how each change and drift reads. JSON and SARIF
+render the dict itself.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from provisioner.engine.argument_diff import arguments_lines
+from provisioner.engine.bundle import provenance_lines
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,7 @@ class Note:
 
     text: str
     warning: bool = False
+    details: tuple[str, ...] = field(default=())  # lines under the sentence (accepted checks and their reasons)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class ReportView:
     checkov: list[Note]
     monthly_at_full_scale: float | None  # the cost with every autoscaled variant at its maximum, when that differs
     change_counts: str  # "2 to create, 1 to replace" ("" without changes or without a preview)
+    plan: list[str]  # which saved plan the report describes, and its status (empty without a saved plan)
+    changes_title: str  # "Changes (Terraform plan, not applied yet)", "... applied ...", "... STALE ...", "static preview"
 
 
 def money(value: Any) -> str:
@@ -57,14 +65,71 @@ def findings_by_level(report: dict[str, Any]) -> tuple[list[dict], list[dict], l
     return errors, warnings, accepted
 
 
-def checkov_note(run: dict[str, Any]) -> Note:
-    """What one checkov run says: its counts, that it was switched off, or why it could not run."""
+SOURCE_OF_FRAMEWORK = {"terraform_json": "config", "terraform_plan": "plan"}
+
+
+def accepted_lines(findings: list[dict[str, Any]]) -> list[str]:
+    """Accepted findings grouped by rule and reason: `CKV_AWS_144 on a, b: reason (baseline)`."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for f in findings:
+        s = f["suppression"]
+        groups.setdefault((f["rule_id"], s["reason"], s["origin"]), []).append(f["address"])
+    return [f"{rule} on {', '.join(sorted(set(addresses)))}: {reason} ({origin})"
+            for (rule, reason, origin), addresses in sorted(groups.items())]
+
+
+def checkov_note(run: dict[str, Any], findings: list[dict[str, Any]] = ()) -> Note:
+    """What one checkov run says: its counts, that it was switched off, or why it could not run. Its failed
+    checks that are accepted are said to be accepted, each with its reason, in the same place."""
     if run["status"] == "ok":
-        return Note(f"checkov {run['version']} ({run['framework']}): {run['passed']} passed, {run['failed']} failed"
-                    + (" (cached)" if run.get("cached") else ""))
+        text = (f"checkov {run['version']} ({run['framework']}): {run['passed']} passed, {run['failed']} failed"
+                + (" (cached)" if run.get("cached") else ""))
+        if not run["failed"]:
+            return Note(text)
+        source = SOURCE_OF_FRAMEWORK.get(run.get("framework", ""), "config")
+        mine = [f for f in findings if f["tool"] == "checkov" and source in f.get("sources", [])]
+        accepted = [f for f in mine if f["suppressed"]]
+        still_open = len(mine) - len(accepted)
+        if accepted and not still_open:
+            text += f"; all {len(accepted)} accepted:"
+        elif accepted:
+            text += f"; {len(accepted)} accepted, {still_open} open (in the findings above):"
+        else:
+            text += "; none accepted (in the findings above)"
+        return Note(text, details=tuple(accepted_lines(accepted)))
     if run["status"] == "disabled":
         return Note("checkov: not run (--no-checkov)")
     return Note(f"checkov {run['status']}: {run['message']}", warning=True)
+
+
+def changes_title(report: dict[str, Any]) -> str:
+    """What the changes section shows: a plan still to apply, an applied one, a stale one, or a static preview."""
+    changes = report.get("changes") or {}
+    if changes.get("source") != "plan":
+        return "Changes (static preview from the last applied config)"
+    status = ((report.get("plan") or {}).get("status") or {})
+    if status.get("state") == "applied":
+        return f"Changes (Terraform plan, applied {status.get('applied')}: already made, not pending)"
+    if status.get("state") == "stale":
+        return ("Changes (Terraform plan, STALE: " + "; ".join(status.get("reasons") or []) +
+                ": not what apply would do now; run `provision plan` again)")
+    if status:
+        return "Changes (Terraform plan, not applied yet)"
+    return "Changes (Terraform plan)"
+
+
+def change_lines(change: dict[str, Any], limit: int | None = None, width: int = 80) -> list[str]:
+    """A changed resource's arguments as lines, old and new value each (past `limit`, counted)."""
+    return arguments_lines(change.get("changes") or [], limit=limit, width=width)
+
+
+def drift_lines(drift: dict[str, Any], limit: int | None = None, width: int = 80) -> list[str]:
+    if drift["action"] == "delete":
+        return ["deleted outside Terraform"]
+    return arguments_lines(drift.get("changes") or [], limit=limit, width=width)
+
+
+DRIFT_TITLE = "Changed outside Terraform since the last apply"
 
 
 def view(report: dict[str, Any]) -> ReportView:
@@ -73,11 +138,13 @@ def view(report: dict[str, Any]) -> ReportView:
     counts = (report.get("changes") or {}).get("counts") or {}
     return ReportView(report=report, headline=headline(report), blocked=bool(report["summary"]["blocked"]),
                       errors=errors, warnings=warnings, accepted=accepted,
-                      checkov=[checkov_note(run) for run in report["checkov"]],
+                      checkov=[checkov_note(run, report.get("findings", [])) for run in report["checkov"]],
                       monthly_at_full_scale=cost["monthly_max_usd"]
                       if cost and cost["monthly_max_usd"] != cost["monthly_total_usd"] else None,
                       change_counts=", ".join(f"{counts[k]} to {k}" for k in ("create", "update", "replace", "delete")
-                                              if counts.get(k)))
+                                              if counts.get(k)),
+                      plan=provenance_lines(report["plan"]) if report.get("plan") else [],
+                      changes_title=changes_title(report))
 
 
 def promotion_lines(report: dict[str, Any]) -> list[str]:
