@@ -14,9 +14,9 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 # This checkout's checkov (an installed provision finds its own in the user cache: provision doctor --fix).
 export PROVISION_CHECKOV := $(CURDIR)/$(TOOLS)/checkov-venv/bin/checkov
 
-.PHONY: setup test demo bench docs dist clean aws-provider e2e
+.PHONY: setup test demo bench docs dist clean aws-provider e2e chromium
 
-setup: $(VENV)/.installed node providers checkov
+setup: $(VENV)/.installed node providers checkov chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,19 @@ providers: $(VENV)/.installed
 
 checkov:
 	@if [ -f scripts/install_checkov.sh ]; then bash scripts/install_checkov.sh; fi
+
+# Debian's chromium for the HTML report's browser test (tests/audit/test_html_in_browser.py). It needs root (or
+# sudo without a password) and apt-get; where neither is there, that test is skipped and says why.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then as_root=""; elif sudo -n true 2>/dev/null; then as_root="sudo -n"; else as_root=none; fi; \
+	if [ "$$as_root" = none ] || ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "chromium: not installed (needs root and apt-get); the HTML report's browser test will be skipped"; exit 0; fi; \
+	echo "installing chromium (apt-get) for the HTML report's browser test"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$$as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+	{ $$as_root apt-get update -qq >/dev/null && $$as_root apt-get install -y -qq --no-install-recommends chromium >/dev/null; } || \
+	echo "chromium: apt-get could not install it; the HTML report's browser test will be skipped"
 
 test: setup
 	$(VENV)/bin/pytest -q -p no:cacheprovider

@@ -3,13 +3,18 @@
 Edges come from the config: `${...}` references (through IAM policy
 documents, which are data sources) and the literal ARNs of the workspace's
 buckets, roles and model package groups that policies name. Resources are laid
-out in columns by dependency depth: what everything relies on (the key) on
-the left, what uses it further right.
+out top-down in layers by dependency depth: what everything relies on (the key)
+at the top, what uses it further down; a layer wider than the picture wraps
+onto more rows, so the picture is never wider than WIDTH and fits a 1,400 px
+window and a printed page (the report's CSS scales it down further). Names are
+wrapped inside their boxes, never cut: the boxes' text is set in a monospace
+font, so how wide a line is follows from its length.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -21,7 +26,14 @@ COLORS = {
     "foundation": "#4e79a7", "training": "#f28e2b", "registry": "#59a14f", "serving": "#e15759",
     "monitoring": "#76b7b2", "experiments": "#b07aa1", "notebooks": "#edc948", "other": "#9c9c9c",
 }
-NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN, LEGEND_H = 270, 48, 80, 12, 20, 40
+# The picture's width at most: a 1,400 px window less the report page's margins and the frame around it.
+WIDTH = 1300
+NODE_W, GAP_X, GAP_Y, MARGIN, LEGEND_H, PAD = 232, 20, 30, 12, 34, 12
+PER_ROW = (WIDTH - 2 * MARGIN + GAP_X) // (NODE_W + GAP_X)
+MONO = "ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace"
+# (font size, line height, characters per line) of each kind of text in a box: a monospace character is at most
+# 0.61 em wide, so a line of that many characters fits the box less its colour bar and padding.
+TYPE_TEXT, NAME_TEXT, SETTINGS_TEXT = (10, 13, 33), (12, 15, 28), (9.5, 12, 35)
 # Settings-like resources drawn inside their owner's box (attribute that names the owner).
 SATELLITES = {
     "aws_s3_bucket_public_access_block": "bucket", "aws_s3_bucket_server_side_encryption_configuration": "bucket",
@@ -125,6 +137,7 @@ def folded_edges(config: Config, folded: dict[str, str]) -> list[tuple[str, str]
 
 
 def layout(config: Config, pairs: list[tuple[str, str]], folded: dict[str, str] | None = None) -> dict[str, tuple[int, int]]:
+    """Address -> (layer, position in the layer): the layer is the dependency depth (0 uses nothing drawn)."""
     folded = folded or {}
     uses: dict[str, set[str]] = {r.address: set() for r in config.managed() if r.address not in folded}
     for user, used in pairs:
@@ -141,18 +154,63 @@ def layout(config: Config, pairs: list[tuple[str, str]], folded: dict[str, str] 
 
     for address in uses:
         measure(address, frozenset())
-    columns: dict[int, list[Resource]] = {}
+    layers: dict[int, list[Resource]] = {}
     for resource in config.managed():
         if resource.address in folded:
             continue
-        columns.setdefault(depth[resource.address], []).append(resource)
+        layers.setdefault(depth[resource.address], []).append(resource)
     order = list(COLORS)
     positions = {}
-    for column, items in columns.items():
+    for layer, items in layers.items():
         items.sort(key=lambda r: (order.index(capability(r)), r.type, r.name))
-        for row, resource in enumerate(items):
-            positions[resource.address] = (column, row)
+        for index, resource in enumerate(items):
+            positions[resource.address] = (layer, index)
     return positions
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` in lines of at most `width` characters, broken after `-_./:, ` where it can be; nothing is dropped."""
+    pieces = [p for p in re.split(r"(?<=[-_./:, ])", text) if p]
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        while len(piece) > width:  # a piece longer than a line is broken where it must be
+            room = width - len(line)
+            if room <= 0:
+                lines.append(line)
+                line, room = "", width
+            line += piece[:room]
+            piece = piece[room:]
+            lines.append(line)
+            line = ""
+        if len(line) + len(piece) > width:
+            lines.append(line.strip(" "))
+            line = ""
+        line += piece
+    if line:
+        lines.append(line.strip(" "))
+    return [part for part in lines if part] or [""]
+
+
+@dataclass(frozen=True)
+class _Box:
+    kind: list[str]
+    name: list[str]
+    settings: list[str]
+
+    @property
+    def height(self) -> int:
+        return (PAD + len(self.kind) * TYPE_TEXT[1] + 3 + len(self.name) * NAME_TEXT[1]
+                + len(self.settings) * SETTINGS_TEXT[1] + PAD - 4)
+
+
+def _text(x: float, y: float, lines: list[str], style: tuple[float, int, int], color: str) -> tuple[str, float]:
+    size, height, _ = style
+    out = []
+    for line in lines:
+        y += height
+        out.append(f'<text x="{x}" y="{y - 3}" font-size="{size}" fill="{color}">{escape(line)}</text>')
+    return "".join(out), y
 
 
 def render_svg(config: Config) -> str:
@@ -164,14 +222,28 @@ def render_svg(config: Config) -> str:
         extras.setdefault(owner, []).append(_short(config.resources[satellite].type))
     if not positions:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40"><text x="10" y="25">No resources.</text></svg>'
-    columns = max(c for c, _ in positions.values()) + 1
-    rows = max(r for _, r in positions.values()) + 1
-    width = MARGIN * 2 + columns * NODE_W + (columns - 1) * COL_GAP
-    height = MARGIN * 2 + LEGEND_H + rows * (NODE_H + ROW_GAP)
-
-    def box(address: str) -> tuple[float, float]:
-        column, row = positions[address]
-        return MARGIN + column * (NODE_W + COL_GAP), MARGIN + LEGEND_H + row * (NODE_H + ROW_GAP)
+    boxes: dict[str, _Box] = {}
+    for resource in config.managed():
+        if resource.address in positions:
+            settings = sorted(set(extras.get(resource.address, [])))
+            boxes[resource.address] = _Box(wrap(resource.type.removeprefix("aws_"), TYPE_TEXT[2]),
+                                           wrap(config.label(resource), NAME_TEXT[2]),
+                                           wrap("+ " + ", ".join(settings), SETTINGS_TEXT[2]) if settings else [])
+    # Rows: each layer in order, wrapped every PER_ROW boxes; a row is as tall as its tallest box.
+    rows: list[list[str]] = []
+    for layer in sorted({layer for layer, _ in positions.values()}):
+        members = sorted((a for a, (l, _) in positions.items() if l == layer), key=lambda a: positions[a][1])
+        rows += [members[i:i + PER_ROW] for i in range(0, len(members), PER_ROW)]
+    place: dict[str, tuple[float, float]] = {}
+    y = MARGIN + LEGEND_H
+    for row in rows:
+        for index, address in enumerate(row):
+            place[address] = (MARGIN + index * (NODE_W + GAP_X), y)
+        y += max(boxes[a].height for a in row) + GAP_Y
+    width = MARGIN * 2 + max(len(row) for row in rows) * (NODE_W + GAP_X) - GAP_X
+    legend_width = MARGIN + sum(30 + len(label) * 7 for label in COLORS)
+    width = min(WIDTH, max(width, legend_width))
+    height = int(y - GAP_Y + MARGIN)
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
            'font-family="system-ui, sans-serif" role="img" aria-label="Workspace resources and their references">',
@@ -184,38 +256,33 @@ def render_svg(config: Config) -> str:
         x += 30 + len(label) * 7
     out.append('<g fill="none" stroke="#888" stroke-opacity="0.55" stroke-width="1.2">')
     for user, used in pairs:
-        ux, uy = box(user)
-        vx, vy = box(used)
-        x1, y1 = ux, uy + NODE_H / 2
-        x2, y2 = vx + NODE_W, vy + NODE_H / 2
-        if positions[user][0] <= positions[used][0]:  # same column (cycle guard): loop around the right side
-            x1, x2 = ux + NODE_W, vx + NODE_W
-            bend = NODE_W / 3
-            out.append(f'<path d="M{x1},{y1} C{x1 + bend},{y1} {x2 + bend},{y2} {x2},{y2}" marker-end="url(#arrow)">'
-                       f'<title>{escape(user)} uses {escape(used)}</title></path>')
+        (ux, uy), (vx, vy) = place[user], place[used]
+        title = f"<title>{escape(user)} uses {escape(used)}</title>"
+        if positions[user][0] <= positions[used][0]:  # same layer (cycle guard): loop around the right side
+            x1, y1 = ux + NODE_W, uy + boxes[user].height / 2
+            x2, y2 = vx + NODE_W, vy + boxes[used].height / 2
+            bend = min(GAP_X * 0.9, width - max(x1, x2) - 1)
+            out.append(f'<path d="M{x1},{y1} C{x1 + bend},{y1} {x2 + bend},{y2} {x2},{y2}" marker-end="url(#arrow)">{title}</path>')
             continue
-        mid = (x1 + x2) / 2
-        out.append(f'<path d="M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}" marker-end="url(#arrow)">'
-                   f'<title>{escape(user)} uses {escape(used)}</title></path>')
+        x1, y1 = ux + NODE_W / 2, uy  # from the top of the user ...
+        x2, y2 = vx + NODE_W / 2, vy + boxes[used].height  # ... to the bottom of what it uses
+        out.append(f'<path d="M{x1},{y1} C{x1},{y1 - GAP_Y} {x2},{y2 + GAP_Y} {x2},{y2}" marker-end="url(#arrow)">{title}</path>')
     out.append("</g>")
     for resource in config.managed():
-        if resource.address in folded:
+        if resource.address not in place:
             continue
-        x0, y0 = box(resource.address)
+        x0, y0 = place[resource.address]
+        box = boxes[resource.address]
         color = COLORS[capability(resource)]
-        name = config.label(resource)
-        short = name if len(name) <= 34 else name[:16] + "…" + name[-16:]
-        settings = sorted(set(extras.get(resource.address, [])))
-        line = ("+ " + ", ".join(settings)) if settings else ""
-        line = line if len(line) <= 44 else line[:43] + "…"
-        tip = "\n".join([resource.address, name] + [a for a, o in sorted(folded.items()) if o == resource.address])
+        tip = "\n".join([resource.address, config.label(resource)]
+                        + [a for a, o in sorted(folded.items()) if o == resource.address])
+        kind, y1 = _text(x0 + PAD, y0 + PAD - 4, box.kind, TYPE_TEXT, "#666")
+        name, y2 = _text(x0 + PAD, y1 + 3, box.name, NAME_TEXT, "#111")
+        settings, _ = _text(x0 + PAD, y2, box.settings, SETTINGS_TEXT, "#777")
         out.append(
-            f'<g><title>{escape(tip)}</title>'
-            f'<rect x="{x0}" y="{y0}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="#fff" stroke="{color}" stroke-width="2"/>'
-            f'<rect x="{x0}" y="{y0}" width="6" height="{NODE_H}" rx="2" fill="{color}"/>'
-            f'<text x="{x0 + 12}" y="{y0 + 14}" font-size="10" fill="#666">{escape(resource.type.removeprefix("aws_"))}</text>'
-            f'<text x="{x0 + 12}" y="{y0 + 29}" font-size="12" fill="#111">{escape(short)}</text>'
-            + (f'<text x="{x0 + 12}" y="{y0 + 42}" font-size="9.5" fill="#777">{escape(line)}</text>' if line else "")
-            + "</g>")
+            f'<g class="node" data-address="{escape(resource.address)}"><title>{escape(tip)}</title>'
+            f'<rect x="{x0}" y="{y0}" width="{NODE_W}" height="{box.height}" rx="6" fill="#fff" stroke="{color}" stroke-width="2"/>'
+            f'<rect x="{x0}" y="{y0}" width="6" height="{box.height}" rx="2" fill="{color}"/>'
+            f'<g font-family="{MONO}">{kind}{name}{settings}</g></g>')
     out.append("</svg>")
     return "".join(out)

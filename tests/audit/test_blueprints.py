@@ -1,15 +1,12 @@
 """Every shipped blueprint passes its own audit: the built-in pack and checkov, except written suppressions.
 
 The example org has at least one workspace per shipped blueprint; they are synthesized for real (one cdktn
-App) and audited as `provision audit` would. Serving examples name `latest-approved` models, which synth
-can only resolve against a live registry, so they come without model and endpoint; each is audited a second
-time as `<name>-live`, deployed from an explicit model version of its own registry, so that the endpoint,
-its autoscaling and its monitoring are audited too.
+App, the session fixture `example` in conftest.py) and audited as `provision audit` would, the serving
+ones also as `<name>-live` with an endpoint.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -20,33 +17,6 @@ from provisioner.audit.runner import run_audit
 
 pytestmark = pytest.mark.synth
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _deployed(ctx):
-    """The workspace under another name, serving an explicit model version of its own registry."""
-    import dataclasses
-
-    name = f"{ctx.name}-live"
-    old_group, group = (f"{ctx.org}-{n}-{ctx.environment}-models" for n in (ctx.name, name))
-    parameters = json.loads(json.dumps(ctx.parameters).replace(old_group, group))  # variants' explicit versions
-    parameters["serving.model_package"] = f"arn:aws:sagemaker:{ctx.region}:{ctx.account_id}:model-package/{group}/7"
-    return dataclasses.replace(ctx, name=name, parameters=parameters, tags={**ctx.tags, "provision:workspace": name})
-
-
-@pytest.fixture(scope="module")
-def example(tmp_path_factory: pytest.TempPathFactory):
-    from provisioner.catalog.loader import Catalog
-    from provisioner.models.org import load_org
-    from provisioner.specs.workspaces import load_all
-    from provisioner.synthesis.synth import synthesize
-
-    org = load_org(ROOT / "examples" / "acme" / "provision.yaml")
-    catalog = Catalog.for_org(org)
-    contexts = load_all(org, catalog)
-    contexts += [_deployed(ctx) for ctx in contexts if ctx.has("serving")]
-    base = tmp_path_factory.mktemp("blueprint-audit")
-    results = synthesize(contexts, base / "cdktf.out", state_root=base / "state")
-    return catalog, {ctx.name: (ctx, r.config_path) for ctx, r in zip(contexts, results)}
 
 
 def test_every_shipped_blueprint_has_an_example_workspace(example):

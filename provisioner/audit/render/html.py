@@ -19,9 +19,12 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.85em;backgroun
 .verdict{padding:.6rem 1rem;border-radius:6px;font-weight:600}
 .blocked{background:#fde2e1;color:#8a1c13}.passed{background:#e3f4e1;color:#1d5e1a}
 .error{color:#b3261e;font-weight:600}.warning{color:#8a5a00;font-weight:600}.ok{color:#1d5e1a}.missing{color:#b3261e}
-.accepted{color:#6b6b6b}.graph{overflow:auto;border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fcfcfc}
+.accepted{color:#6b6b6b}.graph{border:1px solid #ddd;border-radius:6px;padding:.5rem;background:#fcfcfc}
+.graph svg{display:block;max-width:100%;height:auto}
 pre.args{margin:.2rem 0;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8rem}.plan{font-size:.9rem}
 details{margin:.3rem 0}summary{cursor:pointer}
+@media print{body{margin:0;max-width:none;font-size:10pt}.graph{border:none;padding:0;background:none}
+h2{break-after:avoid}tr,.node,pre.args{break-inside:avoid}details::details-content{content-visibility:visible;display:block}}
 """
 
 
