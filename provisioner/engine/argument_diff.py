@@ -7,11 +7,16 @@ Read the way Terraform's own plan rendering reads `show -json` (internal/command
 - an after value Terraform does not know yet (`after_unknown`) is `(known after apply)`;
 - unchanged arguments are left out; nested blocks and maps are followed down to the arguments that
   change (`production_variants.0.initial_variant_weight`, `tags.owner`);
+- an empty string and null are the same (the AWS provider's SDK cannot tell them apart, and Terraform's
+  renderer treats them alike);
 - `tags_all` is not repeated: it mirrors `tags` plus the provider's default tags.
 
-A JSON document is compared by content, not by spacing or key order, and an IAM policy document statement
-by statement (added, removed, and changed ones with the fields that changed), because a 2,000-character
-string shown twice tells a reviewer nothing.
+Going further than Terraform, for a reviewer: on a replacement, an optional argument that goes from its
+zero value (0, false, empty) back to unset is not listed (the new object gets the same default), and the
+arguments that force the replacement come first. A JSON document is compared by content, not by spacing or
+key order: an IAM policy document statement by statement (added, removed, and changed ones with the
+fields that changed), any other document value by value inside it, because a 2,000-character string shown
+twice tells a reviewer nothing.
 
 Every value also goes through the audit's secret masker (`provisioner.audit.secrets`): a name that looks
 secret, a credential-shaped value or a workspace's secret parameter is masked even where Terraform does not
@@ -67,6 +72,8 @@ class AttributeChange:
     after: Any = None
     forces_replacement: bool | None = None
     statements: tuple[StatementChange, ...] | None = None
+    # For two JSON documents that are not policies: (path inside the document, old, new) of each value changed.
+    inside: tuple[tuple[str, Any, Any], ...] | None = None
 
     @property
     def sensitive(self) -> bool:
@@ -77,13 +84,16 @@ class AttributeChange:
                 "forces_replacement": self.forces_replacement}
         if self.statements is not None:
             data["statements"] = [s.to_dict() for s in self.statements]
+        if self.inside is not None:
+            data["inside"] = [{"path": p, "before": b, "after": a} for p, b, a in self.inside]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "AttributeChange":
-        statements = data.get("statements")
+        statements, inside = data.get("statements"), data.get("inside")
         return cls(data["path"], data.get("before"), data.get("after"), data.get("forces_replacement"),
-                   tuple(StatementChange.from_dict(s) for s in statements) if statements is not None else None)
+                   tuple(StatementChange.from_dict(s) for s in statements) if statements is not None else None,
+                   tuple((i["path"], i.get("before"), i.get("after")) for i in inside) if inside is not None else None)
 
 
 # -- walking Terraform's change object --------------------------------------------------------------
@@ -121,26 +131,40 @@ def _json_document(value: Any) -> Any:
 
 
 def _same(before: Any, after: Any) -> bool:
-    if before == after:
+    if before == after or (before in ("", None) and after in ("", None)):
         return True
     a, b = _json_document(before), _json_document(after)
     return a is not None and a == b
+
+
+ZERO = (0, False, "", (), None)
+
+
+def _back_to_unset(before: Any, after: Any) -> bool:
+    return after is None and (before in ZERO or before == [] or before == {}) and before is not True
 
 
 @dataclass
 class _Walk:
     replace_paths: set[tuple[Any, ...]]
     masker: Masker
+    replacing: bool = False
     found: list[tuple[tuple[Any, ...], AttributeChange]] = field(default_factory=list)
 
     def add(self, path: tuple[Any, ...], before: Any, after: Any) -> None:
+        if self.replacing and _back_to_unset(before, after):
+            return
         name = ".".join(str(p) for p in path)
         forces = any(path[: len(r)] == r or r[: len(path)] == path for r in self.replace_paths)
         leaf = str(next((p for p in reversed(path) if isinstance(p, str)), ""))
         secret = bool(leaf) and looks_secret_name(leaf)
-        statements = policy_statement_changes(before, after, self.masker) if not secret else None
+        statements = inside = None
+        if not secret:
+            statements = policy_statement_changes(before, after, self.masker)
+            if statements is None:
+                inside = document_changes(before, after, self.masker)
         self.found.append((path, AttributeChange(name, _shown(before, self.masker, secret),
-                                                 _shown(after, self.masker, secret), forces, statements)))
+                                                 _shown(after, self.masker, secret), forces, statements, inside)))
 
     def walk(self, path: tuple[Any, ...], before: Any, after: Any, unknown: Any, before_sensitive: Any,
              after_sensitive: Any) -> None:
@@ -163,8 +187,9 @@ class _Walk:
                 self.walk((*path, key), b.get(key), a.get(key), _child(unknown, key),
                           _child(before_sensitive, key), _child(after_sensitive, key))
             return
-        if _blocks(before) or _blocks(after) or _marks_anything(before_sensitive) or _marks_anything(after_sensitive) \
-                or _marks_anything(unknown):
+        same_length = isinstance(before, list) and isinstance(after, list) and len(before) == len(after)
+        if same_length or _blocks(before) or _blocks(after) or _marks_anything(before_sensitive) \
+                or _marks_anything(after_sensitive) or _marks_anything(unknown):
             if (before is None or isinstance(before, list)) and (after is None or isinstance(after, list)):
                 b, a = before or [], after or []
                 for index in range(max(len(b), len(a), len(unknown) if isinstance(unknown, list) else 0)):
@@ -176,7 +201,8 @@ class _Walk:
 
 
 def _blocks(value: Any) -> bool:
-    """A list of objects (nested blocks): compared element by element, the way Terraform shows blocks."""
+    """A list of objects (nested blocks): compared element by element, the way Terraform shows blocks (so is a
+    list that keeps its length; one that grows or shrinks is shown whole)."""
     return isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value)
 
 
@@ -201,13 +227,28 @@ def attribute_changes(change: dict[str, Any], masker: Masker | None = None,
 
     `only` limits the result to changes at or below these paths, or containing them (drift: the attributes
     that matter)."""
-    walk = _Walk({tuple(p) for p in change.get("replace_paths") or []}, masker or Masker())
+    replacing = sorted(change.get("actions") or []) == ["create", "delete"]
+    walk = _Walk({tuple(p) for p in change.get("replace_paths") or []}, masker or Masker(), replacing)
     walk.walk((), change.get("before"), change.get("after"), change.get("after_unknown") or False,
               change.get("before_sensitive") or False, change.get("after_sensitive") or False)
-    if only is None:
-        return tuple(change for _, change in walk.found)
-    wanted = [tuple(path) for path in only]
-    return tuple(change for path, change in walk.found if any(related(path, w) for w in wanted))
+    found = walk.found
+    if only is not None:
+        wanted = [tuple(path) for path in only]
+        found = [(path, c) for path, c in found if any(related(path, w) for w in wanted)]
+    # What forces a replacement first, then values that change, then what is only known after apply.
+    found.sort(key=lambda item: (not item[1].forces_replacement, item[1].after == UNKNOWN))
+    return tuple(c for _, c in found)
+
+
+def document_changes(before: Any, after: Any, masker: Masker | None = None) -> tuple[tuple[str, Any, Any], ...] | None:
+    """Each value that differs inside two JSON documents (not policies), by its path in the document; None unless
+    both are JSON objects or arrays."""
+    old, new = _json_document(before), _json_document(after)
+    if old is None or new is None:
+        return None
+    walk = _Walk(set(), masker or Masker())
+    walk.walk((), old, new, False, False, False)
+    return tuple((c.path, c.before, c.after) for _, c in walk.found)
 
 
 def related(path: tuple[Any, ...], wanted: tuple[Any, ...]) -> bool:
@@ -243,8 +284,8 @@ def _as_list(value: Any) -> list[str]:
 def _conditions(value: Any) -> list[str]:
     if not isinstance(value, dict):
         return _as_list(value)
-    return [f"{test} {variable}={','.join(_as_list(values))}" for test, tests in sorted(value.items())
-            if isinstance(tests, dict) for variable, values in sorted(tests.items())]
+    return [f"{test} {variable}={item}" for test, tests in sorted(value.items())
+            if isinstance(tests, dict) for variable, values in sorted(tests.items()) for item in _as_list(values)]
 
 
 def _field_values(statement: dict[str, Any], name: str) -> list[str]:
@@ -358,7 +399,13 @@ def change_lines(change: dict[str, Any], width: int = 80) -> list[str]:
                 lines.append(f"  + {s['label']}: {s['after']}")
             else:
                 lines.append(f"  - {s['label']}: {s['before']}")
-        return [_cut(line, width * 2) for line in lines]
+        return lines
+    inside = change.get("inside")
+    if inside:
+        lines = [f"{change['path']}: JSON document, {len(inside)} value(s) changed{flag}"]
+        lines += [f"  ~ {item['path'] or '(whole document)'}: {show_value(item['before'], width)} -> "
+                  f"{show_value(item['after'], width)}" for item in inside]
+        return lines
     before, after = change.get("before"), change.get("after")
     if before is None:
         return [f"{change['path']}: {show_value(after, width)} (added){flag}"]
@@ -368,9 +415,6 @@ def change_lines(change: dict[str, Any], width: int = 80) -> list[str]:
         return [f"{change['path']}: {SENSITIVE} (changed){flag}"]
     return [f"{change['path']}: {show_value(before, width)} -> {show_value(after, width)}{flag}"]
 
-
-def _cut(line: str, width: int) -> str:
-    return line if len(line) <= width else line[: width - 1] + "…"
 
 
 def arguments_lines(arguments: list[dict[str, Any]], *, limit: int | None = None, width: int = 80) -> list[str]:
