@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,9 @@ OUTCOMES: dict[str, str] = {}  # blueprint -> "passed" | "failed"
 # blueprint's steps are told apart although the lifecycles run side by side (coverage_evidence.py).
 EXEC_ENV = "AWS_EXECUTION_ENV"
 RUN_TAG = "e2e"
+# The blueprint whose applied example also goes through a plan review (review_plans), and what it observed.
+REVIEWED = "realtime-endpoint"
+REVIEWS: dict[str, dict] = {}
 
 
 def aws_provider_build():
@@ -37,7 +41,8 @@ def newest_example_per_blueprint() -> dict[str, Path]:
         key = (*(int(part) for part in version.split(".")), spec.get("environment") == LOCAL_ENV)
         if name not in best or key > best[name][0]:
             best[name] = (key, path)
-    return {name: path for name, (_, path) in sorted(best.items())}
+    only = {b for b in os.environ.get("PROVISION_E2E_BLUEPRINTS", "").split(",") if b}  # a hand run of some of them
+    return {name: path for name, (_, path) in sorted(best.items()) if not only or name in only}
 
 
 class LocalOrg:
@@ -78,6 +83,8 @@ def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
     # a second plan has nothing to do (no perpetual diff)
     again = json.loads(org.provision("plan", name, "--output", "json", step=f"{blueprint}.replan").stdout)["summary"]
     assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
+    if blueprint == REVIEWED:
+        REVIEWS[blueprint] = review_plans(org, name, again)
     # destroyed, protected resources included, and the inventory finds nothing of it
     org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
     inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json",
@@ -101,3 +108,36 @@ def monitoring_pipeline_runs(org: LocalOrg, blueprint: str, name: str) -> None:
     org.provision("monitoring", "run", name, step=f"{blueprint}.monitoring-run")
     runs = clients["sagemaker"].list_pipeline_executions(PipelineName=pipeline)["PipelineExecutionSummaries"]
     assert len(runs) == 1, f"`provision monitoring run {name}` started {len(runs)} executions of {pipeline}"
+
+
+def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
+    """What a reviewer reads of real provider plans of the applied workspace, for
+    tests/e2e/test_plan_review_on_the_provider.py: the converged plan's drift; then, after a weight change
+    (`provision endpoint weights`), a monitoring baseline moved (a policy change) and the log retention
+    changed outside Terraform, the new plan's summary, `show` and every audit format. Errors are recorded,
+    not raised: the blueprint's own lifecycle goes on to its destroy."""
+    import boto3
+
+    plan_json = org.root / ".provision" / "plans" / name / "plan.json"
+    seen: dict = {"converged": {"summary": converged,
+                                "terraform_drift": len(json.loads(plan_json.read_text()).get("resource_drift") or [])}}
+    try:
+        org.provision("endpoint", "weights", name, "champion=50", "challenger=50")
+        spec_path = org.root / "workspaces" / f"{name}.yaml"
+        spec = yaml.safe_load(spec_path.read_text())
+        spec["parameters"]["monitoring"]["baseline_prefix"] = "monitoring/baseline-v2"
+        spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        endpoint = json.loads(org.provision("sandbox", "status", "--output", "json").stdout)["server"]["endpoint"]
+        logs = boto3.client("logs", region_name="eu-west-1", endpoint_url=endpoint, aws_access_key_id="test",
+                            aws_secret_access_key="test")
+        logs.put_retention_policy(logGroupName=f"acme-{name}-{LOCAL_ENV}-logs", retentionInDays=30)
+        planned = json.loads(org.provision("plan", name, "--output", "json").stdout)
+        seen["changed"] = {"plan": planned,
+                           "terraform_drift": len(json.loads(plan_json.read_text()).get("resource_drift") or []),
+                           "show": org.provision("show", name).stdout,
+                           "show_json": json.loads(org.provision("show", name, "--output", "json").stdout),
+                           "audit": {fmt: org.provision("audit", name, "--no-checkov", "--format", fmt).stdout
+                                     for fmt in ("text", "md", "html", "json")}}
+    except Exception as exc:  # noqa: BLE001 - reported by the review's tests, with the step that failed
+        seen["error"] = f"{type(exc).__name__}: {exc}"
+    return seen
