@@ -119,3 +119,24 @@ def test_a_plan_that_changes_nothing_reports_no_drift():
     drift, ignored = drift_that_matters(_drift_plan(changes_something=False))
     # THEN none is reported, all is counted
     assert drift == () and ignored == 5
+
+
+def test_a_replacement_lists_what_changes_not_defaults_going_unset_and_documents_value_by_value():
+    # GIVEN a replacement whose optional arguments go from '' / 0 / false to unset, and whose JSON document
+    # (not a policy) changes one value deep inside
+    definition = {"Steps": [{"Arguments": {"Entrypoint": ["python3", "evaluate.py", "monitoring/baseline"]}}]}
+    moved = {"Steps": [{"Arguments": {"Entrypoint": ["python3", "evaluate.py", "monitoring/baseline-v2"]}}]}
+    change = {"actions": ["delete", "create"],
+              "before": {"accelerator_type": "", "timeout": 0, "ssm": False, "weight": 1, "note": "kept",
+                         "definition": json.dumps(definition), "role": ""},
+              "after": {"accelerator_type": None, "timeout": None, "ssm": None, "weight": 2, "note": None,
+                        "definition": json.dumps(moved), "role": None},
+              "replace_paths": [["weight"]]}
+    # WHEN its arguments are listed
+    found = attribute_changes(change)
+    # THEN the weight comes first, a real value going away stays, defaults going unset do not
+    assert [c.path for c in found] == ["weight", "definition", "note"]
+    # AND the document says which value inside it changed
+    assert found[1].inside == (("Steps.0.Arguments.Entrypoint.2", "monitoring/baseline", "monitoring/baseline-v2"),)
+    assert change_lines(found[1].to_dict())[1] == \
+        '  ~ Steps.0.Arguments.Entrypoint.2: "monitoring/baseline" -> "monitoring/baseline-v2"'
