@@ -1,7 +1,7 @@
 """Generates CI workflows that fan `provision` out over changed workspaces on existing CI runners.
 
-Pull request: validate, then per environment and changed workspace (a matrix) audit -> Markdown PR
-comment, and plan -> plan bundle uploaded as an artifact. Merge to the default branch: per environment,
+Pull request: validate, then per environment and changed workspace (a matrix) plan -> plan bundle
+uploaded as an artifact, and audit of that plan -> Markdown PR comment (its changes, and which plan it is). Merge to the default branch: per environment,
 in the GitHub environment of that name (prod's reviewers approve it there), download the reviewed bundles
 of the merged pull request and apply exactly those; `provision apply` refuses a bundle whose spec, blueprint or
 synthesized config changed after review, so nothing unreviewed is applied.
@@ -100,8 +100,10 @@ def github_workflow(*, environments: dict[str, str] | None = None, python: str =
                 aws,
                 {"name": "Install checkov for the audit (its own environment)",
                  "run": f"pipx install checkov=={CHECKOV_VERSION}"},
-                {"name": "Audit", "run": "provision audit ${{ matrix.workspace }} --format md --out audit.md"},
                 {"name": "Plan", "run": "provision plan ${{ matrix.workspace }}"},
+                # After the plan, so that the comment shows its changes and names it (hash, maker, state serial).
+                {"name": "Audit", "if": "always()",
+                 "run": "provision audit ${{ matrix.workspace }} --format md --out audit.md"},
                 {"name": "Comment the audit on the pull request", "if": "always()",
                  "env": {"GH_TOKEN": "${{ github.token }}"},
                  "run": 'gh pr comment "${{ github.event.pull_request.number }}" --body-file audit.md'},

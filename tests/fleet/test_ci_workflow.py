@@ -43,8 +43,9 @@ def test_ci_github_writes_a_plan_and_an_apply_job_per_environment_each_with_its_
         # AND applies run in the GitHub environment of the same name (prod's reviewers gate it there)
         assert apply["environment"] == env and "environment" not in plan
         runs = [step.get("run", "") for step in plan["steps"]]
-        assert any("provision audit ${{ matrix.workspace }} --format md" in r for r in runs)
-        assert any(r.startswith("provision plan") for r in runs)
+        audit = next(i for i, r in enumerate(runs) if "provision audit ${{ matrix.workspace }} --format md" in r)
+        # AND the audit comes after the plan, so that the pull-request comment shows the plan's changes
+        assert next(i for i, r in enumerate(runs) if r.startswith("provision plan")) < audit
         assert any("provision apply ${{ matrix.workspace }} --yes" in step.get("run", "") for step in apply["steps"])
     assert len(roles) == len(environments)  # no single role for every account
 
