@@ -140,3 +140,22 @@ def test_a_replacement_lists_what_changes_not_defaults_going_unset_and_documents
     assert found[1].inside == (("Steps.0.Arguments.Entrypoint.2", "monitoring/baseline", "monitoring/baseline-v2"),)
     assert change_lines(found[1].to_dict())[1] == \
         '  ~ Steps.0.Arguments.Entrypoint.2: "monitoring/baseline" -> "monitoring/baseline-v2"'
+
+
+def test_secrets_terraform_does_not_mark_sensitive_are_masked_too():
+    from provisioner.engine.summary import summarize
+
+    # GIVEN a model whose environment gains a value holding the workspace's secret parameter, and a token
+    canary = "canary-7c1e5a2b-do-not-leak"
+    plan = {"resource_changes": [{"address": "aws_sagemaker_model.m", "mode": "managed", "type": "aws_sagemaker_model",
+                                  "change": {"actions": ["update"],
+                                             "before": {"environment": {"WEBHOOK": "https://hooks/a", "API_TOKEN": "t1"}},
+                                             "after": {"environment": {"WEBHOOK": f"https://hooks/{canary}",
+                                                                       "API_TOKEN": "t2"}}}}]}
+    # WHEN it is summarized with the workspace's secret parameter values
+    summary = summarize(plan, secrets=(canary,))
+    # THEN the change is there, and neither value shows
+    found = {a.path: (a.before, a.after) for a in summary.changes[0].arguments}
+    assert found == {"environment.API_TOKEN": ("(sensitive value)", "(sensitive value)"),
+                     "environment.WEBHOOK": ("https://hooks/a", "https://hooks/****")}
+    assert canary not in json.dumps(summary.to_dict())
