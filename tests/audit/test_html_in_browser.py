@@ -24,7 +24,8 @@ from provisioner.audit.runner import run_audit
 
 pytestmark = pytest.mark.synth
 VIEWPORT = 1400
-# Reads every drawn resource's box and its text lines, the page's and the picture frame's widths.
+# Reads every drawn resource's box and its text lines, the page's and the picture frame's widths, and the
+# print rules as the browser parsed them.
 MEASURE = """<script>
 const box = e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top + scrollY,
   bottom: r.bottom + scrollY}; };
@@ -32,10 +33,14 @@ const nodes = [...document.querySelectorAll('svg g.node')].map(g => ({address: g
   box: box(g.querySelector('rect')), lines: [...g.querySelectorAll('text')].map(t => ({text: t.textContent,
   box: box(t)}))}));
 const frame = document.querySelector('.graph');
+const rules = [...document.styleSheets].flatMap(sheet => [...sheet.cssRules]);
+const print = rules.filter(r => r.media && r.media.mediaText === 'print').flatMap(r => [...r.cssRules])
+  .map(r => r.cssText);
 const out = document.createElement('pre');
 out.id = 'measured';
 out.textContent = JSON.stringify({viewport: innerWidth, page: document.documentElement.scrollWidth,
-  frame: [frame.clientWidth, frame.scrollWidth], nodes});
+  frame: [frame.clientWidth, frame.scrollWidth], picture: getComputedStyle(frame.querySelector('svg')).maxWidth,
+  print, nodes});
 document.body.append(out);
 </script>"""
 
@@ -83,6 +88,10 @@ def test_html_picture_fits_1400_px_with_whole_names_in_a_real_browser(example, t
         # AND each line of its text lies inside its box: names are wrapped, not cut or spilling out
         for line in node["lines"]:
             assert b["left"] <= line["box"]["left"] and line["box"]["right"] <= b["right"] - 2, (node["address"], line)
+    # AND on paper the picture scales to the page, without its scroll frame, and no box is split across pages
+    assert measured["picture"] == "100%"
+    assert any(rule.startswith(".graph {") and "border-style: none" in rule for rule in measured["print"]), measured["print"]
+    assert any(".node" in rule and "break-inside: avoid" in rule for rule in measured["print"]), measured["print"]
     # AND each name is there whole, over as many lines as it takes
     labels = {r.address: result.config.label(r) for r in result.config.managed()}
     for node in measured["nodes"]:

@@ -111,6 +111,25 @@ def test_markdown_stays_within_a_pull_request_comment_for_a_huge_workspace(audit
     assert ".provision/audit/x/report.json" in text
 
 
+def test_markdown_folds_a_huge_plan_to_fit_a_comment_and_says_how_much_it_left_out(audited):
+    # GIVEN a report whose plan changes 2,000 resources, 40 arguments each
+    _, report = audited
+    arguments = [{"path": f"tags.t{i}", "before": "a" * 30, "after": "b" * 30, "forces_replacement": False}
+                 for i in range(40)]
+    big = {**report, "changes": {"source": "plan", "counts": {"update": 2000}, "stateful_replacements": [],
+                                 "resources": [{"address": f"aws_s3_bucket.b{i}", "type": "aws_s3_bucket",
+                                                "action": "update", "reason": "", "stateful": False, "loses": "",
+                                                "previous_address": "", "changes": arguments} for i in range(2000)],
+                                 "drift": [], "drift_ignored": 0}}
+    # WHEN rendered as markdown
+    text = render_markdown(big, full_report=".provision/audit/x/report.json")
+    # THEN it fits, shows values for the first resources, and counts what it folded
+    assert len(text) <= LIMIT
+    assert f'tags.t0: "{"a" * 30}" -> "{"b" * 30}"' in text
+    assert "more changed argument(s)" in text and "more changed resources in the full report" in text
+    assert ".provision/audit/x/report.json" in text
+
+
 def test_markdown_of_a_normal_workspace_is_complete(audited):
     # GIVEN a normal-size report
     _, report = audited
