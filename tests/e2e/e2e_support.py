@@ -116,8 +116,11 @@ def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
     (`provision endpoint weights`), a monitoring baseline moved (a policy change) and the log retention
     changed outside Terraform, the new plan's summary, `show` and every audit format. Errors are recorded,
     not raised: the blueprint's own lifecycle goes on to its destroy."""
+    import time
+
     import boto3
 
+    started = time.monotonic()
     plan_json = org.root / ".provision" / "plans" / name / "plan.json"
     seen: dict = {"converged": {"summary": converged,
                                 "terraform_drift": len(json.loads(plan_json.read_text()).get("resource_drift") or [])}}
@@ -140,4 +143,6 @@ def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
                                      for fmt in ("text", "md", "html", "json")}}
     except Exception as exc:  # noqa: BLE001 - reported by the review's tests, with the step that failed
         seen["error"] = f"{type(exc).__name__}: {exc}"
+    seen["seconds"] = round(time.monotonic() - started, 1)  # what the review adds to the lifecycle (pytest -s shows it)
+    print(f"e2e: plan review of {name}: {seen['seconds']} s")
     return seen
