@@ -166,12 +166,12 @@ def _saved_plan(s, ctx, config_path: Path):
     stale), or (None, None) for a plan folder without a readable bundle."""
     from provisioner.engine.audit_log import read
     from provisioner.engine.bundle import PlanStore, plan_status, provenance
-    from provisioner.errors import OperationFailed, shown
+    from provisioner.errors import ProvisionError, shown
     from provisioner.synthesis.stacks import describe
 
     try:
         bundle = PlanStore(s.provision_dir / "plans").load(ctx.name)
-    except OperationFailed:
+    except ProvisionError:  # no bundle.json or plan file next to plan.json, or one that cannot be read
         return None, None
     stack = describe(s.org, ctx, config_path.parent, cloud=False)
     status = plan_status(bundle, stack.inputs(), log=read(s.provision_dir), spec_file=stack.spec_display)
