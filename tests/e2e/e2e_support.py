@@ -110,6 +110,15 @@ def monitoring_pipeline_runs(org: LocalOrg, blueprint: str, name: str) -> None:
     assert len(runs) == 1, f"`provision monitoring run {name}` started {len(runs)} executions of {pipeline}"
 
 
+def audit_formats(report_json: str) -> dict[str, str]:
+    """The audit in every format, from one `provision audit --format json` run: text, md and html render that
+    same report dict (provisioner.audit.render; tests/engine/test_plan_review.py runs each through the CLI)."""
+    from provisioner.audit.render import render
+
+    report = json.loads(report_json)
+    return {"json": report_json, **{fmt: render(report, fmt, full_report="report.json") for fmt in ("text", "md", "html")}}
+
+
 def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
     """What a reviewer reads of real provider plans of the applied workspace, for
     tests/e2e/test_plan_review_on_the_provider.py: the converged plan's drift; then, after a weight change
@@ -139,8 +148,7 @@ def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
                            "terraform_drift": len(json.loads(plan_json.read_text()).get("resource_drift") or []),
                            "show": org.provision("show", name).stdout,
                            "show_json": json.loads(org.provision("show", name, "--output", "json").stdout),
-                           "audit": {fmt: org.provision("audit", name, "--no-checkov", "--format", fmt).stdout
-                                     for fmt in ("text", "md", "html", "json")}}
+                           "audit": audit_formats(org.provision("audit", name, "--no-checkov", "--format", "json").stdout)}
     except Exception as exc:  # noqa: BLE001 - reported by the review's tests, with the step that failed
         seen["error"] = f"{type(exc).__name__}: {exc}"
     seen["seconds"] = round(time.monotonic() - started, 1)  # what the review adds to the lifecycle (pytest -s shows it)
