@@ -97,9 +97,9 @@ def test_a_plan_is_shown_again_with_its_values_its_maker_and_its_status(null_org
 def test_fails_when_show_finds_no_saved_plan(null_org: Path, run_cli):
     # GIVEN a workspace never planned  WHEN its plan is shown
     result = run_cli("show", "lab")
-    # THEN it says there is none and how to make one
-    assert result.code == 1
-    assert result.error_lines[0].startswith("error: workspace lab has no saved plan")
+    # THEN it says there is none and how to make one (invalid input, as for apply)
+    assert result.code == 2
+    assert len(result.error_lines) == 1 and "workspace lab has no saved plan" in result.error_lines[0]
     assert "provision plan lab" in result.err
 
 
