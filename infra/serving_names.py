@@ -24,6 +24,9 @@ MONITORING_REPORTS_PREFIX = "monitoring/reports"
 MONITORING_CODE_PREFIX = "monitoring/code"  # the evaluation script, one folder per version (its sha256)
 GROUND_TRUTH_PREFIX = "ground-truth"  # labels the monitoring pipeline joins on inferenceId (docs/monitoring.md)
 BASELINE_FILE = "baseline.json"  # under `monitoring.baseline_prefix`: what drift is measured against
+MONITORING_STATE_FILE = "state.json"  # under the reports prefix: where the last scheduled run's window ended
+# The monitoring pipeline's parameter that says what a run is: `scheduled` (the schedule's runs) or `preview`.
+MONITORING_MODE_PARAMETER = "Mode"
 # In the artifacts bucket.
 MLFLOW_PREFIX = "mlflow"
 # The provider appends 26 characters to an endpoint configuration's name_prefix (names max 63).

@@ -61,6 +61,7 @@ from infra.serving_names import (
     GROUND_TRUTH_PREFIX,
     MONITORING_CODE_PREFIX,
     MONITORING_REPORTS_PREFIX,
+    MONITORING_STATE_FILE,
     ServingNames,
 )
 
@@ -71,17 +72,20 @@ DEFAULT_LATENCY_P99_MS = 1000.0
 DEFAULT_ERROR_RATE_PERCENT = 1.0
 DEFAULT_BASELINE_PREFIX = "monitoring/baseline"
 SCHEDULES = {
-    # expression, longest run (SageMaker: at most the interval, and at most 3600 s for hourly)
+    # Model Monitor: expression (it accepts minute 0 only), longest run (at most the interval, 3600 s hourly)
     "hourly": ("cron(0 * ? * * *)", 1800),
     "daily": ("cron(0 0 ? * * *)", 3600),
 }
+# The pipeline starts a quarter past, so that the hour before has ended and its capture files have landed.
+PIPELINE_SCHEDULES = {"hourly": "cron(15 * ? * * *)", "daily": "cron(15 0 ? * * *)"}
+SETTLE_MINUTES = 10  # an hour counts as complete this long after it ended (the script's --settle-minutes)
 MONITOR_INSTANCE_TYPE = "ml.m5.xlarge"
 MONITOR_VOLUME_GB = 20
 # The pipeline engine's processing job: the script streams JSON Lines, a small instance suffices.
 PIPELINE_INSTANCE_TYPE = "ml.t3.medium"
 PIPELINE_VOLUME_GB = 10
-WINDOW_HOURS = {"hourly": 1, "daily": 24}  # captures each run evaluates for drift
-QUALITY_WINDOW_HOURS = 168  # ground truth arrives late: quality joins the last week of captures
+WINDOW_HOURS = {"hourly": 1, "daily": 24}  # the completed hours each scheduled run evaluates
+QUALITY_WINDOW_HOURS = 168  # ground truth arrives late: a run's labels join the last week of captures
 
 # Account of the SageMaker Model Monitor analyzer image (`sagemaker-model-monitor-analyzer`) per
 # region, as published in aws/sagemaker-python-sdk src/sagemaker/image_uri_config/model-monitor.json
@@ -166,7 +170,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
     assert image is not None  # provisioner/specs/checks/monitoring.py refuses a region without one
     assert script is not None  # provisioner/specs/workspaces.py reads it for every blueprint with monitoring
     schedule = str(ctx.param("monitoring.schedule", "daily"))
-    expression, _ = SCHEDULES[schedule]
+    expression = PIPELINE_SCHEDULES[schedule]
     window = WINDOW_HOURS[schedule]
     max_psi = settings.max_drift_psi
     problem_type = settings.problem_type
@@ -174,6 +178,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
     script_key = f"{MONITORING_CODE_PREFIX}/{script.sha256[:16]}/{script.file_name}"
     data = parts.data.arn
     capture = f"{CAPTURE_PREFIX}/{names.endpoint}"
+    state = f"{MONITORING_REPORTS_PREFIX}/{MONITORING_STATE_FILE}"  # where the last scheduled run stopped
 
     role = ExecutionRole(
         parts.scope, "monitoring_role", name=names.monitoring_role, policy_name=names.monitoring_role_policy,
@@ -194,10 +199,10 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
         statement("PassMonitoringRole", "iam:PassRole", role.arn,
                   conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}),
         statement("ListMonitoringInputs", "s3:ListBucket", data, conditions={"StringLike": {"s3:prefix": [
-            f"{capture}/*", f"{GROUND_TRUTH_PREFIX}/*", f"{baseline_prefix}/*"]}}),
+            f"{capture}/*", f"{GROUND_TRUTH_PREFIX}/*", f"{baseline_prefix}/*", state]}}),
         statement("ReadMonitoringInputs", "s3:GetObject", [
             f"{data}/{capture}/*", f"{data}/{GROUND_TRUTH_PREFIX}/*", f"{data}/{baseline_prefix}/*",
-            f"{data}/{MONITORING_CODE_PREFIX}/*"]),
+            f"{data}/{MONITORING_CODE_PREFIX}/*", f"{data}/{state}"]),
         statement("WriteMonitoringReports", "s3:PutObject", f"{data}/{MONITORING_REPORTS_PREFIX}/*"),
         statement("PublishModelQualityMetrics", "cloudwatch:PutMetricData", "*",
                   conditions={"StringEquals": {"cloudwatch:namespace": script.namespace}}),
@@ -220,7 +225,7 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
         "--ground-truth-prefix", GROUND_TRUTH_PREFIX, "--baseline-key", f"{baseline_prefix}/{BASELINE_FILE}",
         "--report-prefix", MONITORING_REPORTS_PREFIX, "--window-hours", str(window),
         "--quality-hours", str(QUALITY_WINDOW_HOURS), "--max-drift-psi", f"{max_psi:g}",
-        "--log-group", parts.log_group.name,
+        "--settle-minutes", str(SETTLE_MINUTES), "--log-group", parts.log_group.name,
     ]
     MonitoringPipeline(
         parts.scope, "monitoring_pipeline",
@@ -266,8 +271,8 @@ def _quality_rows(parts: WorkspaceParts, production: list[Variant]) -> list[list
 
     quality = script.metric_names[ctx.monitoring_settings.quality_metric]
     return [[
-        metric_widget("Largest feature drift (PSI) per variant", region, per_variant("MaxFeaturePSI"),
-                      stat="Maximum", period=period),
+        metric_widget("Drifted features per variant (PSI: largest)", region,
+                      per_variant("DriftedFeatures") + per_variant("MaxFeaturePSI"), stat="Maximum", period=period),
         metric_widget(f"{quality} per variant", region, per_variant(quality), stat="Average", period=period),
         metric_widget("Captured and labeled records per variant", region,
                       per_variant("CapturedRecords") + per_variant("LabeledRecords"), stat="Sum", period=period),

@@ -141,8 +141,10 @@ class ModelQualityAlarms(L2):
     The evaluation script publishes into namespace `provision/ModelQuality`
     with dimensions Workspace and Variant, once per run (`period_seconds`):
 
-    - `drift`: `MaxFeaturePSI` (the largest population stability index of any
-      input feature against the baseline) above `max_drift_psi`;
+    - `drift`: `DriftedFeatures` above 0: a feature moved by more than
+      `max_drift_psi` (PSI) and by more than chance gives at the run's number
+      of records, or its missing share did, or it got values of the wrong type
+      (the script's test holds its false alarms to 1 % of runs);
     - `quality` (only with `quality_metric`): the metric below
       `quality_threshold`, or above it for error metrics (`quality_direction`
       "above": MAE, RMSE).
@@ -154,7 +156,7 @@ class ModelQualityAlarms(L2):
       topic: the AlertTopic.
       alarm_name: kind (`drift-psi`, `quality`) -> physical name.
       period_seconds: the schedule's interval (3600 or 86400).
-      max_drift_psi: the drift threshold.
+      max_drift_psi: the PSI a drifted feature moved by (the script decides; named in the description).
       quality_metric: CloudWatch metric name (`F1`, `MAE`, ...); default None (no quality alarm).
       quality_threshold, quality_direction: the threshold and `below` or `above`.
     """
@@ -172,10 +174,11 @@ class ModelQualityAlarms(L2):
         self.alarms["drift"] = add_resource(
             self.stack, CloudwatchMetricAlarm, f"{id}_drift_psi",
             alarm_name=self.names["drift"],
-            alarm_description=f"Largest feature drift (PSI) of variant {variant} above {max_drift_psi:g}",
-            namespace=namespace, metric_name="MaxFeaturePSI", dimensions=dimensions,
+            alarm_description=(f"Input features of variant {variant} drifted: moved by a PSI above "
+                               f"{max_drift_psi:g} and beyond chance"),
+            namespace=namespace, metric_name="DriftedFeatures", dimensions=dimensions,
             statistic="Maximum", period=period_seconds, evaluation_periods=1,
-            comparison_operator="GreaterThanThreshold", threshold=max_drift_psi,
+            comparison_operator="GreaterThanThreshold", threshold=0,
             treat_missing_data="notBreaching", alarm_actions=actions, ok_actions=actions,
         )
         if quality_metric is not None and quality_threshold is not None:

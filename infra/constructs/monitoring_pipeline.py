@@ -24,6 +24,7 @@ from infra.constructs._base import L2, statement
 from infra.constructs.customer_key import CustomerKey
 from infra.constructs.execution_role import ExecutionRole
 from infra.constructs.secure_bucket import SecureBucket
+from infra.serving_names import MONITORING_MODE_PARAMETER
 from infra.stack_build import add_resource, ref
 
 PIPELINE_SCHEMA_VERSION = "2020-12-01"
@@ -35,7 +36,12 @@ def pipeline_definition(*, script_uri: str, script_name: str, arguments: Sequenc
                         role_arn: str, key_arn: str, instance_type: str, volume_size_gb: int,
                         max_runtime_seconds: int, region: str, subnets: Sequence[str] = (),
                         security_group_ids: Sequence[str] = ()) -> dict[str, Any]:
-    """The pipeline definition (SageMaker Pipelines schema 2020-12-01): one processing step."""
+    """The pipeline definition (SageMaker Pipelines schema 2020-12-01): one processing step.
+
+    Its one parameter, `Mode` (default `scheduled`), reaches the script as
+    `--mode`: the schedule starts it as it is, `provision monitoring run`
+    starts a `preview` (provisioner/monitoring/evaluate.py, "Windows").
+    """
     network: dict[str, Any] = {
         "EnableInterContainerTrafficEncryption": True,
         # The script publishes CloudWatch metrics and reads S3 itself, so the job needs the network
@@ -47,7 +53,7 @@ def pipeline_definition(*, script_uri: str, script_name: str, arguments: Sequenc
     return {
         "Version": PIPELINE_SCHEMA_VERSION,
         "Metadata": {},
-        "Parameters": [],
+        "Parameters": [{"Name": MONITORING_MODE_PARAMETER, "Type": "String", "DefaultValue": "scheduled"}],
         "Steps": [{
             "Name": STEP_NAME,
             "Type": "Processing",
@@ -58,6 +64,7 @@ def pipeline_definition(*, script_uri: str, script_name: str, arguments: Sequenc
                 "AppSpecification": {
                     "ImageUri": image_uri,
                     "ContainerEntrypoint": ["python3", f"{CODE_DIR}/{script_name}", "evaluate", *arguments],
+                    "ContainerArguments": ["--mode", {"Get": f"Parameters.{MONITORING_MODE_PARAMETER}"}],
                 },
                 "RoleArn": role_arn,
                 "ProcessingInputs": [{

@@ -1,6 +1,7 @@
 """`provision monitoring run|report`: the monitoring pipeline of a workspace, on demand.
 
-    provision monitoring run NAME      start the monitoring pipeline now (it also runs on its schedule)
+    provision monitoring run NAME      start the monitoring pipeline now: a preview up to now (it also runs
+                                       on its schedule, over the completed hours)
     provision monitoring report NAME   the last run's drift and quality per variant
 
 `run` follows the run to its end on the local cloud (which runs the pipeline's
@@ -46,6 +47,9 @@ def _pipeline_workspace(name: str, engine: Optional[str]):  # type: ignore[no-un
 @monitoring_app.command("run")
 def monitoring_run(
     name: str = typer.Argument(..., help="Workspace name."),
+    scheduled: bool = typer.Option(False, "--scheduled", help="Run what the schedule runs: the completed hours "
+                                   "since the last scheduled run, published as metrics (default: a preview up to "
+                                   "now that publishes nothing)."),
     wait: Optional[bool] = typer.Option(None, "--wait/--no-wait", show_default=False,
                                         help="Follow the run until it ends. Default: on the local cloud, which runs "
                                              "it in seconds; not on AWS, where a run takes minutes."),
@@ -59,11 +63,12 @@ def monitoring_run(
 
     ctx, _, aws = _pipeline_workspace(name, engine)
     sagemaker = aws.client("sagemaker", ctx.region)
-    started = start_run(sagemaker, ctx)
+    started = start_run(sagemaker, ctx, mode="scheduled" if scheduled else "preview")
     follow = ctx.env.is_local if wait is None else wait
     if follow:
         if output == OutputFormat.text:
-            err_console().print(f"started {escape(started['pipeline'])}: {escape(started['execution_arn'])}; "
+            err_console().print(f"started {escape(started['pipeline'])} ({started['mode']}): "
+                                f"{escape(started['execution_arn'])}; "
                                 "following it" + (" (the local cloud runs its evaluation step itself)"
                                                   if ctx.env.is_local else ""))
         ended = follow_run(sagemaker, started["execution_arn"])
@@ -74,8 +79,11 @@ def monitoring_run(
     if output == OutputFormat.json:
         print_json({"workspace": name, **started, "next": f"provision monitoring report {name}"})
         return
+    if started["mode"] == "preview":
+        console().print("a preview: it evaluates the data up to now and publishes no metrics; the schedule's runs "
+                        "count every label once")
     if not follow:
-        console().print(f"started {escape(started['pipeline'])}: {escape(started['execution_arn'])}")
+        console().print(f"started {escape(started['pipeline'])} ({started['mode']}): {escape(started['execution_arn'])}")
         console().print(f"when it has finished (a few minutes): provision monitoring report {name}")
         return
     console().print(f"monitoring run of {escape(name)}: {escape(str(started['status']))}")

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from infra.serving_names import MONITORING_REPORTS_PREFIX, ServingNames
+from infra.serving_names import MONITORING_MODE_PARAMETER, MONITORING_REPORTS_PREFIX, ServingNames
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.resolved import WorkspaceContext
 
@@ -26,8 +26,14 @@ def require_pipeline_engine(ctx: WorkspaceContext, shown: str) -> None:
             "the monitoring pipeline", "use monitoring.engine: pipeline (blueprint 1.1.0 or later)")
 
 
-def start_run(sagemaker: Any, ctx: WorkspaceContext, now: dt.datetime | None = None) -> dict[str, str]:
-    """Start one execution of the workspace's monitoring pipeline; returns its name and ARN."""
+def start_run(sagemaker: Any, ctx: WorkspaceContext, mode: str = "preview",
+              now: dt.datetime | None = None) -> dict[str, str]:
+    """Start one execution of the workspace's monitoring pipeline; returns its name, ARN and mode.
+
+    `preview` evaluates up to now (the running hour too) and publishes nothing;
+    `scheduled` is what the schedule starts: the completed hours since the last
+    scheduled run, published (provisioner/monitoring/evaluate.py, "Windows").
+    """
     from provisioner.cloud.aws import aws_errors, error_code
 
     pipeline = ServingNames.of(ctx).monitoring_pipeline
@@ -35,15 +41,21 @@ def start_run(sagemaker: Any, ctx: WorkspaceContext, now: dt.datetime | None = N
     try:
         with aws_errors(f"starting the monitoring pipeline {pipeline}"):
             answer = sagemaker.start_pipeline_execution(
-                PipelineName=pipeline, PipelineExecutionDisplayName=f"manual-{stamp}",
-                PipelineExecutionDescription="started by provision monitoring run")
+                PipelineName=pipeline, PipelineExecutionDisplayName=f"{mode}-{stamp}",
+                PipelineExecutionDescription=f"started by provision monitoring run ({mode})",
+                PipelineParameters=[{"Name": MONITORING_MODE_PARAMETER, "Value": mode}])
     except OperationFailed as exc:
-        if error_code(exc.__context__ or exc) in ("ResourceNotFound", "ValidationException"):
+        cause = exc.__context__ or exc
+        if error_code(cause) == "ValidationException" and MONITORING_MODE_PARAMETER in str(cause):
+            raise OperationFailed(f"the monitoring pipeline {pipeline} was applied by an older provision and has "
+                                  f"no {MONITORING_MODE_PARAMETER} parameter", f"apply the workspace again: provision plan "
+                                  f"{ctx.name}, then provision apply {ctx.name}") from None
+        if error_code(cause) in ("ResourceNotFound", "ValidationException"):
             raise OperationFailed(f"the monitoring pipeline {pipeline} does not exist in {ctx.account_id}/"
                                   f"{ctx.region}", f"apply the workspace first: provision plan {ctx.name}, "
                                   f"then provision apply {ctx.name}") from None
         raise
-    return {"pipeline": pipeline, "execution_arn": answer["PipelineExecutionArn"]}
+    return {"pipeline": pipeline, "execution_arn": answer["PipelineExecutionArn"], "mode": mode}
 
 
 RUNNING = ("Executing", "Stopping")
@@ -104,34 +116,55 @@ def last_report(s3: Any, bucket: str) -> dict[str, Any] | None:
 
 
 def render_report(report: dict[str, Any]) -> str:
-    """The report for people: per variant, records, drift and quality, and what was skipped."""
-    lines = [f"monitoring report of {report.get('workspace')} ({report.get('endpoint')}), run at "
-             f"{report.get('run_at')}: drift over {report.get('drift_window_hours')} h, quality over "
-             f"{report.get('quality_window_hours')} h ({report.get('problem_type')})"]
+    """The report for people: its window, per variant records, drift and quality, and what was skipped."""
+    window = report.get("window") or {}
+    mode = report.get("mode", "scheduled")
+    lines = [f"monitoring report of {report.get('workspace')} ({report.get('endpoint')}), {mode} run at "
+             f"{report.get('run_at')}: data from {window.get('start')} to {window.get('end')} "
+             f"({report.get('problem_type')})"]
+    if mode == "preview":
+        lines.append("a preview: nothing was published and the next scheduled run evaluates this data again")
     truth = report.get("ground_truth") or {}
-    lines.append(f"ground truth: {truth.get('records', 0)} records, {truth.get('malformed_lines', 0)} malformed lines")
-    for note in report.get("notes") or []:
+    lines.append(f"ground truth uploaded in the window: {truth.get('records', 0)} labels, "
+                 f"{truth.get('malformed_lines', 0)} malformed lines, {truth.get('without_capture', 0)} without a "
+                 f"capture of the last {report.get('quality_lookback_hours')} h")
+    for note in [*(report.get("notes") or []), *([truth["note"]] if truth.get("note") else [])]:
         lines.append(f"note: {note}")
     threshold = report.get("max_drift_psi")
+    rate = report.get("drift_false_alarm_rate")
     for variant, part in sorted((report.get("variants") or {}).items()):
         lines.append("")
         lines.append(f"{variant}: {part.get('captured_records', 0)} captured records")
         drift = part.get("drift") or {}
-        if drift.get("max_psi") is not None:
+        features = drift.get("features") or {}
+        if features:
             drifted = drift.get("drifted") or []
-            lines.append(f"  drift: largest PSI {drift['max_psi']:.3f} (alarm above {threshold}); "
-                         + (f"drifted: {', '.join(drifted)}" if drifted else "no feature drifted"))
-            for feature, value in sorted((drift.get("features") or {}).items(), key=lambda kv: -(kv[1] or 0))[:10]:
-                lines.append(f"    {feature}: {'-' if value is None else f'{value:.3f}'}")
+            lines.append(f"  drift: " + (f"drifted: {', '.join(drifted)}" if drifted else "no feature drifted")
+                         + f" (a feature drifts when it moved by a PSI above {threshold} and by more than chance "
+                         f"gives at {drift.get('records')} records; false alarms at most "
+                         f"{100 * (rate or 0):g} % of runs)")
+            ordered = sorted(features.items(), key=lambda kv: (not kv[1].get("drifted"), -(kv[1].get("psi") or 0)))
+            for feature, found in ordered[:10]:
+                value = found.get("psi")
+                extra = [f"missing {100 * found['missing_share']:.1f} %"] if found.get("missing_share") else []
+                extra += [f"{found['wrong_type']} values of the wrong type"] if found.get("wrong_type") else []
+                extra += [f"drifted: {', '.join(found['signals'])}"] if found.get("signals") else []
+                lines.append(f"    {feature}: PSI {'-' if value is None else f'{value:.3f}'}"
+                             + (f" ({'; '.join(extra)})" if extra else ""))
         else:
             lines.append(f"  drift: {drift.get('note', 'not computed')}")
         quality = part.get("quality") or {}
-        metrics = {k: v for k, v in quality.items() if k not in ("labeled", "unreadable_outputs", "note")}
+        metrics = {k: v for k, v in quality.items()
+                   if k not in ("labeled", "unreadable_outputs", "note", "counts", "auc_sample")}
         if metrics:
             shown = ", ".join(f"{k} {v:.3f}" for k, v in sorted(metrics.items()))
-            lines.append(f"  quality on {quality.get('labeled', 0)} labeled records: {shown}")
+            sample = f" (AUC on a sample of {quality['auc_sample']})" if quality.get("auc_sample") else ""
+            lines.append(f"  quality on {quality.get('labeled', 0)} labels of the window: {shown}{sample}")
         else:
             lines.append(f"  quality: {quality.get('note', 'no labeled records')}")
+        if quality.get("unreadable_outputs"):
+            lines.append(f"  {quality['unreadable_outputs']} labeled records had an output that could not be read "
+                         "(see the output formats in docs/monitoring.md)")
         skipped = {k: v for k, v in (part.get("skipped") or {}).items() if v}
         if skipped:
             lines.append("  skipped: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(skipped.items())))

@@ -57,20 +57,28 @@ def ab_dev(org: Path, aws) -> Path:
     client("s3").create_bucket(Bucket=names.data_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     client("sagemaker").create_pipeline(
         PipelineName=names.monitoring_pipeline, RoleArn=f"arn:aws:iam::123456789012:role/{names.monitoring_role}",
-        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": []}))
+        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": [], "Parameters": [
+            {"Name": "Mode", "Type": "String", "DefaultValue": "scheduled"}]}))
     return spec
 
 
-def test_monitoring_run_starts_an_execution_of_the_pipeline(run, ab_dev):
+def test_monitoring_run_starts_a_preview_of_the_pipeline(run, ab_dev):
     # GIVEN the applied workspace's monitoring pipeline, never run
     # WHEN a data scientist starts it
     result = run("monitoring", "run", NAME, "-o", "json")
-    # THEN one execution of that pipeline exists
+    # THEN one execution of that pipeline exists, a preview (it publishes nothing; the schedule's runs count)
     assert result.code == 0, result.err
     started = result.json()
-    assert started["pipeline"] == "acme-ab-dev-dev-monitoring"
-    executions = client("sagemaker").list_pipeline_executions(PipelineName=started["pipeline"])
+    assert started["pipeline"] == "acme-ab-dev-dev-monitoring" and started["mode"] == "preview"
+    sagemaker = client("sagemaker")
+    executions = sagemaker.list_pipeline_executions(PipelineName=started["pipeline"])
     assert [e["PipelineExecutionArn"] for e in executions["PipelineExecutionSummaries"]] == [started["execution_arn"]]
+    parameters = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=started["execution_arn"])
+    assert parameters["PipelineParameters"] == [{"Name": "Mode", "Value": "preview"}]
+    # AND `--scheduled` starts what the schedule starts
+    scheduled = run("monitoring", "run", NAME, "--scheduled", "-o", "json").json()
+    parameters = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=scheduled["execution_arn"])
+    assert parameters["PipelineParameters"] == [{"Name": "Mode", "Value": "scheduled"}]
 
 
 def test_fails_when_the_workspace_monitors_with_model_monitor(run, org):
@@ -89,25 +97,26 @@ def test_monitoring_report_prints_the_last_runs_drift_and_quality(run, ab_dev):
     from provisioner.monitoring import evaluate
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "monitoring"))
-    from capture_helpers import BASELINE, ENDPOINT, NOW, capture_line  # noqa: E402
+    from capture_helpers import BASELINE, ENDPOINT, HOUR, NOW, capture_line  # noqa: E402
 
     s3 = client("s3")
     bucket = "acme-ab-dev-dev-data-123456789012"
     s3.put_object(Bucket=bucket, Key="monitoring/baseline/baseline.json", Body=json.dumps(BASELINE))
     lines = [capture_line([70 + i % 5, "pro"], "0.8", f"i{i}") for i in range(50)]
-    s3.put_object(Bucket=bucket, Key=f"data-capture/{ENDPOINT}/champion/{NOW:%Y/%m/%d/%H}/a.jsonl",
+    s3.put_object(Bucket=bucket, Key=f"data-capture/{ENDPOINT}/champion/{HOUR:%Y/%m/%d/%H}/a.jsonl",
                   Body="\n".join(lines + ["{broken"]))
     assert evaluate.main(["evaluate", "--bucket", bucket, "--workspace", NAME, "--endpoint", ENDPOINT,
                           "--variants", "champion", "--problem-type", "binary", "--window-hours", "1",
-                          "--quality-hours", "1", "--now", f"{NOW:%Y-%m-%dT%H:%M:%SZ}", "--no-metrics"]) == 0
+                          "--now", f"{NOW:%Y-%m-%dT%H:%M:%SZ}", "--no-metrics"]) == 0
     # WHEN the data scientist asks for the report
     result = run("monitoring", "report", NAME)
-    # THEN it shows the variant's records, its drifted feature and what was skipped
+    # THEN it shows the window, the variant's records, its drifted feature and what was skipped
     assert result.code == 0, result.err
+    assert "data from 2026-11-30T13:00:00Z to 2026-11-30T14:00:00Z" in result.out
     assert "champion: 50 captured records" in result.out
-    assert "drifted: age" in result.out
+    assert "drifted: age" in result.out and "false alarms at most 1 % of runs" in result.out
     assert "1 malformed lines" in result.out
-    assert "quality: no ground truth in the window" in result.out
+    assert "quality: no label of the window joins a capture of this variant" in result.out
 
 
 def test_monitoring_report_before_the_first_run_says_how_to_start_one(run, ab_dev):

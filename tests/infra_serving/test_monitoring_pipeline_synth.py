@@ -77,8 +77,9 @@ def test_scheduler_starts_the_pipeline_hourly_with_its_own_role(serving_synth):
     # GIVEN recsys-ab monitors hourly and has an endpoint
     config = serving_synth.configs["recsys-ab"]
     [schedule] = resources(config, "aws_scheduler_schedule").values()
-    # THEN EventBridge Scheduler starts the pipeline every hour, encrypted with the workspace key
-    assert schedule["schedule_expression"] == "cron(0 * ? * * *)" and schedule["state"] == "ENABLED"
+    # THEN EventBridge Scheduler starts the pipeline every hour at a quarter past (the hour before has ended and its
+    # capture files have landed), encrypted with the workspace key
+    assert schedule["schedule_expression"] == "cron(15 * ? * * *)" and schedule["state"] == "ENABLED"
     assert schedule["kms_key_arn"] == KEY
     assert schedule["target"]["arn"] == "${aws_sagemaker_pipeline.monitoring_pipeline.arn}"
     # AND its role is trusted by the scheduler only and may start this pipeline and nothing else
@@ -100,10 +101,14 @@ def test_monitoring_role_reaches_only_what_the_script_reads_and_writes(serving_s
     trust = json.loads(resources(config, "aws_iam_role")["monitoring_role"]["assume_role_policy"])["Statement"]
     # THEN only SageMaker assumes it
     assert [s["Principal"] for s in trust] == [{"Service": "sagemaker.amazonaws.com"}]
-    # AND it reads the endpoint's captures, ground truth, the baseline and the code, and writes only reports
+    # AND it reads the endpoint's captures, ground truth, the baseline, the code and where the last run stopped,
+    # and writes only reports
     assert set(grants["ReadMonitoringInputs"]["Resource"]) == {
         f"{DATA}/data-capture/acme-recsys-ab-prod-endpoint/*", f"{DATA}/ground-truth/*",
-        f"{DATA}/monitoring/baseline/*", f"{DATA}/monitoring/code/*"}
+        f"{DATA}/monitoring/baseline/*", f"{DATA}/monitoring/code/*", f"{DATA}/monitoring/reports/state.json"}
+    assert set(grants["ListMonitoringInputs"]["Condition"]["StringLike"]["s3:prefix"]) == {
+        "data-capture/acme-recsys-ab-prod-endpoint/*", "ground-truth/*", "monitoring/baseline/*",
+        "monitoring/reports/state.json"}
     assert grants["WriteMonitoringReports"]["Resource"] == f"{DATA}/monitoring/reports/*"
     # AND it publishes metrics only into provision/ModelQuality
     assert grants["PublishModelQualityMetrics"]["Condition"] == \
@@ -126,9 +131,11 @@ def test_drift_and_quality_alarms_per_variant_go_to_the_alert_topic(serving_synt
     found = resources(serving_synth.configs["recsys-ab"], "aws_cloudwatch_metric_alarm")
     for variant in ("champion", "challenger"):
         drift, quality = found[f"quality_{variant}_drift_psi"], found[f"quality_{variant}_quality"]
-        # THEN each variant has a drift alarm on its largest feature PSI, per hourly run
+        # THEN each variant has a drift alarm on the features the run found drifted (PSI above 0.25 and beyond
+        # chance), per hourly run
         assert (drift["namespace"], drift["metric_name"], drift["threshold"]) == \
-            ("provision/ModelQuality", "MaxFeaturePSI", 0.25)
+            ("provision/ModelQuality", "DriftedFeatures", 0)
+        assert "0.25" in drift["alarm_description"]
         assert drift["dimensions"] == {"Workspace": "recsys-ab", "Variant": variant}
         assert drift["period"] == 3600 and drift["comparison_operator"] == "GreaterThanThreshold"
         # AND an AUC alarm below 0.7
@@ -139,15 +146,27 @@ def test_drift_and_quality_alarms_per_variant_go_to_the_alert_topic(serving_synt
             assert alarm["alarm_actions"] == [TOPIC] and alarm["treat_missing_data"] == "notBreaching"
 
 
+def test_pipeline_runs_scheduled_by_default_and_previews_when_asked(serving_synth):
+    # GIVEN recsys-ab's pipeline definition
+    _, definition = pipeline(serving_synth.configs["recsys-ab"])
+    app = definition["Steps"][0]["Arguments"]["AppSpecification"]
+    # THEN its Mode parameter (default scheduled) reaches the script as --mode, and the script waits for late files
+    assert definition["Parameters"] == [{"Name": "Mode", "Type": "String", "DefaultValue": "scheduled"}]
+    assert app["ContainerArguments"] == ["--mode", {"Get": "Parameters.Mode"}]
+    entry = app["ContainerEntrypoint"]
+    assert entry[entry.index("--settle-minutes") + 1] == "10" and entry[entry.index("--window-hours") + 1] == "1"
+
+
 def test_dashboard_shows_drift_and_quality_per_variant(serving_synth):
     # GIVEN recsys-ab's dashboard
     [board] = resources(serving_synth.configs["recsys-ab"], "aws_cloudwatch_dashboard").values()
     widgets = {w["properties"].get("title"): w for w in json.loads(board["dashboard_body"])["widgets"]}
     # THEN drift and the spec's quality metric have one line per production variant
-    for title, metric in (("Largest feature drift (PSI) per variant", "MaxFeaturePSI"), ("AUC per variant", "AUC")):
+    for title, metrics in (("Drifted features per variant (PSI: largest)", ("DriftedFeatures", "MaxFeaturePSI")),
+                           ("AUC per variant", ("AUC",))):
         lines = widgets[title]["properties"]["metrics"]
         assert [(line[0], line[1], line[3], line[5]) for line in lines] == [
-            ("provision/ModelQuality", metric, "recsys-ab", v) for v in ("champion", "challenger")]
+            ("provision/ModelQuality", metric, "recsys-ab", v) for metric in metrics for v in ("champion", "challenger")]
 
 
 def test_pipeline_is_prepared_before_the_first_model_with_its_schedule_off(serving_synth):

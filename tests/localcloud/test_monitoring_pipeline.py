@@ -27,7 +27,7 @@ def _sandbox_aws(acme: Path):
     return access(acme, "sandbox", org.config.environments["sandbox"]).aws()
 
 
-def _capture_line(age: int, plan: str, score: str, inference_id: str) -> str:
+def _capture_line(age: int, plan: str, score: str, inference_id: str, when: dt.datetime | None = None) -> str:
     """One request and response as SageMaker's data capture writes it (JSON Lines)."""
     return json.dumps({
         "captureData": {
@@ -36,7 +36,7 @@ def _capture_line(age: int, plan: str, score: str, inference_id: str) -> str:
             "endpointOutput": {"observedContentType": "text/csv", "mode": "OUTPUT", "data": score, "encoding": "CSV"},
         },
         "eventMetadata": {"eventId": f"e-{inference_id}", "inferenceId": inference_id,
-                          "inferenceTime": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")},
+                          "inferenceTime": (when or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")},
         "eventVersion": "0",
     })
 
@@ -79,7 +79,7 @@ def test_monitoring_run_then_report_works_on_the_local_cloud(run, acme: Path, sa
         s3.put_object(Bucket=applied["bucket"], Key=f"data-capture/{ENDPOINT}/{variant}/{hour}/a.jsonl",
                       Body="\n".join(lines).encode())
 
-    # WHEN the data scientist starts a run
+    # WHEN the data scientist starts a run (a preview: the data up to now, the running hour included)
     started = run("monitoring", "run", NAME)
     # THEN the local cloud ran the evaluation step, and the command followed it to its end
     assert started.code == 0, started.err
@@ -96,11 +96,29 @@ def test_monitoring_run_then_report_works_on_the_local_cloud(run, acme: Path, sa
     assert {v: part["captured_records"] for v, part in data["report"]["variants"].items()} == counts
     text = run("monitoring", "report", NAME)
     assert text.code == 0 and "champion: 40 captured records" in text.out, text.err
-    # AND the run published its metrics to the sandbox's CloudWatch, per workspace and variant
-    metrics = aws.client("cloudwatch", REGION).list_metrics(
-        Namespace="provision/ModelQuality", MetricName="CapturedRecords",
-        Dimensions=[{"Name": "Workspace", "Value": NAME}])["Metrics"]
-    assert {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Variant"} == set(counts)
+    # AND a preview published nothing (the schedule's runs are the ones that count)
+    cloudwatch = aws.client("cloudwatch", REGION)
+
+    def published() -> set[str]:
+        metrics = cloudwatch.list_metrics(Namespace="provision/ModelQuality", MetricName="CapturedRecords",
+                                          Dimensions=[{"Name": "Workspace", "Value": NAME}])["Metrics"]
+        return {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "Variant"}
+
+    assert published() == set()
+
+    # GIVEN captures in the two hours before this one (a scheduled run reads a completed hour: one of them)
+    for back in (1, 2):
+        when = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=back)
+        for variant in counts:
+            s3.put_object(Bucket=applied["bucket"], Key=f"data-capture/{ENDPOINT}/{variant}/{when:%Y/%m/%d/%H}/b.jsonl",
+                          Body=_capture_line(40, "pro", "0.7", f"{variant}-{back}", when).encode())
+    # WHEN what the schedule runs is started by hand
+    scheduled = run("monitoring", "run", NAME, "--scheduled")
+    # THEN it ran and published its metrics to the sandbox's CloudWatch, per workspace and variant
+    assert scheduled.code == 0 and f"monitoring run of {NAME}: Succeeded" in scheduled.out, scheduled.err
+    assert published() == set(counts)
+    good = run("monitoring", "report", NAME)
+    assert good.code == 0 and "scheduled run at" in good.out and "champion: " in good.out, good.err
 
     # GIVEN the evaluation script broken (as a bad script version would be)
     s3.put_object(Bucket=applied["bucket"], Key=applied["script_key"],
@@ -114,6 +132,6 @@ def test_monitoring_run_then_report_works_on_the_local_cloud(run, acme: Path, sa
     assert ".provision/sandbox/server.log" in failed.err
     # AND the report still shows the last good run, saying the newest one failed
     stale = run("monitoring", "report", NAME)
-    assert stale.code == 0 and "champion: 40 captured records" in stale.out
+    assert stale.code == 0 and stale.out == good.out
     assert "note: the last run" in stale.err and "failed: step Evaluate: exit code 1" in stale.err
 

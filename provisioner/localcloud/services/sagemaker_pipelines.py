@@ -14,8 +14,10 @@ API_DescribePipelineExecution.html and API_CreateProcessingJob.html, whose error
   reason. A Processing step runs as its container would: the S3 objects of each input are downloaded under
   its LocalPath, and the container entrypoint runs with the step's Environment, the paths rewritten to
   those downloads, and this sandbox as its AWS (its endpoint, the test credentials, the pipeline's
-  region). Images cannot run here, but a Python script can: an entrypoint `python3 SCRIPT ARGS` (what
-  provision's monitoring pipeline runs on the SageMaker scikit-learn image) runs with this server's
+  region), its arguments' pipeline parameter references (`{"Get": "Parameters.Mode"}`) resolved from the
+  execution's parameters and the definition's defaults. Images cannot run here, but a Python script can:
+  an entrypoint `python3 SCRIPT ARGS` (what provision's monitoring pipeline runs on the SageMaker
+  scikit-learn image) runs with this server's
   Python, which has the standard library and boto3, as that image has. Any other entrypoint, another step
   type, or processing outputs (not uploaded here) fail the execution saying so. The step's output goes to
   the server log (.provision/sandbox/server.log); MaxRuntimeInSeconds stops it, as it stops a job.
@@ -106,12 +108,14 @@ def run_execution(pipeline: str, execution: Any, region: str, endpoint: str) -> 
     """Run the execution's steps in order; record Succeeded, or Failed with the first failure's reason."""
     try:
         definition = json.loads(execution.pipeline_definition_for_execution or "{}")
+        parameters = parameter_values(definition, getattr(execution, "pipeline_parameters", None) or [])
         for step in definition.get("Steps") or []:
             _log(pipeline, step.get("Name", "?"), "started")
             if step.get("Type") != "Processing":
                 raise StepFailed(f"step {step.get('Name')}: the local cloud runs Processing steps only "
                                  f"(this one is {step.get('Type')})")
-            run_processing_step(step, region, endpoint, log=lambda line, s=step: _log(pipeline, s.get("Name"), line))
+            run_processing_step(step, region, endpoint, log=lambda line, s=step: _log(pipeline, s.get("Name"), line),
+                                parameters=parameters)
             _log(pipeline, step.get("Name", "?"), "succeeded")
         status, reason = "Succeeded", None
     except StepFailed as exc:
@@ -125,12 +129,33 @@ def run_execution(pipeline: str, execution: Any, region: str, endpoint: str) -> 
     execution.last_modified_time = utcnow()
 
 
-def run_processing_step(step: dict[str, Any], region: str, endpoint: str, log: Callable[[str], None]) -> None:
+def parameter_values(definition: dict[str, Any], given: list[dict[str, Any]]) -> dict[str, str]:
+    """The execution's pipeline parameters: the definition's defaults, overridden by StartPipelineExecution's."""
+    values = {str(p.get("Name")): str(p.get("DefaultValue", "")) for p in definition.get("Parameters") or []}
+    values.update({str(p.get("Name")): str(p.get("Value", "")) for p in given})
+    return values
+
+
+def _argument(token: Any, parameters: dict[str, str], step: Any) -> str:
+    """A container argument: text, or a `{"Get": "Parameters.NAME"}` reference SageMaker resolves before the run."""
+    if isinstance(token, dict) and str(token.get("Get", "")).startswith("Parameters."):
+        name = token["Get"].split(".", 1)[1]
+        if name not in parameters:
+            raise StepFailed(f"step {step}: the pipeline has no parameter {name}")
+        return parameters[name]
+    if not isinstance(token, str):
+        raise StepFailed(f"step {step}: the local cloud resolves only parameter references in arguments ({token!r})")
+    return token
+
+
+def run_processing_step(step: dict[str, Any], region: str, endpoint: str, log: Callable[[str], None],
+                        parameters: dict[str, str] | None = None) -> None:
     """Run one Processing step as its container would, its script on this interpreter (see the module doc)."""
     arguments = step.get("Arguments") or {}
     name = step.get("Name")
     app = arguments.get("AppSpecification") or {}
-    command = list(app.get("ContainerEntrypoint") or []) + list(app.get("ContainerArguments") or [])
+    command = [_argument(token, parameters or {}, name)
+               for token in list(app.get("ContainerEntrypoint") or []) + list(app.get("ContainerArguments") or [])]
     if not command or os.path.basename(command[0]).split(".")[0] not in PYTHONS:
         raise StepFailed(f"step {name}: the local cloud cannot run the image {app.get('ImageUri')}; it runs only "
                          f"an entrypoint `python3 SCRIPT ...` (this one: {' '.join(command[:2]) or 'none'})")

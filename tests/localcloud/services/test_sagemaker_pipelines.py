@@ -40,11 +40,11 @@ def _processing(name: str, image: str, entrypoint: list[str], inputs: list[dict]
         "Environment": {"GREETING": "hello"}, "RoleArn": ROLE}}
 
 
-def _run(sm, name: str, steps: list[dict]) -> dict:
+def _run(sm, name: str, steps: list[dict], parameters: list[dict] | None = None, **start) -> dict:
     """Create a pipeline of STEPS, start it, and wait for its execution to end; its description."""
-    sm.create_pipeline(PipelineName=name, RoleArn=ROLE,
-                       PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": steps}))
-    arn = call(sm, "StartPipelineExecution", PipelineName=name)["PipelineExecutionArn"]
+    sm.create_pipeline(PipelineName=name, RoleArn=ROLE, PipelineDefinition=json.dumps(
+        {"Version": "2020-12-01", "Parameters": parameters or [], "Steps": steps}))
+    arn = call(sm, "StartPipelineExecution", PipelineName=name, **start)["PipelineExecutionArn"]
     deadline = time.monotonic() + 60
     while True:
         described = call(sm, "DescribePipelineExecution", PipelineExecutionArn=arn)
@@ -82,3 +82,33 @@ def test_fails_when_a_pipeline_step_runs_an_image_the_local_cloud_cannot(client)
     assert described["PipelineExecutionStatus"] == "Failed"
     assert "cannot run the image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/java:1" in described["FailureReason"]
     assert "python3 SCRIPT" in described["FailureReason"]
+
+
+def test_a_steps_parameter_references_take_the_executions_values_or_the_defaults(client):
+    s3, sm = client("s3"), client("sagemaker")
+    # GIVEN a script that writes its arguments back, and a step passing it two pipeline parameters
+    s3.create_bucket(Bucket="params", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket="params", Key="code/echo.py", Body=(
+        b"import sys, boto3\n"
+        b"boto3.client('s3').put_object(Bucket='params', Key='out/' + sys.argv[1], Body=' '.join(sys.argv[2:]).encode())\n"))
+    step = _processing("Echo", "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+                       ["python3", "/opt/ml/processing/input/code/echo.py"],
+                       [{"InputName": "code", "S3Input": {"S3Uri": "s3://params/code/echo.py",
+                                                           "LocalPath": "/opt/ml/processing/input/code",
+                                                           "S3DataType": "S3Prefix", "S3InputMode": "File"}}])
+    step["Arguments"]["AppSpecification"]["ContainerArguments"] = [
+        {"Get": "Parameters.Run"}, "--mode", {"Get": "Parameters.Mode"}]
+    parameters = [{"Name": "Mode", "Type": "String", "DefaultValue": "scheduled"},
+                  {"Name": "Run", "Type": "String", "DefaultValue": "first"}]
+    # WHEN it runs once as started by its schedule (no values) and once with a value for Mode
+    described = _run(sm, "echo", [step], parameters)
+    assert described["PipelineExecutionStatus"] == "Succeeded", described.get("FailureReason")
+    arn = call(sm, "StartPipelineExecution", PipelineName="echo", PipelineParameters=[
+        {"Name": "Mode", "Value": "preview"}, {"Name": "Run", "Value": "second"}])["PipelineExecutionArn"]
+    deadline = time.monotonic() + 60
+    while call(sm, "DescribePipelineExecution", PipelineExecutionArn=arn)["PipelineExecutionStatus"] == "Executing":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    # THEN the script got the defaults the first time and the given values the second
+    assert s3.get_object(Bucket="params", Key="out/first")["Body"].read() == b"--mode scheduled"
+    assert s3.get_object(Bucket="params", Key="out/second")["Body"].read() == b"--mode preview"
