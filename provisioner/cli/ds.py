@@ -477,7 +477,9 @@ def endpoint_promote(
 @endpoint_app.command("report")
 def endpoint_report(
     name: str = typer.Argument(..., help="Workspace name."),
-    since: str = typer.Option("7d", "--since", help="How far back: hours or days, e.g. 12h, 7d (at most 63d)."),
+    since: str = typer.Option(None, "--since", help="The experiment's start: a date or time in UTC (2026-11-20, "
+                              "2026-11-20T14:00) or a duration back from now (12h, 7d; at most 63d). Default: when "
+                              "the endpoint's configuration last changed."),
     fmt: str = typer.Option("text", "--format", help="text, md or json."),
     output: Optional[OutputFormat] = typer.Option(None, "--output", "-o", show_default=False,
                                                   help="`--output json` is `--format json`, as in every command."),
@@ -487,11 +489,10 @@ def endpoint_report(
 
     from provisioner.cloud.access import access_for
     from provisioner.cloud.aws import aws_errors
-    from provisioner.ds.ab_report import build_report, parse_since, render_text
+    from provisioner.ds.ab_report import Settings, endpoint_start, fetch, parse_since, readout, render_text
     from provisioner.ds.workspace import check_account, require_capability
     from provisioner.errors import InvalidInput
-    from provisioner.models.monitoring import LOWER_IS_BETTER
-    from provisioner.monitoring.evaluate import METRIC_NAMES
+    from provisioner.monitoring.evaluate import COUNTS_OF, NAMESPACE, QUALITY_COUNTS
     from provisioner.specs.workspaces import load_named
 
     from provisioner.cli._output import report_format
@@ -500,23 +501,29 @@ def endpoint_report(
     if fmt not in ("text", "md", "json"):
         raise InvalidInput.single("<command line>", "--format", f"{fmt!r} is not a format of this report",
                                   "use text, md or json")
-    parse_since(since)  # bad input is exit 2 before anything calls AWS
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    start = parse_since(since, now) if since is not None else None  # bad input is exit 2 before anything calls AWS
     s = session()
     ctx = load_named(s.org, s.catalog, name)
     require_capability(ctx, "serving", "serve a model", s.root)
     from infra.serving_names import ServingNames
 
-    metric = ctx.monitoring_settings.quality_metric
-    schedule = str(ctx.param("monitoring.schedule", "daily"))
+    settings = ctx.monitoring_settings
+    endpoint = ServingNames.of(ctx).endpoint
     variants = [(v["name"], float(v.get("weight", 1))) for v in ctx.param("serving.variants") or []]
     aws = access_for(ctx).aws()  # the workspace's environment: AWS, or the local cloud
     check_account(aws, ctx)
+    if start is None:
+        with aws_errors(f"reading when the endpoint {endpoint} last changed"):
+            start = endpoint_start(aws.client("sagemaker", ctx.region), endpoint, now)
+    counts = {key: QUALITY_COUNTS[key] for key in COUNTS_OF[settings.problem_type]}
     with aws_errors(f"reading the CloudWatch metrics of {name}"):
-        report = build_report(
-            aws.client("cloudwatch", ctx.region), workspace=ctx.name, endpoint=ServingNames.of(ctx).endpoint,
-            variants=variants, quality_metric=METRIC_NAMES[metric], quality_lower_is_better=metric in LOWER_IS_BETTER,
-            since=since, now=dt.datetime.now(dt.timezone.utc).replace(microsecond=0),
-            quality_period=3600 if schedule == "hourly" else 86400)
+        data, notes = fetch(aws.client("cloudwatch", ctx.region), workspace=ctx.name, endpoint=endpoint,
+                            variants=variants, quality_namespace=NAMESPACE, quality_counts=counts,
+                            start=start.when, end=now)
+    report = readout(data, Settings(quality_metric=settings.quality_metric, problem_type=settings.problem_type,
+                                    **dict(settings.ab_test)), workspace=ctx.name, endpoint=endpoint, start=start,
+                     end=now, notes=notes)
     if fmt == "json":
         print_json(report.to_dict())
         return

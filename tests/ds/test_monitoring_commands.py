@@ -129,10 +129,11 @@ def test_monitoring_report_before_the_first_run_says_how_to_start_one(run, ab_de
 
 # --- the A/B readout ---------------------------------------------------------------------------------
 
-def seed(variant: str, *, invocations: int, errors_5xx: int, latency_us: list[float], auc: list[float]) -> None:
-    """Twelve 5-minute datapoints of SageMaker's metrics and one AUC per hourly run, within the last day."""
+def seed(variant: str, *, invocations: int, errors_5xx: int, latency_us: list[float], quality: dict[str, float],
+         hours_ago: float = 0) -> None:
+    """5-minute datapoints of SageMaker's metrics and one monitoring run's counts, as they publish them."""
     cloudwatch = client("cloudwatch")
-    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    now = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0) - dt.timedelta(hours=hours_ago)
     endpoint = [{"Name": "EndpointName", "Value": "acme-ab-dev-dev-endpoint"}, {"Name": "VariantName", "Value": variant}]
     data = []
     for i, latency in enumerate(latency_us):
@@ -146,22 +147,33 @@ def seed(variant: str, *, invocations: int, errors_5xx: int, latency_us: list[fl
         ]
     for start in range(0, len(data), 20):
         cloudwatch.put_metric_data(Namespace="AWS/SageMaker", MetricData=data[start:start + 20])
-    quality = [{"Name": "Workspace", "Value": NAME}, {"Name": "Variant", "Value": variant}]
+    dims = [{"Name": "Workspace", "Value": NAME}, {"Name": "Variant", "Value": variant}]
     cloudwatch.put_metric_data(Namespace="provision/ModelQuality", MetricData=[
-        {"MetricName": "AUC", "Dimensions": quality, "Timestamp": now - dt.timedelta(hours=h + 1), "Value": v}
-        for h, v in enumerate(auc)])
+        {"MetricName": metric, "Dimensions": dims, "Timestamp": now - dt.timedelta(minutes=30), "Value": value}
+        for metric, value in quality.items()])
+
+
+def auc_counts(positives: int, negatives: int, auc: float) -> dict[str, float]:
+    """One run's counts of a binary model with this AUC (and a DeLong variance of a typical size)."""
+    pairs = positives * negatives
+    variance = auc * (1 - auc) * (1 / positives + 1 / negatives) * pairs ** 2 / 2
+    tp, fn = int(0.8 * positives), positives - int(0.8 * positives)
+    fp, tn = int(0.1 * negatives), negatives - int(0.1 * negatives)
+    return {"LabeledRecords": positives + negatives, "CorrectPredictions": tp + tn, "TruePositives": tp,
+            "FalsePositives": fp, "FalseNegatives": fn, "TrueNegatives": tn, "AUCPairs": pairs,
+            "AUCConcordantPairs": auc * pairs, "AUCConcordanceVariance": variance}
 
 
 def test_endpoint_report_finds_the_challenger_worse_on_errors_and_better_on_auc(run, ab_dev):
     # GIVEN a day where the challenger answered 2% of 2,400 requests with 5XX, the champion 0.1% of 12,000,
-    # and the challenger's AUC was higher in every run
+    # and the labels of the day gave the challenger an AUC of 0.85 and the champion 0.70 (3,000 labels each)
     seed("champion", invocations=12000, errors_5xx=12, latency_us=[20000.0 + 100 * i for i in range(12)],
-         auc=[0.70, 0.71, 0.69, 0.70, 0.72, 0.71])
+         quality=auc_counts(1000, 2000, 0.70))
     seed("challenger", invocations=2400, errors_5xx=48, latency_us=[20050.0 + 100 * i for i in range(12)],
-         auc=[0.80, 0.81, 0.79, 0.82, 0.80, 0.81])
-    # WHEN the readout is asked for (`--output json`, as every command takes it; `--format json` is the same)
+         quality=auc_counts(1000, 2000, 0.85))
+    # WHEN the readout is asked for from a day ago (`--output json`, as every command takes it; `--format json` is the same)
     result = run("endpoint", "report", NAME, "--since", "1d", "--output", "json")
-    # THEN per variant: invocations, share of traffic, latency in ms, error rates
+    # THEN per variant: invocations, share of traffic, latency in ms, error rates, the pooled AUC
     assert result.code == 0, result.err
     report = result.json()
     variants = {v["variant"]: v for v in report["variants"]}
@@ -169,29 +181,62 @@ def test_endpoint_report_finds_the_challenger_worse_on_errors_and_better_on_auc(
     assert variants["challenger"]["traffic_percent"] == pytest.approx(100 * 2400 / 14400, abs=0.01)
     assert variants["challenger"]["rate_5xx_percent"] == pytest.approx(2.0)
     assert variants["champion"]["latency_mean_ms"] == pytest.approx(20.55)
-    # AND the challenger is significantly worse on 5XX rate and better on AUC; latency is no different
+    assert variants["challenger"]["quality"] == pytest.approx(0.85) and variants["challenger"]["labeled_records"] == 3000
+    # AND the challenger is worse on 5XX rate and better on AUC; latency has too few periods for its test
     verdicts = {c["measure"]: c for c in report["comparisons"]}
     assert verdicts["5XX rate"]["verdict"] == "challenger worse" and verdicts["5XX rate"]["p_value"] < 0.001
     assert verdicts["AUC"]["verdict"] == "challenger better"
-    assert verdicts["mean latency"]["verdict"] == "no significant difference"
+    assert verdicts["mean latency (ms)"]["verdict"] == "not enough data yet"
     assert report["champion"] == "champion"
     assert report["conclusions"]["challenger"].startswith("challenger is worse than champion on 5XX rate")
+    # AND every claim says what it is worth
+    assert report["family"]["comparisons"] == 4 and report["family"]["false_claim_rate"] == 0.05
+    assert "moves with every look" in report["family"]["statement"]
+
+
+def test_endpoint_report_starts_when_the_endpoint_last_changed(run, ab_dev):
+    # GIVEN an endpoint whose configuration changed just now, and errors seeded two hours before that
+    sagemaker = client("sagemaker")
+    sagemaker.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+                           PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/m:1"})
+    sagemaker.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[
+        {"VariantName": v, "ModelName": "m", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}
+        for v in ("champion", "challenger")])
+    sagemaker.create_endpoint(EndpointName="acme-ab-dev-dev-endpoint", EndpointConfigName="c")
+    seed("challenger", invocations=2400, errors_5xx=48, latency_us=[20000.0], quality={}, hours_ago=2)
+    # WHEN the readout is asked for without --since
+    result = run("endpoint", "report", NAME, "--format", "json")
+    # THEN it starts at the endpoint's last change, so the older errors are not the experiment's
+    assert result.code == 0, result.err
+    report = result.json()
+    changed = sagemaker.describe_endpoint(EndpointName="acme-ab-dev-dev-endpoint")["LastModifiedTime"]
+    assert abs(dt.datetime.fromisoformat(report["start"]) - changed) < dt.timedelta(seconds=1)
+    assert report["start_reason"] == "when the endpoint's configuration last changed"
+    assert {v["variant"]: v["invocations"] for v in report["variants"]} == {"champion": 0, "challenger": 0}
+    assert "moves with every look" not in report["family"]["statement"]
+
+
+def test_fails_when_the_endpoint_does_not_exist_and_no_start_is_given(run, ab_dev):
+    # WHEN the readout is asked for before the endpoint exists THEN exit 1, naming the endpoint
+    result = run("endpoint", "report", NAME)
+    assert result.code == 1 and "acme-ab-dev-dev-endpoint" in result.err
 
 
 def test_endpoint_report_says_not_enough_data_yet(run, ab_dev):
-    # GIVEN a handful of requests and two monitoring runs
-    seed("champion", invocations=40, errors_5xx=0, latency_us=[20000.0, 21000.0], auc=[0.7, 0.71])
-    seed("challenger", invocations=4, errors_5xx=0, latency_us=[20000.0, 22000.0], auc=[0.8])
+    # GIVEN a handful of requests and no labels
+    seed("champion", invocations=40, errors_5xx=0, latency_us=[20000.0, 21000.0], quality={})
+    seed("challenger", invocations=4, errors_5xx=0, latency_us=[20000.0, 22000.0], quality={})
     # WHEN the readout is asked for, as text
     result = run("endpoint", "report", NAME, "--since", "7d")
-    # THEN it says plainly that there is not enough data yet
+    # THEN it says plainly that there is not enough data yet, and what each test asks for
     assert result.code == 0, result.err
-    assert "not enough data yet to compare challenger with champion" in result.out
-    assert "Challenger against champion" in result.out
+    assert "no significant difference between challenger and champion yet" in result.out
+    assert "Challenger against champion" in result.out and "not enough data yet" in result.out
+    assert "family-wise false-claim rate" in result.out
 
 
-def test_fails_when_since_is_not_a_duration(run, ab_dev):
-    # WHEN --since is not hours or days THEN exit 2 before anything calls AWS
+def test_fails_when_since_is_not_a_start(run, ab_dev):
+    # WHEN --since is neither a duration nor a date THEN exit 2 before anything calls AWS
     result = run("endpoint", "report", NAME, "--since", "a week")
     assert result.code == 2 and any("--since" in line for line in result.error_lines), result.err
 
