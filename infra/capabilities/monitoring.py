@@ -8,9 +8,11 @@
 - Per production variant, alarms to the alert topic: 5XX rate above
   `monitoring.error_rate_percent`, ModelLatency p99 above
   `monitoring.latency_p99_ms`, and no invocations for 30 minutes (variants
-  with weight 0 get no such alarm). See infra/constructs/monitoring.py. The
-  5XX and latency alarms also roll a guarded deployment back
-  (`serving.deployment.rollback_on_alarms`).
+  with weight 0 get no such alarm). See infra/constructs/monitoring.py.
+- With a guarded rollout (`serving.deployment.rollback_on_alarms`), per
+  production variant the same two thresholds on the new fleet alone
+  (RollbackAlarms, dimension EndpointConfigName): what rolls the update back;
+  the execution role may DescribeAlarms them, as SageMaker's guardrails need.
 - Failed training jobs reach the same topic through the training
   capability's EventBridge rule (one message per job, with the failure reason),
   which is sooner and more precise than a metric alarm; the dashboard counts them.
@@ -50,6 +52,7 @@ from infra.constructs.monitoring import (
     Dashboard,
     DataQualityMonitor,
     ModelQualityAlarms,
+    RollbackAlarms,
     VariantAlarms,
     metric_widget,
     text_widget,
@@ -64,6 +67,7 @@ from infra.serving_names import (
     MONITORING_STATE_FILE,
     ServingNames,
 )
+from infra.stack_build import ref
 
 if TYPE_CHECKING:
     from provisioner.models.serving import Variant
@@ -136,8 +140,7 @@ def build(parts: WorkspaceParts) -> None:
                 expect_traffic=variant.weight > 0,
             )
             alarm_arns.extend(_alarm_arn(parts, name) for name in alarms.names.values())
-            # A guarded rollout rolls back when the variant errs or slows down (not on missing traffic).
-            endpoint.add_rollback_alarms(alarms.alarms["5xx"], alarms.alarms["latency"])
+        alarm_arns.extend(_rollback_alarms(parts, names, endpoint, production))
         if engine == "model-monitor":
             monitor = _data_quality(parts, names, endpoint)
     elif ctx.has("serving"):
@@ -152,6 +155,28 @@ def build(parts: WorkspaceParts) -> None:
         rows.append([{"type": "alarm", "properties": {"title": "Alarms", "alarms": alarm_arns}}])
     Dashboard(parts.scope, "dashboard", name=names.dashboard, rows=rows)
     parts.output("dashboard_name", names.dashboard, "CloudWatch dashboard of the workspace")
+
+
+def _rollback_alarms(parts: WorkspaceParts, names: ServingNames, endpoint: RealtimeEndpoint,
+                     production: list[Variant]) -> list[str]:
+    """A guarded rollout rolls back when its new fleet errs or slows down: alarms on that fleet; their ARNs."""
+    ctx, rollout = parts.ctx, parts.ctx.rollout
+    if rollout is None or not rollout.rollback_on_alarms:
+        return []
+    arns = []
+    for variant in production:
+        alarms = RollbackAlarms(
+            parts.scope, f"rollback_{variant.name}", endpoint_name=endpoint.name,
+            config_name=ref(endpoint.config, "name"), variant=variant.name,
+            alarm_name=lambda kind, v=variant.name: names.alarm(v, kind),
+            error_rate_percent=float(ctx.param("monitoring.error_rate_percent", DEFAULT_ERROR_RATE_PERCENT)),
+            latency_p99_ms=float(ctx.param("monitoring.latency_p99_ms", DEFAULT_LATENCY_P99_MS)),
+            period_seconds=rollout.alarm_period_seconds, datapoints=rollout.alarm_datapoints)
+        endpoint.add_rollback_alarms(alarms.alarms["5xx"], alarms.alarms["latency"])
+        arns.extend(_alarm_arn(parts, name) for name in alarms.names.values())
+    # SageMaker reads the rollback alarms with the execution role (developer guide, deployment guardrails).
+    parts.role.add_to_policy(statement("ReadRollbackAlarms", "cloudwatch:DescribeAlarms", arns))
+    return arns
 
 
 def _captures(parts: WorkspaceParts) -> bool:

@@ -135,6 +135,76 @@ class VariantAlarms(L2):
             self.names["no_invocations"] = alarm_name("no-invocations")
 
 
+class RollbackAlarms(L2):
+    """Alarms on the new fleet of a guarded rollout, for one production variant: what rolls a bad update back.
+
+    During a blue/green update both fleets serve under the same variant name,
+    so alarms on EndpointName + VariantName average the new fleet with the old
+    one: a canary on 10 % of the traffic would need over 10 % errors to trip a
+    1 % alarm. SageMaker also publishes the new fleet's metrics with the
+    dimension EndpointConfigName (its endpoint configuration; SageMaker
+    developer guide, "Auto-Rollback Configuration and Monitoring"), so these
+    alarms watch that fleet alone, at any canary size:
+
+    - `5xx`: the new fleet's 5XX share above `error_rate_percent`;
+    - `latency`: the new fleet's ModelLatency p99 above `latency_p99_ms`;
+
+    each in `datapoints[0]` of the last `datapoints[1]` periods of
+    `period_seconds` (provisioner/models/serving_deployment.py: validate
+    refuses a rollout wait shorter than they need to fire). No data (before the
+    new fleet takes traffic) is not a breach. They notify nobody: SageMaker
+    reads them during an update (the execution role may DescribeAlarms them);
+    the endpoint's own alarms (VariantAlarms) page people.
+
+    Props:
+      endpoint_name: the endpoint; config_name: the new endpoint configuration's name (a token).
+      variant: the production variant.
+      alarm_name: kind (`rollback-5xx`, `rollback-latency`) -> physical name.
+      error_rate_percent, latency_p99_ms: the thresholds (the endpoint alarms').
+      period_seconds, datapoints: the evaluation.
+    """
+
+    def __init__(self, scope: Any, id: str, *, endpoint_name: str, config_name: str, variant: str,
+                 alarm_name: Callable[[str], str], error_rate_percent: float, latency_p99_ms: float,
+                 period_seconds: int, datapoints: tuple[int, int]) -> None:
+        super().__init__(scope, id)
+        dimensions = {"EndpointName": endpoint_name, "VariantName": variant, "EndpointConfigName": config_name}
+        self.alarms: dict[str, CloudwatchMetricAlarm] = {}
+        self.names: dict[str, str] = {"5xx": alarm_name("rollback-5xx"), "latency": alarm_name("rollback-latency")}
+        to_alarm, evaluated = datapoints
+
+        def metric(name: str, stat: str) -> CloudwatchMetricAlarmMetricQueryMetric:
+            return CloudwatchMetricAlarmMetricQueryMetric(
+                namespace=NAMESPACE, metric_name=name, dimensions=dimensions, period=period_seconds, stat=stat)
+
+        self.alarms["5xx"] = add_resource(
+            self.stack, CloudwatchMetricAlarm, f"{id}_5xx",
+            alarm_name=self.names["5xx"],
+            alarm_description=f"Rollback: share of 5XX responses of the new fleet of variant {variant} above "
+                              f"{error_rate_percent:g}%",
+            comparison_operator="GreaterThanThreshold", threshold=error_rate_percent,
+            evaluation_periods=evaluated, datapoints_to_alarm=to_alarm, treat_missing_data="notBreaching",
+            metric_query=[
+                CloudwatchMetricAlarmMetricQuery(id="errors", metric=metric("Invocation5XXErrors", "Sum"),
+                                                 return_data=False),
+                CloudwatchMetricAlarmMetricQuery(id="invocations", metric=metric("Invocations", "Sum"),
+                                                 return_data=False),
+                CloudwatchMetricAlarmMetricQuery(id="rate", expression="100 * errors / invocations",
+                                                 label="new fleet 5XX rate (%)", return_data=True),
+            ],
+        )
+        self.alarms["latency"] = add_resource(
+            self.stack, CloudwatchMetricAlarm, f"{id}_latency",
+            alarm_name=self.names["latency"],
+            alarm_description=f"Rollback: ModelLatency p99 of the new fleet of variant {variant} above "
+                              f"{latency_p99_ms:g} ms",
+            namespace=NAMESPACE, metric_name="ModelLatency", dimensions=dimensions, extended_statistic="p99",
+            period=period_seconds, comparison_operator="GreaterThanThreshold",
+            threshold=latency_p99_ms * 1000,  # microseconds
+            evaluation_periods=evaluated, datapoints_to_alarm=to_alarm, treat_missing_data="notBreaching",
+        )
+
+
 class ModelQualityAlarms(L2):
     """Alarms on what the monitoring pipeline measures for one production variant, sent to the alert topic.
 

@@ -24,7 +24,14 @@ from typing import Any
 MIN_TIMEOUT_SECONDS = 600
 MAX_TIMEOUT_SECONDS = 14400
 MAX_ROLLBACK_ALARMS = 10
-ROLLBACK_ALARMS_PER_VARIANT = 2  # 5XX rate and p99 latency (see infra/constructs/monitoring.py)
+ROLLBACK_ALARMS_PER_VARIANT = 2  # 5XX rate and p99 latency of the new fleet (infra/constructs/monitoring.py)
+# The rollback alarms: one-minute periods (SageMaker publishes its invocation metrics every minute), firing
+# when 2 of the last 3 breach. CloudWatch needs time to ingest a minute's data and evaluate the alarm: an
+# allowance, not a measurement (AWS states no bound).
+ROLLBACK_ALARM_PERIOD_SECONDS = 60
+ROLLBACK_ALARM_DATAPOINTS = 2
+ROLLBACK_ALARM_EVALUATION_PERIODS = 3
+CLOUDWATCH_DELAY_SECONDS = 180
 # Time SageMaker needs to start the new (green) fleet before traffic shifts; an allowance, not a measurement.
 FLEET_START_SECONDS = 1800
 TRAFFIC_TYPES = {"all-at-once": "ALL_AT_ONCE", "canary": "CANARY", "linear": "LINEAR"}
@@ -50,6 +57,25 @@ class Rollout:
         if self.strategy == "linear":
             return math.ceil(100 / self.step_percent)
         return 1
+
+    @property
+    def alarm_fire_seconds(self) -> int:
+        """How long after the new fleet starts failing its rollback alarms can fire, at the latest.
+
+        The alarms watch the new fleet alone (its EndpointConfigName), so even the
+        first, partial minute of a failing canary breaches; they fire once
+        ROLLBACK_ALARM_DATAPOINTS minutes have breached and CloudWatch has caught up.
+        """
+        return ROLLBACK_ALARM_DATAPOINTS * ROLLBACK_ALARM_PERIOD_SECONDS + CLOUDWATCH_DELAY_SECONDS
+
+    @property
+    def alarm_period_seconds(self) -> int:
+        return ROLLBACK_ALARM_PERIOD_SECONDS
+
+    @property
+    def alarm_datapoints(self) -> tuple[int, int]:
+        """(datapoints that must breach, of the last periods) for a rollback alarm to fire."""
+        return ROLLBACK_ALARM_DATAPOINTS, ROLLBACK_ALARM_EVALUATION_PERIODS
 
     @property
     def termination_wait_seconds(self) -> int:

@@ -87,3 +87,24 @@ def test_fails_when_rollback_alarms_exceed_sagemakers_limit(run, acme):
     serving = {"variants": [variant(f"v{i}") for i in range(6)], "deployment": {"rollback_on_alarms": True}}
     assert_rejected(run, acme, "many-variants", serving, "parameters.serving.deployment.rollback_on_alarms",
                     "SageMaker accepts at most 10", blueprint=NEW)
+
+
+def test_fails_when_the_wait_is_shorter_than_the_rollback_alarms_need_to_fire(run, acme):
+    # GIVEN a canary watched for 4 minutes: its alarms need 2 one-minute periods and up to 3 minutes of CloudWatch
+    serving = {"variants": [two_instances("a")],
+               "deployment": {"strategy": "canary", "wait_minutes": 4, "rollback_on_alarms": True}}
+    # THEN validate refuses it, saying how long the alarms need and what to do
+    assert_rejected(run, acme, "hasty-canary", serving, "parameters.serving.deployment.wait_minutes",
+                    "4 minutes is shorter than the rollback alarms need to fire", blueprint=NEW)
+    result = run("validate", "workspaces/hasty-canary.yaml")
+    assert "wait at least 5 minutes, or set rollback_on_alarms: false" in result.err
+
+
+def test_a_short_wait_without_rollback_and_a_wait_the_alarms_can_meet_are_valid(run, acme):
+    # GIVEN a 2-minute wait with no rollback alarms, and a 5-minute wait with them
+    for name, deployment in (("no-alarms", {"wait_minutes": 2, "rollback_on_alarms": False}),
+                             ("just-enough", {"wait_minutes": 5, "rollback_on_alarms": True})):
+        write(acme, name, spec(name, {"variants": [two_instances("a")], "deployment": deployment}, blueprint=NEW))
+    # WHEN validating THEN both pass
+    result = run("validate")
+    assert result.code == 0, result.err

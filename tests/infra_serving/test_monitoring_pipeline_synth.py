@@ -197,18 +197,37 @@ def deployment(config: dict) -> dict:
     return resources(config, "aws_sagemaker_endpoint")["serving"]["deployment_config"]
 
 
-def test_rollout_rolls_back_on_every_variants_error_and_latency_alarm(serving_synth):
+def test_rollout_rolls_back_on_alarms_that_watch_the_new_fleet_alone(serving_synth):
     # GIVEN recsys-ab rolls out all at once, waits 10 minutes, rolls back on alarms
-    config = deployment(serving_synth.configs["recsys-ab"])
-    policy = config["blue_green_update_policy"]
+    config = serving_synth.configs["recsys-ab"]
+    policy = deployment(config)["blue_green_update_policy"]
     # THEN SageMaker shifts all traffic at once and bakes 10 minutes, keeping the old fleet as long
     assert policy["traffic_routing_configuration"] == {"type": "ALL_AT_ONCE", "wait_interval_in_seconds": 600}
     assert policy["termination_wait_in_seconds"] == 600
     assert 600 <= policy["maximum_execution_timeout_in_seconds"] <= 14400
-    # AND the 5XX and latency alarms of both variants roll it back (not the no-traffic alarm)
-    names = [a["alarm_name"] for a in config["auto_rollback_configuration"]["alarms"]]
-    assert sorted(names) == sorted(f"${{aws_cloudwatch_metric_alarm.alarms_{v}_{k}.alarm_name}}"
-                                   for v in ("champion", "challenger") for k in ("5xx_rate", "latency_p99"))
+    # AND every variant's rollback alarms roll it back: 5XX rate and p99 latency (not the endpoint's own alarms)
+    names = [a["alarm_name"] for a in deployment(config)["auto_rollback_configuration"]["alarms"]]
+    assert sorted(names) == sorted(f"${{aws_cloudwatch_metric_alarm.rollback_{v}_{k}.alarm_name}}"
+                                   for v in ("champion", "challenger") for k in ("5xx", "latency"))
+    alarms = resources(config, "aws_cloudwatch_metric_alarm")
+    for variant in ("champion", "challenger"):
+        errors, latency = alarms[f"rollback_{variant}_5xx"], alarms[f"rollback_{variant}_latency"]
+        # AND they watch the new fleet only (its endpoint configuration), minute by minute, 2 of 3 breaching
+        config_name = "${aws_sagemaker_endpoint_configuration.serving.name}"
+        assert latency["dimensions"] == {"EndpointName": "acme-recsys-ab-prod-endpoint", "VariantName": variant,
+                                         "EndpointConfigName": config_name}
+        assert all(q.get("metric", {}).get("dimensions", latency["dimensions"]) == latency["dimensions"]
+                   for q in errors["metric_query"])
+        for alarm in (errors, latency):
+            assert (alarm["evaluation_periods"], alarm["datapoints_to_alarm"]) == (3, 2)
+            assert alarm["treat_missing_data"] == "notBreaching" and "alarm_actions" not in alarm
+        assert latency["period"] == 60 and {q["metric"]["period"] for q in errors["metric_query"] if "metric" in q} == {60}
+    # AND the execution role may read exactly these alarms (SageMaker's guardrails read them with it)
+    read = role_policy(config, "execution_role")["ReadRollbackAlarms"]
+    assert read["Action"] == "cloudwatch:DescribeAlarms"
+    assert sorted(read["Resource"]) == sorted(
+        f"arn:aws:cloudwatch:eu-west-1:222222222222:alarm:acme-recsys-ab-prod-{v}-rollback-{k}"
+        for v in ("champion", "challenger") for k in ("5xx", "latency"))
 
 
 @pytest.mark.parametrize(("strategy", "routing"), [

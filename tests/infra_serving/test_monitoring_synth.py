@@ -199,9 +199,10 @@ def test_dashboard_shows_invocations_latency_and_errors_per_variant(serving_synt
         # one line per variant, on this endpoint
         assert [line[5] for line in lines] == ["champion", "challenger"], title
         assert all(line[3] == "acme-recsys-ab-prod-endpoint" for line in lines)
-    # The alarm widget lists all ten alarms by ARN (three endpoint alarms and drift and AUC per variant)
+    # The alarm widget lists all fourteen alarms by ARN (per variant: three endpoint alarms, two rollback alarms on
+    # the new fleet, drift and AUC)
     alarm_arns = as_list(widgets["Alarms"]["properties"]["alarms"])
-    assert len(alarm_arns) == 10
+    assert len(alarm_arns) == 14
     assert all(a.startswith("arn:aws:cloudwatch:eu-west-1:222222222222:alarm:acme-recsys-ab-prod-") for a in alarm_arns)
     assert "Failed training jobs" not in widgets  # realtime-endpoint does not train
 

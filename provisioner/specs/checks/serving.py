@@ -125,6 +125,7 @@ def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrail
 def deployment_within_sagemaker_limits(params: dict[str, Any], guardrails: Guardrails) -> list[Issue]:
     """What SageMaker refuses of a blue/green rollout, refused here with its reason (provisioner/models/serving_deployment.py)."""
     from provisioner.models.serving_deployment import (
+        CLOUDWATCH_DELAY_SECONDS,
         MAX_ROLLBACK_ALARMS,
         MAX_TIMEOUT_SECONDS,
         ROLLBACK_ALARMS_PER_VARIANT,
@@ -152,6 +153,15 @@ def deployment_within_sagemaker_limits(params: dict[str, Any], guardrails: Guard
             f"{rollout.wait_seconds // 60} minutes, a final wait and 30 minutes to start the new fleet); SageMaker "
             f"stops an update after {MAX_TIMEOUT_SECONDS // 60} minutes",
             "use fewer steps (a larger step_percent) or a shorter wait_minutes"))
+    if rollout.rollback_on_alarms and rollout.wait_seconds < rollout.alarm_fire_seconds:
+        datapoints, periods = rollout.alarm_datapoints
+        issues.append((
+            "serving.deployment.wait_minutes",
+            f"{rollout.wait_seconds // 60} minutes is shorter than the rollback alarms need to fire "
+            f"({datapoints} of {periods} one-minute periods above the threshold, then up to "
+            f"{CLOUDWATCH_DELAY_SECONDS // 60} minutes for CloudWatch: {rollout.alarm_fire_seconds // 60} minutes), "
+            "so a failing new fleet would get more traffic before its alarm could stop it",
+            f"wait at least {-(-rollout.alarm_fire_seconds // 60)} minutes, or set rollback_on_alarms: false"))
     variants = params.get("serving.variants") or []
     alarms = len(variants) * ROLLBACK_ALARMS_PER_VARIANT
     if rollout.rollback_on_alarms and alarms > MAX_ROLLBACK_ALARMS:
