@@ -41,6 +41,12 @@ class Rate:
     def share(self) -> float:
         return self.hits / self.trials
 
+    def row(self) -> str:
+        """The row of docs/monitoring.md's table that states this rate."""
+        low, high = wilson(self.hits, self.trials)
+        return (f"| {self.what.strip()} | {100 * self.share:.1f} % | {self.hits} of {self.trials} | "
+                f"{100 * low:.1f}-{100 * high:.1f} % |")
+
     def line(self) -> str:
         low, high = wilson(self.hits, self.trials)
         return (f"{self.what}: {100 * self.share:.1f} % ({self.hits} of {self.trials}; 95 % CI "
@@ -90,7 +96,8 @@ def aa_rates() -> dict[str, Rate]:
     found_rates = {"aa": MEASURED.add("aa", "A/A readouts with a false claim, looked at daily for 14 days",
                                       claimed, EXPERIMENTS)}
     for measure, hits in sorted(by_measure.items()):
-        found_rates[f"aa {measure}"] = MEASURED.add(f"aa {measure}", f"  of which on {measure}", hits, EXPERIMENTS)
+        found_rates[f"aa {measure}"] = MEASURED.add(f"aa {measure}", f"  of them with a false claim on {measure}", hits,
+                                                        EXPERIMENTS)
     return found_rates
 
 
