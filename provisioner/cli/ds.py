@@ -522,7 +522,7 @@ def endpoint_report(
                             variants=variants, quality_namespace=NAMESPACE, quality_counts=counts,
                             start=start.when, end=now)
     report = readout(data, Settings(quality_metric=settings.quality_metric, problem_type=settings.problem_type,
-                                    **dict(settings.ab_test)), workspace=ctx.name, endpoint=endpoint, start=start,
+                                    **dict(ctx.ab_test)), workspace=ctx.name, endpoint=endpoint, start=start,
                      end=now, notes=notes)
     if fmt == "json":
         print_json(report.to_dict())

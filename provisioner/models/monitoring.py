@@ -101,25 +101,11 @@ class MonitoringSettings:
     problem_type: str
     quality_metric: str  # the metric the dashboard shows (quality_metric)
     min_quality: tuple[str, float] | None  # (metric, threshold) of the quality alarm; None: no such alarm
-    ab_test: tuple[tuple[str, float], ...] = ()  # the A/B readout's differences that matter (ab_test_of)
 
     @property
     def quality_direction(self) -> str:
         """`below` or `above`: which side of `min_quality`'s threshold raises the alarm."""
         return quality_direction(self.min_quality[0]) if self.min_quality else "below"
-
-
-def ab_test_of(params: dict[str, Any]) -> tuple[tuple[str, float], ...]:
-    """`monitoring.ab_test` as the readout's settings (provisioner/ds/ab_report.py `Settings`); empty: its defaults."""
-    wanted = params.get("monitoring.ab_test") or {}
-    found: dict[str, float] = {}
-    if wanted.get("error_rate_difference_percent") is not None:
-        found["error_rate_difference"] = float(wanted["error_rate_difference_percent"]) / 100
-    if wanted.get("latency_difference_ms") is not None:
-        found["latency_difference_ms"] = float(wanted["latency_difference_ms"])
-    if wanted.get("quality_difference") is not None:
-        found["quality_difference"] = float(wanted["quality_difference"])
-    return tuple(sorted(found.items()))
 
 
 def settings_of(params: dict[str, Any], org: OrgMonitoring, region: str) -> MonitoringSettings:
@@ -131,5 +117,4 @@ def settings_of(params: dict[str, Any], org: OrgMonitoring, region: str) -> Moni
         problem_type=str(params.get("monitoring.problem_type", DEFAULT_PROBLEM_TYPE)),
         quality_metric=quality_metric(params),
         min_quality=(str(wanted["metric"]), float(wanted["threshold"])) if wanted else None,
-        ab_test=ab_test_of(params),
     )

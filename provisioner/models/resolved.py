@@ -58,6 +58,7 @@ class WorkspaceContext:
     promoted_from: tuple[Peer, ...] = ()  # workspaces of the project in the previous environment
     org_accounts: tuple[str, ...] = ()  # the accounts of every environment of the org (for the audit)
     model_origins: tuple[dict[str, str], ...] = ()  # the spec's `model_origins` (promoted versions' provenance)
+    ab_test: tuple[tuple[str, float], ...] = ()  # the spec's `ab_test`, as the A/B readout's settings
 
     @property
     def account_id(self) -> str:

@@ -30,6 +30,30 @@ class ModelOrigin(StrictModel):
     promoted_at: str = Field(description="When, in UTC (ISO 8601).")
 
 
+class AbTestSettings(StrictModel):
+    """How `provision endpoint report` judges this workspace's A/B test: the differences that matter.
+
+    Each test of the readout is sized to find its difference with 80 % power, and a significant
+    difference whose whole interval is smaller is shown as too small to matter. Readout settings
+    only: nothing that gets built depends on them.
+    """
+
+    error_rate_difference_percent: float | None = Field(
+        None, gt=0, le=100, description="5XX and 4XX rates, in percentage points (default 0.5).")
+    latency_difference_ms: float | None = Field(
+        None, gt=0, description="Mean ModelLatency, in milliseconds (default 5 % of the champion's).")
+    quality_difference: float | None = Field(
+        None, gt=0, description="The quality metric: accuracy, precision, recall, F1 or AUC (default 0.02), MAE or "
+                                "RMSE in their unit (default 5 % of the champion's).")
+
+    def readout(self) -> tuple[tuple[str, float], ...]:
+        """As the readout's settings (provisioner/ds/ab_report.py `Settings`), only those given."""
+        found = {"error_rate_difference": None if self.error_rate_difference_percent is None
+                 else self.error_rate_difference_percent / 100,
+                 "latency_difference_ms": self.latency_difference_ms, "quality_difference": self.quality_difference}
+        return tuple(sorted((k, float(v)) for k, v in found.items() if v is not None))
+
+
 class WorkspaceSpec(StrictModel):
     name: str = Field(pattern=WORKSPACE_NAME, description="3-32 lowercase letters, digits and hyphens, starting with a letter.")
     blueprint: str = Field(pattern=BLUEPRINT_REF, description="Blueprint as `name@version`, for example gpu-training@1.0.0.")
@@ -48,6 +72,8 @@ class WorkspaceSpec(StrictModel):
     members: list[str] = Field(
         default_factory=list, description="Email addresses of the workspace's data scientists (notebooks capability)."
     )
+    ab_test: AbTestSettings | None = Field(
+        None, description="The A/B readout's differences that matter (serving workspaces; docs/monitoring.md).")
     model_origins: list[ModelOrigin] = Field(
         default_factory=list,
         description="Provenance of promoted model versions (written by `provision models promote`; the audit "

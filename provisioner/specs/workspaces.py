@@ -118,6 +118,10 @@ def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, 
                                 workspace=str(fields.get("name") or "") if "name" not in rejected else "")
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
+    if entry is not None and fields.get("ab_test") is not None and "ab_test" not in rejected \
+            and "serving" not in entry.blueprint.capabilities:
+        problems.add(file, "ab_test", f"blueprint {entry.blueprint.ref} serves no endpoint, so there is no A/B "
+                     "test to read out", "remove ab_test, or use a blueprint with the serving capability")
     return problems.problems, entry, env, parameters
 
 
@@ -153,6 +157,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         promoted_from=promoted_from,
         org_accounts=tuple(sorted({e.account_id for e in org.config.environments.values()})),
         model_origins=tuple(o.model_dump() for o in spec.model_origins),
+        ab_test=spec.ab_test.readout() if spec.ab_test is not None else (),
     )
 
 

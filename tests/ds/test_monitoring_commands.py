@@ -39,6 +39,7 @@ parameters:
   monitoring:
     schedule: hourly
     min_quality: {{metric: auc, threshold: 0.7}}
+ab_test: {{error_rate_difference_percent: 1, quality_difference: 0.05}}
 """
 
 
@@ -189,6 +190,10 @@ def test_endpoint_report_finds_the_challenger_worse_on_errors_and_better_on_auc(
     assert verdicts["mean latency (ms)"]["verdict"] == "not enough data yet"
     assert report["champion"] == "champion"
     assert report["conclusions"]["challenger"].startswith("challenger is worse than champion on 5XX rate")
+    # AND the differences that matter are the spec's ab_test (error rates in points, AUC as given), latency's default
+    assert verdicts["5XX rate"]["difference_that_matters"] == pytest.approx(0.01)
+    assert verdicts["AUC"]["difference_that_matters"] == pytest.approx(0.05)
+    assert verdicts["mean latency (ms)"]["difference_that_matters"] == pytest.approx(0.05 * 20.55)
     # AND every claim says what it is worth
     assert report["family"]["comparisons"] == 4 and report["family"]["false_claim_rate"] == 0.05
     assert "moves with every look" in report["family"]["statement"]

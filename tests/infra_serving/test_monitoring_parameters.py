@@ -108,3 +108,33 @@ def test_a_short_wait_without_rollback_and_a_wait_the_alarms_can_meet_are_valid(
     # WHEN validating THEN both pass
     result = run("validate")
     assert result.code == 0, result.err
+
+
+def test_ab_test_settings_reach_the_readout(acme):
+    # GIVEN recsys-ab, whose spec says which differences matter to its A/B test
+    from provisioner.catalog.loader import Catalog
+    from provisioner.models.org import load_org
+    from provisioner.specs.workspaces import load_named
+
+    org = load_org(str(acme))
+    ctx = load_named(org, Catalog.for_org(org), "recsys-ab")
+    # THEN the readout gets them (latency in ms, AUC as given; error rates stay at the default)
+    assert dict(ctx.ab_test) == {"latency_difference_ms": 10.0, "quality_difference": 0.01}
+
+
+def test_fails_when_ab_test_is_set_on_a_workspace_without_an_endpoint(run, acme):
+    # GIVEN a training-only workspace with an ab_test block
+    path = acme / "workspaces" / "churn-model.yaml"
+    path.write_text(path.read_text() + "ab_test: {latency_difference_ms: 5}\n")
+    # WHEN validating THEN exit 2 names the field and why
+    result = run("validate", "workspaces/churn-model.yaml")
+    assert result.code == 2
+    assert any("churn-model.yaml: ab_test" in line and "serves no endpoint" in line for line in result.error_lines)
+
+
+def test_fails_when_a_difference_that_matters_is_not_positive(run, acme):
+    path = acme / "workspaces" / "recsys-ab.yaml"
+    path.write_text(path.read_text().replace("latency_difference_ms: 10", "latency_difference_ms: 0"))
+    result = run("validate", "workspaces/recsys-ab.yaml")
+    assert result.code == 2
+    assert any("ab_test.latency_difference_ms" in line for line in result.error_lines), result.err
