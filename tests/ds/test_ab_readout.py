@@ -167,3 +167,63 @@ def test_fails_when_since_is_not_a_past_start_within_63_days(text):
     with pytest.raises(InvalidInput) as raised:
         parse_since(text, NOW)
     assert all(p.field == "--since" for p in raised.value.problems)
+
+
+def test_equal_rates_on_unequal_traffic_are_no_difference():
+    # GIVEN the challenger on 20 % of the traffic with exactly the champion's error rates
+    report = readout(variants({"invocations": 50000.0}, {"invocations": 200000.0}), F1, workspace="ab", endpoint="ep",
+                     start=START, end=NOW)
+    # THEN neither rate test claims anything (each error is the challenger's with probability 0.2, as observed)
+    assert {judged(report, m).verdict for m in ("5XX rate", "4XX rate")} <= {NONE_FOUND, NOT_YET}
+    assert judged(report, "5XX rate").comparison.p_value == 1.0
+
+
+def test_samples_are_planned_at_holms_strictest_level():
+    from provisioner.ds.ab_measures import rate_comparison
+
+    # GIVEN two challengers: eight comparisons, the strictest Holm level 0.05 / 8
+    found = variants() + [VariantData("third", 10, invocations=1e5, errors_4xx=500.0, errors_5xx=100.0)]
+    report = readout(found, F1, workspace="ab", endpoint="ep", start=START, end=NOW)
+    # THEN each test's sample is the one it needs at that level
+    planned = rate_comparison("challenger", "champion", "5XX rate", (100.0, 100.0), (1e5, 1e5), matters=0.005,
+                              plan_alpha=0.05 / 8).planned.needed
+    assert judged(report, "5XX rate").comparison.planned.needed == pytest.approx(planned)
+
+
+def test_too_small_to_matter_needs_the_whole_interval_inside_the_difference_that_matters():
+    from provisioner.ds.ab_measures import Comparison, Planned
+    from provisioner.ds.ab_report import judge
+    from provisioner.ds.significance import normal_mixture_p
+
+    def latency(variance: float):  # noqa: ANN202
+        # a challenger 3 ms slower, 5 ms being the difference that matters, measured with this variance
+        return Comparison("challenger", "champion", "mean latency (ms)", "test", "lower", 43.0, 40.0, 3.0,
+                          normal_mixture_p(3.0, variance, 5.0), Planned(1000, 500, "periods"), 5.0,
+                          variance=variance, tau=5.0)
+
+    # GIVEN a precise estimate: significant, and its whole always-valid interval within 5 ms
+    [precise] = judge([latency(0.25)], 0.05)
+    assert precise.rejected and precise.verdict == NEGLIGIBLE
+    # AND a rougher one: still significant, but its interval reaches past 5 ms, so it may matter
+    [rough] = judge([latency(0.49)], 0.05)
+    assert rough.rejected and rough.verdict == WORSE
+
+
+def test_latency_uses_batches_of_m_to_the_0_6_with_students_t_for_few_batches():
+    import numpy as np
+
+    # GIVEN 168 paired periods (the minimum: 8 batches of 21)
+    champion, challenger = wave(168, 40.0, 2), wave(168, 41.0, 5)
+    found = latency_comparison(VariantData("challenger", 20, latency=challenger),
+                               VariantData("champion", 80, latency=champion), matters_ms=2.0, plan_alpha=0.0125)
+    d = np.array([challenger[t] - champion[t] for t in range(168)])
+    means = d.reshape(8, 21).mean(axis=1)
+    from scipy import stats
+
+    # THEN the estimate is the batches' mean, and its variance the batch-means variance widened by t with 7 df
+    plain = means.var(ddof=1) / 8
+    t = means.mean() / math.sqrt(plain)
+    z = stats.norm.isf(2 * stats.t.sf(abs(t), 7) / 2)
+    assert found.difference == pytest.approx(means.mean())
+    assert found.variance == pytest.approx(plain * (t / z) ** 2, rel=1e-9)
+    assert found.variance > plain
