@@ -44,6 +44,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from infra.capabilities._base import WorkspaceParts, capability
+from infra.capabilities._serving_access import serving_access
 from infra.capabilities.foundation import grant_vpc_network_interfaces
 from infra.constructs._base import statement
 from infra.constructs.endpoint import RealtimeEndpoint
@@ -262,6 +263,12 @@ def _pipeline(parts: WorkspaceParts, names: ServingNames, production: list[Varia
         max_runtime_seconds=SCHEDULES[schedule][1],
         subnets=ctx.env.subnet_ids, security_group_ids=ctx.env.security_group_ids,
     )
+    # People and CI start a run and follow it (`provision monitoring run`); the schedule needs none of this.
+    serving_access(parts).add_to_policy(statement(
+        "RunMonitoringPipeline", ("sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"),
+        names.monitoring_pipeline_arn))
+    serving_access(parts).add_to_policy(statement(
+        "ReadMonitoringRuns", "sagemaker:DescribePipelineExecution", f"{names.monitoring_pipeline_arn}/execution/*"))
     wanted = settings.min_quality
     arns = []
     for variant in production:

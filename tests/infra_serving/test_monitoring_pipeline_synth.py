@@ -54,6 +54,21 @@ def test_one_processing_step_runs_the_shipped_script_encrypted(serving_synth):
     assert options["--endpoint"] == "acme-recsys-ab-prod-endpoint"
 
 
+def test_people_may_start_and_follow_runs_of_their_monitoring_pipeline_only(serving_synth):
+    # GIVEN recsys-ab's second access policy (people and CI), whose `provision monitoring run` starts a run
+    config = serving_synth.configs["recsys-ab"]
+    policy = json.loads(resources(config, "aws_iam_policy")["serving_access_policy"]["policy"])
+    grants = {s["Sid"]: s for s in policy["Statement"]}
+    # THEN it may start and list runs of the workspace's own pipeline, and read those runs, nothing wider
+    pipeline_arn = "arn:aws:sagemaker:eu-west-1:222222222222:pipeline/acme-recsys-ab-prod-monitoring"
+    assert grants["RunMonitoringPipeline"]["Action"] == [
+        "sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"]
+    assert grants["RunMonitoringPipeline"]["Resource"] == pipeline_arn
+    assert grants["ReadMonitoringRuns"] == {
+        "Sid": "ReadMonitoringRuns", "Effect": "Allow", "Action": "sagemaker:DescribePipelineExecution",
+        "Resource": f"{pipeline_arn}/execution/*"}
+
+
 def test_script_object_is_the_shipped_script_under_its_hash(serving_synth):
     # GIVEN the script object Terraform uploads
     config = serving_synth.configs["recsys-ab"]
