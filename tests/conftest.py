@@ -24,6 +24,11 @@ for _key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 os.environ.__setitem__("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-tests/credentials")
 os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
 
+# The product's clock (provisioner/runtime/clock.py) is pinned for the whole session, subprocesses included:
+# no test depends on the machine's calendar. Tests that need another day take it from `on_day`.
+SUITE_TODAY = "2026-11-30"
+os.environ["PROVISION_TODAY"] = SUITE_TODAY
+
 # The bindings' runtime type checks are a development aid that normal synths skip: tests keep them.
 os.environ["PROVISION_TYPE_CHECKS"] = "1"
 
@@ -89,6 +94,29 @@ def run(acme: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monk
 def run_cli(run):
     """The same as `run`, under the name the engine tests use."""
     return run
+
+
+@pytest.fixture
+def today() -> "dt.date":
+    """The day the suite runs on, whatever the machine's calendar says (PROVISION_TODAY, set above)."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(SUITE_TODAY)
+
+
+@pytest.fixture
+def on_day(monkeypatch: pytest.MonkeyPatch):
+    """Moves the product clock to another day for one test: `on_day("2027-04-01")`."""
+    import datetime as dt
+
+    def move(day: str) -> dt.date | None:
+        monkeypatch.setenv("PROVISION_TODAY", day)
+        try:
+            return dt.date.fromisoformat(day)
+        except ValueError:  # a test of what the product says about a bad day
+            return None
+
+    return move
 
 
 @pytest.fixture(scope="session")
