@@ -197,3 +197,44 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_server
+
+
+# -- the `moto` marker is the truth: `pytest -m "not moto"` starts no server ---------------------------------------
+# A test that starts a moto server or a local cloud (sandbox) must carry the `moto` marker. Two guards:
+# at set-up, a test using a server fixture; while it runs, a test that starts one as a process (in-process
+# `provision sandbox start`, Sandbox.start, `python -m moto.server`, the demo, or a child `provision sandbox start`).
+SERVER_FIXTURES = {"moto_server", "extended_moto", "sandbox", "local_org"}
+_SERVER_ARGS = ("moto.server", "provisioner.localcloud.server", "demo.sh")
+
+
+def _starts_a_server(args) -> bool:  # noqa: ANN001 - Popen's args: a list or a string
+    argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else str(args).split()
+    joined = " ".join(argv)
+    return any(marker in joined for marker in _SERVER_ARGS) or ("sandbox" in argv and "start" in argv)
+
+
+def _unmarked_server_message(nodeid: str, what: str) -> str:
+    return (f"{nodeid} {what} but is not marked `moto`: add `pytestmark = [pytest.mark.moto]` (or "
+            f"@pytest.mark.moto), so that `pytest -m \"not moto\"` stays a tier without servers")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("moto") is None:
+        used = SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if used:
+            pytest.fail(_unmarked_server_message(item.nodeid, f"uses {', '.join(sorted(used))}"), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _servers_need_the_moto_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("moto") is not None:
+        return
+    nodeid = request.node.nodeid
+
+    class GuardedPopen(subprocess.Popen):
+        def __init__(self, args, *rest, **kwargs) -> None:  # noqa: ANN001 - Popen's own signature
+            if _starts_a_server(args):
+                raise AssertionError(_unmarked_server_message(nodeid, f"starts a server ({args!r})"))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", GuardedPopen)

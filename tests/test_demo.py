@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.moto]  # the demo starts the local cloud (a moto server)
+
 STEPS = ["sandbox start", "bootstrap sandbox", "blueprints list", "request vision-lab", "request studio-lab",
          "request too-big", "validate",
          "synth --all", "audit sandbox-serving", "env vision-lab", "endpoint weights sandbox-serving",

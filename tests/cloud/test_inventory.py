@@ -13,6 +13,8 @@ from provisioner.models.org import load_org
 
 from .aws_seed import bucket, client, model, tags, training_job
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 OLD_SPEC = """\
 name: old-experiment
 blueprint: gpu-training@1.0.0

@@ -22,6 +22,8 @@ from provisioner.specs.workspaces import load_named
 
 from .aws_seed import CHURN_QUOTAS, MOTO_ACCOUNT, bucket, client, enough_quotas, quota
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 STATE_BUCKET = "acme-provision-state-dev"
 
 
