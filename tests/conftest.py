@@ -24,6 +24,11 @@ for _key in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S
 os.environ.__setitem__("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/provision-tests/credentials")
 os.environ.__setitem__("AWS_CONFIG_FILE", "/nonexistent/provision-tests/config")
 
+# The product's clock (provisioner/runtime/clock.py) is pinned for the whole session, subprocesses included:
+# no test depends on the machine's calendar. Tests that need another day take it from `on_day`.
+SUITE_TODAY = "2026-11-30"
+os.environ["PROVISION_TODAY"] = SUITE_TODAY
+
 # The bindings' runtime type checks are a development aid that normal synths skip: tests keep them.
 os.environ["PROVISION_TYPE_CHECKS"] = "1"
 
@@ -91,6 +96,29 @@ def run_cli(run):
     return run
 
 
+@pytest.fixture
+def today() -> "dt.date":
+    """The day the suite runs on, whatever the machine's calendar says (PROVISION_TODAY, set above)."""
+    import datetime as dt
+
+    return dt.date.fromisoformat(SUITE_TODAY)
+
+
+@pytest.fixture
+def on_day(monkeypatch: pytest.MonkeyPatch):
+    """Moves the product clock to another day for one test: `on_day("2027-04-01")`."""
+    import datetime as dt
+
+    def move(day: str) -> dt.date | None:
+        monkeypatch.setenv("PROVISION_TODAY", day)
+        try:
+            return dt.date.fromisoformat(day)
+        except ValueError:  # a test of what the product says about a bad day
+            return None
+
+    return move
+
+
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
@@ -141,8 +169,8 @@ def moto_server() -> Iterator[MotoServer]:
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
     )
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
             break
@@ -169,3 +197,44 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return moto_server
+
+
+# -- the `moto` marker is the truth: `pytest -m "not moto"` starts no server ---------------------------------------
+# A test that starts a moto server or a local cloud (sandbox) must carry the `moto` marker. Two guards:
+# at set-up, a test using a server fixture; while it runs, a test that starts one as a process (in-process
+# `provision sandbox start`, Sandbox.start, `python -m moto.server`, the demo, or a child `provision sandbox start`).
+SERVER_FIXTURES = {"moto_server", "extended_moto", "sandbox", "local_org"}
+_SERVER_ARGS = ("moto.server", "provisioner.localcloud.server", "demo.sh")
+
+
+def _starts_a_server(args) -> bool:  # noqa: ANN001 - Popen's args: a list or a string
+    argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else str(args).split()
+    joined = " ".join(argv)
+    return any(marker in joined for marker in _SERVER_ARGS) or ("sandbox" in argv and "start" in argv)
+
+
+def _unmarked_server_message(nodeid: str, what: str) -> str:
+    return (f"{nodeid} {what} but is not marked `moto`: add `pytestmark = [pytest.mark.moto]` (or "
+            f"@pytest.mark.moto), so that `pytest -m \"not moto\"` stays a tier without servers")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("moto") is None:
+        used = SERVER_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if used:
+            pytest.fail(_unmarked_server_message(item.nodeid, f"uses {', '.join(sorted(used))}"), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _servers_need_the_moto_marker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("moto") is not None:
+        return
+    nodeid = request.node.nodeid
+
+    class GuardedPopen(subprocess.Popen):
+        def __init__(self, args, *rest, **kwargs) -> None:  # noqa: ANN001 - Popen's own signature
+            if _starts_a_server(args):
+                raise AssertionError(_unmarked_server_message(nodeid, f"starts a server ({args!r})"))
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", GuardedPopen)

@@ -6,11 +6,11 @@ from a few regions (us-east-1 among them) and needs `pricing:GetProducts`.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
 
+from provisioner.runtime import clock
 from provisioner.errors import OperationFailed
 
 SERVICE_CODE = "AmazonSageMaker"
@@ -101,7 +101,7 @@ def write_table(path: Path, prices: dict[str, dict[str, dict[str, float]]], base
     regions.update(prices)
     table.update({
         "regions": dict(sorted(regions.items())),
-        "as_of": dt.date.today().isoformat(),
+        "as_of": clock.today().isoformat(),
         "approximate": False,
         "source": "AWS Price List API (pricing:GetProducts, AmazonSageMaker, OnDemand), via `provision prices update`",
     })

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.markup import escape
 
+from provisioner.runtime import clock
 from provisioner.cli._checks import print_checks
 from provisioner.cli._context import session
 from provisioner.cli._output import OutputFormat, console, print_json
@@ -305,7 +306,7 @@ def _print_status(result: "WorkspaceStatus", configured: Optional[int] = None) -
                   f"settings and attachments of the workspace{of} have none and are not counted "
                   f"(`provision plan {escape(result.workspace)}` shows every one)[/]")
     if result.expires:
-        late = result.expires < dt.date.today()
+        late = result.expires < clock.today()
         out.print(f"expires {result.expires.isoformat()}" + (" [bold yellow](expired)[/]" if late else ""))
     if not result.resources:
         out.print("no live resources carry this workspace's tags: not applied yet, or destroyed")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 from rich.markup import escape
 
+from provisioner.runtime import clock
 from provisioner.cli._context import Session, session
 from provisioner.cli._output import OutputFormat, console, err_console, print_json
 from provisioner.errors import shown
@@ -501,7 +502,7 @@ def endpoint_report(
     if fmt not in ("text", "md", "json"):
         raise InvalidInput.single("<command line>", "--format", f"{fmt!r} is not a format of this report",
                                   "use text, md or json")
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     start = parse_since(since, now) if since is not None else None  # bad input is exit 2 before anything calls AWS
     s = session()
     ctx = load_named(s.org, s.catalog, name)

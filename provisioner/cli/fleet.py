@@ -13,12 +13,12 @@ from provisioner.errors import InvalidInput
 
 
 def parse_today(value: Optional[str]) -> dt.date:
+    """A command's own `--today`, else the product clock (global --today, PROVISION_TODAY, the machine)."""
+    from provisioner.runtime import clock
+
     if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput.single("<command line>", "--today", f"{value!r} is not a date", "use YYYY-MM-DD") from None
+        return clock.today()
+    return clock.parse_day(value, "<command line>", "--today")
 
 
 def expired(

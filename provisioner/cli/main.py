@@ -53,8 +53,14 @@ def _global(
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Show the versions of provision, cdktn, the AWS provider and the Terraform engine."),
+    today: Optional[str] = typer.Option(
+        None, "--today", envvar="PROVISION_TODAY", metavar="YYYY-MM-DD",
+        help="Decide every date question (expiry, days left) as if today were this day. Default: the machine's date."),
 ) -> None:
+    from provisioner.runtime import clock
+
     set_org_option(org)
+    clock.set_today(clock.parse_day(today, "<command line>", "--today / PROVISION_TODAY") if today else None)
 
 
 def _register() -> None:
@@ -71,7 +77,12 @@ def cli(argv: list[str] | None = None) -> int:
 
     # Not standalone: click's usage errors and unanswered questions come back to our one error path
     # (`error: ...`, exit 2 for the command line) instead of click's own `Error:` and `Aborted!`.
-    return run(lambda: app(args=argv, prog_name="provision", standalone_mode=False))
+    from provisioner.runtime import clock
+
+    try:
+        return run(lambda: app(args=argv, prog_name="provision", standalone_mode=False))
+    finally:
+        clock.set_today(None)  # a pinned day belongs to one command (tests run many in one process)
 
 
 def main() -> None:

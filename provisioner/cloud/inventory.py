@@ -24,6 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.runtime import clock
 from provisioner.cloud.access import access
 from provisioner.cloud.aws import Aws, aws_errors
 from provisioner.cloud.resources import (
@@ -184,7 +185,7 @@ def take_inventory(
             report.pending_deletion.extend(pending)
             report.untagged.extend(_untagged_ml(session, region, since_days))
     _group(report, live, specs, org)
-    _expired(report, specs, selected, today or dt.date.today())
+    _expired(report, specs, selected, today or clock.today())
     return report
 
 
@@ -227,7 +228,7 @@ def _untagged_ml(aws: Aws, region: str, since_days: int) -> list[LiveResource]:
     # SageMaker ARNs are case-insensitive (AWS reports some in lower case): compare them lowered.
     known = {r.arn.lower(): r.tags for r in tagged_resources(tagging, {}, ML_RESOURCE_TYPES)}
     sagemaker = aws.client("sagemaker", region)
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=since_days)
+    since = clock.now() - dt.timedelta(days=since_days)
     listings = (
         ("list_training_jobs", "TrainingJobSummaries", "TrainingJobArn", {"CreationTimeAfter": since}),
         ("list_models", "Models", "ModelArn", {}),

@@ -22,6 +22,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from provisioner.runtime import clock
 from provisioner.cloud.access import access_for
 from provisioner.cloud.aws import Aws, aws_errors, error_code
 from provisioner.cloud.resources import (
@@ -187,7 +188,7 @@ def _endpoint(sagemaker: Any, name: str) -> Endpoint:
 
 
 def _training_jobs(sagemaker: Any, arns: set[str], since_days: int, limit: int) -> list[TrainingJob]:
-    since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=since_days)
+    since = clock.now() - dt.timedelta(days=since_days)
     jobs = []
     paginator = sagemaker.get_paginator("list_training_jobs")
     for page in paginator.paginate(CreationTimeAfter=since, SortBy="CreationTime", SortOrder="Descending"):

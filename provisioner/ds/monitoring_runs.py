@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from provisioner.runtime import clock
 from infra.serving_names import MONITORING_MODE_PARAMETER, MONITORING_REPORTS_PREFIX, ServingNames
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.resolved import WorkspaceContext
@@ -37,7 +38,7 @@ def start_run(sagemaker: Any, ctx: WorkspaceContext, mode: str = "preview",
     from provisioner.cloud.aws import aws_errors, error_code
 
     pipeline = ServingNames.of(ctx).monitoring_pipeline
-    stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or clock.now()).strftime("%Y%m%d-%H%M%S")
     try:
         with aws_errors(f"starting the monitoring pipeline {pipeline}"):
             answer = sagemaker.start_pipeline_execution(

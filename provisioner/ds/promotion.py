@@ -37,6 +37,7 @@ from typing import Any
 
 import yaml
 
+from provisioner.runtime import clock
 from provisioner.errors import InvalidInput, OperationFailed, PolicyBlocked, Problem, ProblemCollector
 
 ARGS = "<command line>"
@@ -350,7 +351,7 @@ def register_in_target(sagemaker: Any, facts: Any, source: SourceVersion, source
 # -- 5. the target spec -----------------------------------------------------------------------------
 
 def origin_entry(target_arn: str, source: SourceVersion, promoted_by: str, when: dt.datetime | None = None) -> dict[str, str]:
-    when = when or dt.datetime.now(dt.timezone.utc)
+    when = when or clock.now()
     return {"package": target_arn, "source": source.arn, "approved_by": source.approved_by,
             "promoted_by": promoted_by, "promoted_at": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
 

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.runtime import clock
 from infra.instance_storage import has_local_storage
 from infra.sdk_defaults import DEFAULT_PREFIX
 from provisioner.ds import one_line
@@ -75,7 +76,7 @@ class JobPlan:
 
 
 def run_id(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()
     return f"{now:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
 
 

@@ -6,7 +6,6 @@ runs never interleave lines. No values from the plan, only counts and hashes.
 
 from __future__ import annotations
 
-import datetime as dt
 import fcntl
 import getpass
 import json
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provisioner.runtime import clock
 from provisioner.errors import ProvisionError
 
 LOG_FILE = "audit.log"
@@ -79,7 +79,7 @@ def _result_of(exc: ProvisionError) -> str:
 def audited(provision_dir: Path, action: str, workspace: str, environment: str = "") -> Iterator[AuditEntry]:
     """Record the command in the audit log when it ends; the result follows the exception, if any."""
     entry = AuditEntry(action, workspace, environment)
-    started = dt.datetime.now(dt.timezone.utc)
+    started = clock.now()
     try:
         yield entry
     except KeyboardInterrupt:
@@ -97,7 +97,7 @@ def audited(provision_dir: Path, action: str, workspace: str, environment: str =
     finally:
         append(provision_dir, {
             "time": started.isoformat(timespec="seconds"),
-            "seconds": round((dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 1),
+            "seconds": round((clock.now() - started).total_seconds(), 1),
             "who": who(),
             "action": entry.action,
             "workspace": entry.workspace,

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from provisioner.errors import InvalidInput, OperationFailed
-from provisioner.runtime import user_cache
+from provisioner.runtime import clock, user_cache
 
 MODULE = "github.com/hashicorp/terraform-provider-aws"
 ADDRESS = "registry.terraform.io/hashicorp/aws"
@@ -253,7 +253,7 @@ def build(ref: str | None = None, *, release: str | None = None, force: bool = F
     go_version = _run("go version", [_go(), "env", "GOVERSION"]).strip()
     result = Build(version=version, path=str(final), commit=commit, go_version=go_version, seconds=round(seconds, 1),
                    peak_rss_mib=peak, size_mib=final.stat().st_size // (1024 * 1024),
-                   built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+                   built_at=clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"))
     record = records_root() / f"{version}.json"
     record.parent.mkdir(parents=True, exist_ok=True)
     tmp = record.with_suffix(".tmp")

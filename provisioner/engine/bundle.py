@@ -13,7 +13,6 @@ engine's version, and the state (serial and lineage). Terraform's own check
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -24,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from provisioner.runtime import clock
 from provisioner.engine.summary import PlanSummary
 from provisioner.errors import InvalidInput, OperationFailed, shown
 
@@ -118,7 +118,7 @@ class PlanBundle:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return clock.now().isoformat(timespec="seconds")
 
 
 def _write_private(path: Path, text: str) -> None:

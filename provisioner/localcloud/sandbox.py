@@ -29,6 +29,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from provisioner.runtime import clock
 from provisioner.errors import OperationFailed
 
 HOST = "127.0.0.1"
@@ -212,7 +213,7 @@ def check_state(workspace: str, state_file: Path, server: Server, org_root: Path
 # -- processes and ports ----------------------------------------------------------------------------------
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat()
+    return clock.now().isoformat()
 
 
 def _server_env() -> dict[str, str]:

@@ -1,7 +1,7 @@
 """checkov as a second opinion: a separate tool, offline, its findings merged with their CKV ids.
 
-These tests run the real checkov from .tools/checkov-venv (made by `make setup` /
-scripts/install_checkov.sh); they are skipped, with that reason, where it is not installed.
+These tests run the real checkov the tool finds (PROVISION_CHECKOV, the user cache of `provision doctor --fix`,
+.tools/checkov-venv of `make setup`, PATH); they are skipped, with that reason in capitals, where none is installed.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from provisioner.audit.config import load_config
 from provisioner.audit.runner import run_audit
 
 CHECKOV = find_checkov()
-needs_checkov = pytest.mark.skipif(CHECKOV is None, reason="checkov not installed: run `make setup`")
+needs_checkov = pytest.mark.skipif(CHECKOV is None, reason="CHECKOV NOT INSTALLED: run `make setup` "
+                                                                    "or `provision doctor --fix`")
 
 
 @pytest.fixture(scope="module")
@@ -52,20 +53,66 @@ def test_checkov_findings_come_back_with_ckv_ids_and_terraform_addresses(ecr_con
     assert again.cached and {(f.rule_id, f.address) for f in again.findings} == failed
 
 
+def _network_namespace() -> list[str] | None:
+    """A command prefix that runs a program with no network: a user namespace (any user, `unshare -rn`), else a
+    plain network namespace (root, `unshare -n`); None where the kernel allows neither."""
+    if shutil.which("unshare") is None:
+        return None
+    for prefix in (["unshare", "-rn"], ["unshare", "-n"]):
+        if subprocess.run([*prefix, "true"], capture_output=True).returncode == 0:
+            return prefix
+    return None
+
+
+class _CountingProxy:
+    """A proxy on 127.0.0.1 that counts each connection and closes it unanswered: where no namespace can be had,
+    every HTTP(S) request checkov makes through its proxy settings lands here and is counted."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.connections = 0
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._server.close()
+
+
 @needs_checkov
 def test_checkov_runs_without_any_network(ecr_config: Path):
-    """Runs checkov exactly as the bridge does, inside a network namespace with no interfaces but loopback
-    down: if checkov needed the network (a download, a version check), it would fail or hang here."""
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"]).returncode != 0:
-        pytest.skip("cannot create a network namespace here")
-    # GIVEN no network at all
+    """Runs checkov exactly as the bridge does, inside a network namespace whose only interface, loopback, is down:
+    if checkov needed the network (a download, a version check), it would fail or hang here. Without namespaces
+    (a kernel that forbids user namespaces), its proxy settings point at a counting proxy that must see nothing."""
+    # GIVEN no network at all (or, failing that, every proxied request counted)
+    prefix, proxy, env = _network_namespace(), None, _environment()
+    if prefix is None:
+        proxy = _CountingProxy()
+        env.update({key: proxy.url for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")})
     # WHEN checkov runs with the bridge's command line and environment
-    proc = subprocess.run(["unshare", "-n", *command(CHECKOV, ecr_config, "terraform_json")], capture_output=True,
-                          text=True, env=_environment(), timeout=300)
-    # THEN it completes and reports the same checks
+    try:
+        proc = subprocess.run([*(prefix or []), *command(CHECKOV, ecr_config, "terraform_json")],
+                              capture_output=True, text=True, env=env, timeout=300)
+    finally:
+        if proxy is not None:
+            proxy.close()
+    # THEN it completes and reports the same checks, having asked nothing of the network
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     output = json.loads(proc.stdout)
     assert output["summary"]["failed"] > 0 and output["summary"]["checkov_version"] == "3.3.30"
+    assert proxy is None or proxy.connections == 0
 
 
 def test_missing_checkov_is_reported_with_the_install_step_and_the_pack_still_runs(ecr_config: Path, tmp_path: Path,

@@ -57,9 +57,14 @@ def test_canary_the_pack_is_active_and_blocks_a_bad_config(tmp_path: Path):
 def test_gate_passes_a_clean_config(acme: Path):
     # GIVEN the serving scenario audited as the churn-model workspace (no violations)
     ctx = workspace_context(acme)
-    # WHEN the gate runs
-    # THEN it returns without raising
-    gate(ctx, SERVING, checkov=False)
+    # WHEN the gate runs  THEN it returns without raising
+    assert gate(ctx, SERVING, checkov=False) is None
+    # AND it passed because every rule ran and none blocks, not because nothing was checked: the same audit
+    # evaluated the whole pack, with passes on the config's resources and no unsuppressed error
+    result = run_audit(SERVING, ctx=ctx, checkov=False)
+    assert set(result.pack.stats) == {r.id for r in load_rules()}
+    assert sum(stats.passed for stats in result.pack.stats.values()) > 0
+    assert result.blocking == []
 
 
 def test_gate_passes_when_the_error_is_suppressed_with_a_reason(acme: Path, tmp_path: Path):

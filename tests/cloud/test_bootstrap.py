@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .aws_seed import MOTO_ACCOUNT, REGION, bucket, client
+
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
 
 STATE_BUCKET = "acme-provision-state-dev"
 

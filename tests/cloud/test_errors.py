@@ -133,6 +133,7 @@ def throttling(aws, monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Throttling
     yield ThrottlingSts
 
 
+@pytest.mark.moto
 def test_throttled_calls_are_retried_until_they_succeed(throttling, monkeypatch):
     # GIVEN STS throttling the first two requests, and the default retry policy (adaptive, 8 attempts)
     with throttling(throttle=2) as sts:
@@ -144,6 +145,7 @@ def test_throttled_calls_are_retried_until_they_succeed(throttling, monkeypatch)
     assert sts.requests == 3
 
 
+@pytest.mark.moto
 def test_fails_with_one_line_when_throttling_outlasts_the_retries(throttling, run, monkeypatch):
     # GIVEN STS throttling every request, and at most 2 attempts (standard mode: adaptive mode's client-side
     # rate limiter would add seconds of waiting; the test above exercises it)
@@ -162,6 +164,7 @@ def test_fails_with_one_line_when_throttling_outlasts_the_retries(throttling, ru
     assert "Traceback" not in result.err
 
 
+@pytest.mark.moto
 def test_fails_with_one_line_when_there_are_no_credentials(run, tmp_path: Path, monkeypatch):
     # GIVEN no credentials anywhere (and no instance metadata lookups, which would leave 127.0.0.1)
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
@@ -180,6 +183,7 @@ def test_fails_with_one_line_when_there_are_no_credentials(run, tmp_path: Path, 
     assert "aws sso login" in result.err
 
 
+@pytest.mark.moto
 def test_fails_with_one_line_when_the_profile_does_not_exist(run, monkeypatch):
     # GIVEN AWS_PROFILE naming a profile that is not configured
     monkeypatch.setenv("AWS_PROFILE", "no-such-profile")

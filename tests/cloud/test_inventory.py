@@ -13,6 +13,8 @@ from provisioner.models.org import load_org
 
 from .aws_seed import bucket, client, model, tags, training_job
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 OLD_SPEC = """\
 name: old-experiment
 blueprint: gpu-training@1.0.0
@@ -105,8 +107,9 @@ def test_inventory_of_one_environment_skips_the_others(org, world):
     assert {r.arn for r in report.untagged} == {world["untagged_job"], world["partly_tagged_model"]}
 
 
-def test_inventory_command_prints_json(run, world):
-    # GIVEN the planted world  WHEN `provision inventory --env dev -o json` runs
+def test_inventory_command_prints_json(run, world, today):
+    # GIVEN the planted world, on the suite's fixed day (churn-model expires 2027-03-31, after it)
+    # WHEN `provision inventory --env dev -o json` runs
     result = run("inventory", "--env", "dev", "--output", "json")
     # THEN it exits 0 with the same findings as data
     assert result.code == 0, result.err
@@ -114,7 +117,8 @@ def test_inventory_command_prints_json(run, world):
     assert report["environments"] == ["dev"]
     assert [o["workspace"] for o in report["orphans"]] == ["ghost"]
     assert {r["name"] for r in report["untagged"]} == {"adhoc-notebook-job", "hand-made-model"}
-    assert [e["workspace"] for e in report["expired"]] == ["old-experiment"]
+    assert [(e["workspace"], e["days_past"]) for e in report["expired"]] == [
+        ("old-experiment", (today - dt.date(2020, 1, 31)).days)]
     assert report["skipped_environments"] == {}
 
 
@@ -129,8 +133,18 @@ def test_inventory_names_an_alert_topic_by_its_kind_not_by_its_name(run, world):
     assert (topic["type"], topic["name"]) == ("sns:topic", "acme-churn-model-dev-alerts")
 
 
-def test_inventory_command_prints_findings_for_people(run, world):
-    # GIVEN the planted world  WHEN `provision inventory` runs
+def test_inventory_command_decides_expiry_on_the_day_given_by_the_global_today_option(run, world):
+    # GIVEN the planted world  WHEN the inventory is taken with `--today` the day after churn-model's expiry
+    result = run("--today", "2027-04-01", "inventory", "--env", "dev", "--output", "json")
+    # THEN churn-model is expired since one day, old-experiment still
+    assert result.code == 0, result.err
+    expired = {e["workspace"]: e["days_past"] for e in result.json()["expired"]}
+    assert expired == {"old-experiment": (dt.date(2027, 4, 1) - dt.date(2020, 1, 31)).days, "churn-model": 1}
+
+
+def test_inventory_command_prints_findings_for_people(run, world, today):
+    # GIVEN the planted world, on the suite's fixed day (before churn-model's expiry)
+    # WHEN `provision inventory` runs
     result = run("inventory")
     # THEN each section is there with its fix
     assert result.code == 0, result.err

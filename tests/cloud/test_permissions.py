@@ -11,6 +11,8 @@ from provisioner.cloud.permissions import PERMISSIONS, iam_action
 
 from .aws_seed import bucket, client, enough_quotas, tags, training_job
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 
 def recording(aws: Aws) -> set[str]:
     """Registers a hook on the session that records the IAM action of every call its clients make."""

@@ -22,6 +22,8 @@ from provisioner.specs.workspaces import load_named
 
 from .aws_seed import CHURN_QUOTAS, MOTO_ACCOUNT, bucket, client, enough_quotas, quota
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 STATE_BUCKET = "acme-provision-state-dev"
 
 
@@ -305,6 +307,13 @@ def test_the_apply_gate_stops_with_one_line_per_failed_check(org, tmp_path):
 
 def test_the_apply_gate_lets_a_ready_workspace_through(org, bootstrapped, tmp_path):
     # GIVEN a bootstrapped environment  WHEN the gate runs before a destroy  THEN it returns quietly
+    from provisioner.cloud.preflight import run_preflight
     from provisioner.engine.gates import run_pre_apply_gates
 
-    run_pre_apply_gates(gate_request(context(org), "destroy", tmp_path), ["provisioner.cloud.preflight:gate"])
+    ctx = context(org)
+    assert run_pre_apply_gates(gate_request(ctx, "destroy", tmp_path), ["provisioner.cloud.preflight:gate"]) is None
+    # AND it let the workspace through because its checks pass, not because it checked nothing: the checks the
+    # gate runs for a destroy found the state bucket ready and failed none
+    checks = run_preflight(ctx, quotas=False)
+    assert [c.id for c in checks if c.failed] == []
+    assert any(c.id == "state-bucket" and c.status == "pass" for c in checks), [c.to_dict() for c in checks]

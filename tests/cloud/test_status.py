@@ -14,6 +14,8 @@ from provisioner.specs.workspaces import load_named
 
 from .aws_seed import IMAGE, MOTO_ACCOUNT, client, model, tags, training_job
 
+pytestmark = [pytest.mark.moto]  # every test here talks to the moto server (the `aws` fixture)
+
 WS = "churn-model"
 
 

@@ -90,6 +90,7 @@ def test_env_without_write_prints_the_document_and_the_exports_as_comments(run, 
     assert not (org / ".provision" / "sagemaker").exists()
 
 
+@pytest.mark.moto
 def test_sdk_creates_jobs_with_the_workspace_defaults_from_the_written_file(run, org: Path, applied_churn: Applied,
                                                                               monkeypatch: pytest.MonkeyPatch):
     # GIVEN churn-model applied, and the exports of `provision env churn-model --write` in the environment

@@ -1,10 +1,12 @@
 """The e2e tier: every shipped blueprint through plan, apply and destroy on the real AWS provider.
 
 Runs when the user cache holds an AWS provider build (`make aws-provider`); otherwise every test here
-is skipped and `make test` says so in one line. The cloud is the local cloud (`provision sandbox`: a
-moto server with provision's extensions on 127.0.0.1), reached through the example org's `sandbox`
-environment (`cloud: local`). Each blueprint's newest version is taken through the lifecycle with its
-example workspace moved onto that environment. Nothing here talks to AWS.
+is skipped and `make test` says so in one line, `e2e: DID NOT RUN (<why>)`. The build must be the provider
+the project names (the bindings' version or the pinned commit): another one fails the tier. The cloud is the
+local cloud (`provision sandbox`: a moto server with provision's extensions on 127.0.0.1), reached through the
+example org's `sandbox` environment (`cloud: local`). Every blueprint version an example uses (every released
+one: test_every_released_blueprint_version_goes_through_apply) is taken through the lifecycle with its example
+workspace moved onto that environment. Nothing here talks to AWS.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2e_support import (  # noqa: E402
-    EXAMPLE_ORG, LOCAL_ENV, OUTCOMES, ROOT, LocalOrg, aws_provider_build, lifecycle, newest_example_per_blueprint, record,
+    EXAMPLE_ORG, LOCAL_ENV, OUTCOMES, ROOT, STEPS_DONE, LocalOrg, aws_provider_build, example_per_version,
+    lifecycle, provider_build_problem, record, summary_line,
 )
 
 # Lifecycles that run at once: most of an apply is the provider waiting (S3 lifecycle rules alone take ~55 s).
@@ -32,10 +35,13 @@ JOBS = int(os.environ.get("PROVISION_E2E_JOBS", "4"))
 def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
     build = aws_provider_build()
     if build is None:
-        pytest.skip("no AWS provider build (make aws-provider)")
+        pytest.skip("no AWS provider build in the user cache (make aws-provider)")
+    problem = provider_build_problem(build)
+    if problem:
+        pytest.fail(problem, pytrace=False)
     root = tmp_path_factory.mktemp("e2e") / "acme"
     shutil.copytree(EXAMPLE_ORG, root, ignore=shutil.ignore_patterns("cdktf.out", ".provision"))
-    tested = {path.name for path in newest_example_per_blueprint().values()}
+    tested = {path.name for path in example_per_version().values()}
     for spec in (root / "workspaces").glob("*.yaml"):
         if spec.name not in tested:
             spec.unlink()  # the scratch org holds only the workspaces under test: one `synth --all` for them
@@ -60,39 +66,49 @@ def local_org(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalOrg]:
 
 @pytest.fixture(scope="session")
 def lifecycles(local_org: LocalOrg) -> dict[str, str]:
-    """Blueprint -> "" when its example went through every step, else what failed; the lifecycles run side by side."""
+    """`blueprint@version` -> "" when its example went through every step, else what failed; the lifecycles run
+    side by side."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def run(blueprint: str, name: str) -> str:
+    def run(version: str, name: str) -> str:
         try:
-            lifecycle(local_org, blueprint, name)
+            lifecycle(local_org, version, name)
         except AssertionError as failed:
-            record(blueprint, "failed")
+            record(version, "failed")
             return str(failed)
-        record(blueprint, "passed")
+        record(version, "passed")
         return ""
 
-    examples = newest_example_per_blueprint()
+    examples = example_per_version()
     with ThreadPoolExecutor(max_workers=max(1, JOBS)) as pool:
-        futures = {blueprint: pool.submit(run, blueprint, path.stem) for blueprint, path in examples.items()}
-        return {blueprint: future.result() for blueprint, future in futures.items()}
+        futures = {version: pool.submit(run, version, path.stem) for version, path in examples.items()}
+        return {version: future.result() for version, future in futures.items()}
+
+
+TIER: set[str] = set()  # node ids of the e2e-marked tests collected (the tier's own, not its helpers' checks)
+
+
+def pytest_itemcollected(item) -> None:  # noqa: ANN001 - pytest hook
+    if item.get_closest_marker("e2e"):
+        TIER.add(item.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001 - pytest hook
     """One line either way, for `make test`: what the e2e tier did."""
-    e2e = [r for key in ("passed", "failed", "skipped", "error")
-           for r in terminalreporter.stats.get(key, []) if "tests/e2e/" in getattr(r, "nodeid", "")]
+    def tier(report) -> bool:  # noqa: ANN001 - a test report or a deselected item
+        return getattr(report, "nodeid", "") in TIER
+
+    e2e = [r for key in ("passed", "failed", "skipped", "error") for r in terminalreporter.stats.get(key, []) if tier(r)]
     if not e2e:
+        deselected = [r for r in terminalreporter.stats.get("deselected", []) if tier(r)]
+        if deselected:
+            terminalreporter.write_line(f"e2e: DID NOT RUN (deselected: -m {config.option.markexpr!r})")
         return
-    passed = sorted(name for name, outcome in OUTCOMES.items() if outcome == "passed")
-    failed = sorted(name for name, outcome in OUTCOMES.items() if outcome == "failed")
-    if failed:
-        line = f"e2e: FAILED for {', '.join(failed)}; {len(passed)} blueprints planned, applied, destroyed"
-    elif passed:
-        build = aws_provider_build()
-        line = f"e2e: {len(passed)} blueprints planned, applied, destroyed (AWS provider {build.version if build else '?'})"
-    else:
-        reasons = {r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)
-                   for r in terminalreporter.stats.get("skipped", []) if "tests/e2e/" in r.nodeid}
-        line = f"e2e: skipped: {'; '.join(sorted(reasons)).removeprefix('Skipped: ') or 'not run'}"
-    terminalreporter.write_line(line)
+    not_run = None
+    if not OUTCOMES:
+        reasons = {(r.longrepr[2] if isinstance(r.longrepr, tuple) else str(r.longrepr)).removeprefix("Skipped: ")
+                   for r in terminalreporter.stats.get("skipped", []) if tier(r)}
+        failures = [r for key in ("failed", "error") for r in terminalreporter.stats.get(key, []) if tier(r)]
+        not_run = "; ".join(sorted(reasons)) or ("the set-up failed: see the errors above" if failures else "no lifecycle ran")
+    build = aws_provider_build()
+    terminalreporter.write_line(summary_line(OUTCOMES, STEPS_DONE, build.version if build else None, not_run))

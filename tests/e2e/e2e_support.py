@@ -13,14 +13,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_ORG = ROOT / "examples" / "acme"
 LOCAL_ENV = "sandbox"
-OUTCOMES: dict[str, str] = {}  # blueprint -> "passed" | "failed"
+OUTCOMES: dict[str, str] = {}  # blueprint@version -> "passed" | "failed"
+STEPS_DONE: dict[str, list[str]] = {}  # blueprint@version -> the lifecycle steps it got through, in order
+COUNTED_STEPS = ("plan", "apply", "replan", "destroy")  # what the tier's `e2e:` line counts
 # Both SDKs (botocore, aws-sdk-go-v2 in the AWS provider) put AWS_EXECUTION_ENV in their User-Agent as
 # `exec-env/<value>`, which the local cloud's log shows with each call: that is how the calls of each
 # blueprint's steps are told apart although the lifecycles run side by side (coverage_evidence.py).
 EXEC_ENV = "AWS_EXECUTION_ENV"
 RUN_TAG = "e2e"
 # The blueprint whose applied example also goes through a plan review (review_plans), and what it observed.
-REVIEWED = "realtime-endpoint"
+REVIEWED = "realtime-endpoint@1.1.0"
 REVIEWS: dict[str, dict] = {}
 
 
@@ -31,18 +33,54 @@ def aws_provider_build():
     return aws_provider.find_build(aws_provider.required_version()) or next(iter(aws_provider.cached_builds()), None)
 
 
-def newest_example_per_blueprint() -> dict[str, Path]:
-    """Blueprint name -> the example workspace of its newest version (every shipped blueprint has one),
-    preferring one that already runs on the local cloud (its model and images are in that account)."""
-    best: dict[str, tuple[tuple[int, ...], Path]] = {}
+def provider_build_problem(build) -> str | None:  # noqa: ANN001 - an aws_provider.Build
+    """None when BUILD is the provider the project names: the version the bindings were generated from, or the
+    commit `make aws-provider` is pinned to (PROVISION_AWS_PROVIDER_REF, else aws_provider.DEFAULT_REF); else why
+    not. A stale or hand-made build would judge the constructs with another provider's schema."""
+    from provisioner.engine import aws_provider
+
+    if build.version == aws_provider.required_version():
+        return None
+    ref = os.environ.get(aws_provider.REF_ENV) or aws_provider.DEFAULT_REF
+    pinned = ref.rsplit("-", 1)[-1].lower()  # a pseudo-version ends in the commit's first 12 hex digits
+    if pinned and build.commit.lower().startswith(pinned):
+        return None
+    return (f"the AWS provider build {build.version} (commit {build.commit[:12]}) is neither the bindings' version "
+            f"{aws_provider.required_version()} nor the pinned commit {ref}: rebuild it with `make aws-provider`")
+
+
+def version_key(spec: dict) -> str:
+    """`blueprint@version` of a workspace spec."""
+    return str(spec["blueprint"])
+
+
+def released_versions() -> set[str]:
+    """Every blueprint version released (blueprints/RELEASED.sha256) or snapshotted (tests/**/snapshots/)."""
+    lock = (ROOT / "blueprints" / "RELEASED.sha256").read_text().splitlines()
+    found = {line.split()[1] for line in lock if line.strip() and not line.startswith("#")}
+    found |= {path.stem for path in (ROOT / "tests").glob("*/snapshots/*@*.json")}
+    return found
+
+
+def example_per_version() -> dict[str, Path]:
+    """`blueprint@version` -> one example workspace using it, for every version an example uses, preferring one
+    that already runs on the local cloud (its model and images are in that account)."""
+    best: dict[str, tuple[bool, Path]] = {}
     for path in sorted((EXAMPLE_ORG / "workspaces").glob("*.yaml")):
         spec = yaml.safe_load(path.read_text())
-        name, _, version = str(spec["blueprint"]).partition("@")
-        key = (*(int(part) for part in version.split(".")), spec.get("environment") == LOCAL_ENV)
-        if name not in best or key > best[name][0]:
-            best[name] = (key, path)
+        key = (spec.get("environment") == LOCAL_ENV, path)
+        if version_key(spec) not in best or key[0] > best[version_key(spec)][0]:
+            best[version_key(spec)] = key
     only = {b for b in os.environ.get("PROVISION_E2E_BLUEPRINTS", "").split(",") if b}  # a hand run of some of them
-    return {name: path for name, (_, path) in sorted(best.items()) if not only or name in only}
+    return {v: path for v, (_, path) in sorted(best.items())
+            if not only or v in only or v.partition("@")[0] in only}
+
+
+def has_monitoring_pipeline(version: str) -> bool:
+    """Whether this blueprint version monitors through the pipeline engine (1.1.0 on; 1.0.0 had Model Monitor)."""
+    name, _, number = version.partition("@")
+    path = ROOT / "blueprints" / name / f"{number}.yaml"
+    return "monitoring.engine" in (yaml.safe_load(path.read_text()).get("parameters") or {})
 
 
 class LocalOrg:
@@ -63,30 +101,37 @@ class LocalOrg:
         return done
 
 
-def record(blueprint: str, outcome: str) -> None:
-    OUTCOMES[blueprint] = outcome
+def record(version: str, outcome: str) -> None:
+    OUTCOMES[version] = outcome
 
 
-def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
+def lifecycle(org: LocalOrg, version: str, name: str) -> None:
     """One workspace through what a platform engineer runs; raises AssertionError at the first step that fails.
 
     Each step is tagged `<blueprint>.<step>` (plan, apply, status, monitoring-run, replan, destroy, inventory):
-    the coverage table of docs/local-cloud-extensions.md is what these steps call."""
+    the coverage table of docs/local-cloud-extensions.md is what these steps call, per blueprint (all its
+    versions together: a tag holds no dots). STEPS_DONE[version] lists the steps it got through."""
+    blueprint = version.partition("@")[0]
+    done = STEPS_DONE.setdefault(version, [])
     # plan, then apply that saved plan
     org.provision("plan", name, step=f"{blueprint}.plan")
+    done.append("plan")
     org.provision("apply", name, "--yes", step=f"{blueprint}.apply")
+    done.append("apply")
     # the live resources are there
     status = json.loads(org.provision("status", name, "--output", "json", step=f"{blueprint}.status").stdout)
     assert status["resources"], f"status of {name} shows no live resources"
-    if blueprint in ("full-mlops", "realtime-endpoint"):
+    if blueprint in ("full-mlops", "realtime-endpoint") and has_monitoring_pipeline(version):
         monitoring_pipeline_runs(org, blueprint, name)
     # a second plan has nothing to do (no perpetual diff)
     again = json.loads(org.provision("plan", name, "--output", "json", step=f"{blueprint}.replan").stdout)["summary"]
     assert not again["has_changes"], f"a second plan of {name} wants changes: {json.dumps(again['changes'])[:3000]}"
-    if blueprint == REVIEWED:
-        REVIEWS[blueprint] = review_plans(org, name, again)
+    done.append("replan")
+    if version == REVIEWED:
+        REVIEWS[version] = review_plans(org, name, again)
     # destroyed, protected resources included, and the inventory finds nothing of it
     org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
+    done.append("destroy")
     inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json",
                                          step=f"{blueprint}.inventory").stdout)
     left = inventory["workspaces"].get(name, [])
@@ -154,3 +199,15 @@ def review_plans(org: LocalOrg, name: str, converged: dict) -> dict:
     seen["seconds"] = round(time.monotonic() - started, 1)  # what the review adds to the lifecycle (pytest -s shows it)
     print(f"e2e: plan review of {name}: {seen['seconds']} s")
     return seen
+
+
+def summary_line(outcomes: dict[str, str], steps: dict[str, list[str]], provider: str | None,
+                 not_run: str | None) -> str:
+    """The tier's one line: how many blueprint versions went through each step, or, in capitals, that it did not run."""
+    if not_run is not None:
+        return f"e2e: DID NOT RUN ({not_run})"
+    counts = ", ".join(f"{sum(step in done for done in steps.values())} {word}" for step, word in
+                       zip(COUNTED_STEPS, ("planned", "applied", "re-planned", "destroyed")))
+    failed = sorted(version for version, outcome in outcomes.items() if outcome == "failed")
+    head = f"e2e: FAILED for {', '.join(failed)}; " if failed else "e2e: "
+    return f"{head}{len(outcomes)} blueprint versions: {counts} (AWS provider {provider or '?'})"

@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIRROR_DIR = PROJECT_ROOT / ".build" / "providers"
 NULL_PROVIDER = {"null": {"source": "hashicorp/null", "version": "2.1.2"}}
 SLOW_ENV = "ENGINE_TEST_SLOW_SECONDS"  # read by null_synthesize only (test helper, not the product)
+GATE_ENV = "ENGINE_TEST_GATE_DIR"  # null_synthesize: the slow resource waits at this Gate instead of sleeping
 
 # A workspace with local state in an AWS environment (`trial`, added by `add_trial_environment`): the engine
 # tests run Terraform on it without a local cloud (the example org's sandbox is one, and needs it running).
@@ -59,11 +60,45 @@ def ensure_provider_mirror() -> Path:
     return module.ensure_mirror(MIRROR_DIR)
 
 
+class Gate:
+    """Holds a resource's creation until the test opens it: synchronization by events, not by how long a sleep is.
+
+    The resource's local-exec marks `started` (the apply is running and holds its lock), then waits for `open`;
+    it gives up, failing the resource, after HOLD_SECONDS so that a test that never opens it fails instead of
+    hanging. Shell builtins only, plus `sleep` (some engine tests run with a PATH of `sh` and `sleep` alone)."""
+
+    HOLD_SECONDS = 60
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.started, self.opened = folder / "started", folder / "open"
+
+    def command(self) -> str:
+        polls = self.HOLD_SECONDS * 20
+        return (f": > '{self.started}'; i=0; while [ ! -e '{self.opened}' ] && [ $i -lt {polls} ]; "
+                f"do sleep 0.05; i=$((i+1)); done; [ -e '{self.opened}' ]")
+
+    def wait_started(self, timeout: float = 60) -> None:
+        """Returns once the resource is being created (polling with a deadline); fails the test after TIMEOUT."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not self.started.exists():
+            assert time.monotonic() < deadline, f"the gated resource did not start within {timeout} s"
+            time.sleep(0.02)
+
+    def open(self) -> None:
+        self.opened.touch()
+
+
 def null_resource(triggers: dict[str, str] | None = None, *, sleep: float | None = None, fail: bool = False,
-                  protected: bool = False, depends_on: list[str] | None = None) -> dict[str, Any]:
+                  protected: bool = False, depends_on: list[str] | None = None, gate: Gate | None = None
+                  ) -> dict[str, Any]:
     body: dict[str, Any] = {"triggers": dict(triggers or {"v": "1"})}
     if sleep is not None:
         body["provisioner"] = [{"local-exec": {"command": f"sleep {sleep}"}}]
+    if gate is not None:
+        body["provisioner"] = [{"local-exec": {"command": gate.command()}}]
     if fail:
         body["provisioner"] = [{"local-exec": {"command": "echo 'boom: this resource fails on purpose' >&2; exit 1"}}]
     if protected:
@@ -132,14 +167,15 @@ def null_synthesize(contexts: list, out_dir: Path, *, state_root: Path,
         else:
             backend = s3_backend(state.endpoint, state.bucket, ctx.state_key, state.region or ctx.region)
         triggers = {key: json.dumps(value, sort_keys=True) for key, value in sorted(ctx.parameters.items())}
-        slow = os.environ.get(SLOW_ENV)
+        slow, gate = os.environ.get(SLOW_ENV), os.environ.get(GATE_ENV)
         resources = {
             "artifacts": null_resource({"blueprint": ctx.blueprint.ref}, protected=True),
             "parameters": null_resource(triggers, depends_on=["null_resource.artifacts"]),
             "tags": null_resource({k: v for k, v in ctx.tags.items()}),
         }
-        if slow:
-            resources["slow"] = null_resource({"v": "1"}, sleep=float(slow), depends_on=["null_resource.tags"])
+        if slow or gate:
+            resources["slow"] = null_resource({"v": "1"}, sleep=None if gate else float(slow),
+                                              gate=Gate(Path(gate)) if gate else None, depends_on=["null_resource.tags"])
             resources["after_slow"] = null_resource({"v": "1"}, depends_on=["null_resource.slow"])
         folder = stack_dir(out_dir, ctx.name)
         write_stack(folder, resources, backend=backend,

@@ -179,6 +179,7 @@ def _doctor(run_cli, *args: str) -> tuple[int, dict[str, dict]]:
     return result.code, {c["id"]: c for c in json.loads(result.out)}
 
 
+@pytest.mark.moto
 def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, monkeypatch: pytest.MonkeyPatch):
     # GIVEN credentials for the moto default account (not the dev environment's account)
     code, checks = _doctor(run_cli, "--env", "dev")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
-from engine_support import local_backend, null_resource, write_stack
+from engine_support import Gate, local_backend, null_resource, write_stack
 
 from provisioner.engine.discovery import MIN_VERSION, parse_version, resolve_engine
 from provisioner.errors import OperationFailed
@@ -94,22 +93,31 @@ def test_fails_when_the_engine_is_older_than_1_10(null_org: Path, run_cli, stand
 
 
 def test_runner_streams_events_while_the_engine_runs(tmp_path: Path, lifecycle):
-    # GIVEN a saved plan with a fast resource and a slow one after it
+    # GIVEN a saved plan with a fast resource and, after it, one held at a gate until the test opens it
     folder = tmp_path / "stack"
-    write_stack(folder, {"fast": null_resource(), "slow": null_resource(sleep=2, depends_on=["null_resource.fast"])},
+    gate = Gate(tmp_path / "gate")
+    write_stack(folder, {"fast": null_resource(), "slow": null_resource(gate=gate, depends_on=["null_resource.fast"])},
                 backend=local_backend("terraform.tfstate"))
     from provisioner.engine.operations import Stack
 
     stack = Stack("lab", "sandbox", folder)
     lifecycle.plan(stack)
-    # WHEN it is applied and each event's arrival time is recorded
-    arrivals: list[tuple[float, str, str]] = []
-    outcome = lifecycle.apply(stack, on_event=lambda e: arrivals.append(
-        (time.monotonic(), e.get("type", ""), (e.get("hook") or {}).get("resource", {}).get("addr", ""))))
-    assert outcome.status == "applied"
-    # THEN the fast resource's completion arrived while the slow one was still running, not with it at the end
-    done = {addr: t for t, kind, addr in arrivals if kind == "apply_complete"}
-    assert done["null_resource.slow"] - done["null_resource.fast"] > 1.5, arrivals
+    # WHEN it is applied, and the gate opens only when the fast resource's completion has reached us
+    seen: list[str] = []
+
+    def on_event(event: dict) -> None:
+        if event.get("type") == "apply_complete":
+            address = (event.get("hook") or {}).get("resource", {}).get("addr", "")
+            seen.append(address)
+            if address == "null_resource.fast":
+                seen.append("gate opened")
+                gate.open()
+
+    outcome = lifecycle.apply(stack, on_event=on_event)
+    # THEN the apply succeeded: the fast completion arrived while the slow resource was still held (a runner that
+    # delivered events only at the end would never open the gate, and the held resource would fail)
+    assert outcome.status == "applied", seen
+    assert seen == ["null_resource.fast", "gate opened", "null_resource.slow"]
 
 
 def test_runner_passes_engine_exit_codes_through(tmp_path: Path, lifecycle):

@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from engine_support import null_resource, s3_backend, write_stack, make_lifecycle
+from engine_support import GATE_ENV, Gate, null_resource, s3_backend, write_stack, make_lifecycle
 
 from provisioner.engine.audit_log import read as read_audit
 from provisioner.engine.bundle import PlanOutdated
@@ -48,7 +48,8 @@ def _stack(folder: Path, env: dict[str, str], resources: dict) -> Stack:
 
 def test_second_concurrent_apply_fails_fast_naming_the_lock_holder(tmp_path: Path, embedded, moto_stack_env):
     # GIVEN two people with their own checkout and saved plan for the same workspace (one slow resource)
-    resources = {"slow": null_resource({"v": "1"}, sleep=6)}
+    gate = Gate(tmp_path / "gate")
+    resources = {"slow": null_resource({"v": "1"}, gate=gate)}
     first, second = (make_lifecycle(tmp_path / who / ".provision", embedded) for who in ("ann", "bob"))
     ann = _stack(tmp_path / "ann" / "stack", moto_stack_env, resources)
     bob = _stack(tmp_path / "bob" / "stack", moto_stack_env, resources)
@@ -66,10 +67,14 @@ def test_second_concurrent_apply_fails_fast_naming_the_lock_holder(tmp_path: Pat
     runner = threading.Thread(target=lambda: outcome.setdefault("ann", first.apply(ann, on_event=watch)))
     runner.start()
     assert started.wait(30), "the first apply never started"
+    gate.wait_started()  # Ann's resource is being created: her apply holds the lock until the gate opens
     # ... and Bob applies too
-    with pytest.raises(StateLocked) as locked:
-        second.apply(bob)
-    runner.join(60)
+    try:
+        with pytest.raises(StateLocked) as locked:
+            second.apply(bob)
+    finally:
+        gate.open()
+        runner.join(60)
 
     # THEN Bob's apply fails on the held lock (had it waited for the lock, it would have got it and applied),
     # naming who holds the lock, for what, and its ID
@@ -130,12 +135,13 @@ def moto_org(null_org: Path, moto_stack_env: dict[str, str]) -> Path:
 def test_ctrl_c_during_apply_is_forwarded_once_and_leaves_consistent_state_and_no_lock(
         moto_org: Path, moto_stack_env: dict[str, str], run_cli, monkeypatch: pytest.MonkeyPatch):
     # GIVEN a saved plan for a workspace with a slow resource, and provision applying it in its own process
-    monkeypatch.setenv("ENGINE_TEST_SLOW_SECONDS", "8")
+    gate = Gate(moto_org / "gate")
+    monkeypatch.setenv(GATE_ENV, str(gate.started.parent))
     assert run_cli("plan", "lab").code == 0
     process = subprocess.Popen([sys.executable, str(DRIVER), "apply", "lab", "--yes", "--skip-preflight"], cwd=moto_org,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
     lines: list[str] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a bound for a broken run only: a busy 2-core machine is slow, not wrong
     while time.monotonic() < deadline:
         line = process.stderr.readline()
         if not line:
@@ -146,8 +152,15 @@ def test_ctrl_c_during_apply_is_forwarded_once_and_leaves_consistent_state_and_n
     assert any("null_resource.slow" in line for line in lines), "".join(lines)
 
     # WHEN the user presses Ctrl-C (SIGINT to provision) while the slow resource is being created
-    time.sleep(0.5)
+    gate.wait_started()
     process.send_signal(signal.SIGINT)
+    # (once provision has passed the interrupt on, the resource may finish: Terraform starts nothing after it)
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        lines.append(line)
+        if not line or "asking Terraform to stop safely" in line:
+            break
+    gate.open()
     out, err = process.communicate(timeout=60)
     err = "".join(lines) + err
 
@@ -197,7 +210,8 @@ def test_cli_unlock_releases_a_stale_lock_after_confirmation(moto_org: Path, mot
 def test_when_the_backend_fails_at_the_end_of_an_apply_errored_state_is_kept_and_blocks_the_next_run(
         tmp_path: Path, lifecycle, moto_stack_env):
     # GIVEN a saved plan whose only resource is slow
-    stack = _stack(tmp_path / "stack", moto_stack_env, {"slow": null_resource({"v": "1"}, sleep=4)})
+    gate = Gate(tmp_path / "gate")
+    stack = _stack(tmp_path / "stack", moto_stack_env, {"slow": null_resource({"v": "1"}, gate=gate)})
     lifecycle.plan(stack)
     bucket = moto_stack_env["bucket"]
 
@@ -208,6 +222,7 @@ def test_when_the_backend_fails_at_the_end_of_an_apply_errored_state_is_kept_and
             for key in _objects(bucket):
                 s3.delete_object(Bucket=bucket, Key=key)
             s3.delete_bucket(Bucket=bucket)
+            gate.open()  # only now may the resource finish and Terraform try to save the state
 
     outcome = lifecycle.apply(stack, on_event=lose_bucket)
 

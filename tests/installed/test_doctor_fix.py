@@ -2,8 +2,10 @@
 the user cache (never the org repository), and the next synth uses it.
 
 Real npm, real registry (the house allows npm package installs): a temporary XDG_CACHE_HOME stands for
-a user cache that has never seen provision. The machine's own Node on PATH is older than 22 here (or
-absent), which is exactly the case the fix is for; JSII_NODE is unset so nothing else can answer.
+a user cache that has never seen provision. The machine's own Node on PATH is older than 22 (or absent),
+which is exactly the case the fix is for; JSII_NODE is unset so nothing else can answer. On a machine whose
+own Node is 22+, a shim named `node` first on PATH answers `--version` with v20.0.0 and runs the real Node
+for everything else (npm's own scripts included): the product sees the old Node a user would have.
 checkov is named through PROVISION_CHECKOV so that this test installs Node only (checkov's install is
 the same code path with pip and takes minutes of downloads).
 """
@@ -36,14 +38,29 @@ def _system_node_major(path: str) -> int:
     return int(out.lstrip("v").split(".")[0] or 0)
 
 
+def _path_with_an_old_node(shims: Path) -> str:
+    """The PATH of a user who never ran `make setup`; where the machine's own Node is 22+, a shim ahead of it
+    says v20.0.0 when asked its version (see the module docstring)."""
+    path = _no_node_22_path()
+    real = shutil.which("node", path=path)
+    if real is None or _system_node_major(path) < 22:
+        return path
+    shims.mkdir()
+    shim = shims / "node"
+    shim.write_text(f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo v20.0.0; exit 0; fi\nexec {real} "$@"\n')
+    shim.chmod(0o755)
+    return os.pathsep.join([str(shims), path])
+
+
 @pytest.mark.synth
-@pytest.mark.skipif(shutil.which("npm", path=_no_node_22_path()) is None, reason="npm is not installed")
-@pytest.mark.skipif(_system_node_major(_no_node_22_path()) >= 22, reason="this machine's own Node is already 22+")
+@pytest.mark.skipif(shutil.which("npm", path=_no_node_22_path()) is None,
+                    reason="NO NPM ON THIS MACHINE: `provision doctor --fix` needs it to install Node 22")
 def test_doctor_fix_installs_node_22_into_the_user_cache_and_synth_uses_it(acme: Path, tmp_path: Path):
-    # GIVEN an empty user cache, no Node 22 on PATH and no JSII_NODE
+    # GIVEN an empty user cache, only an old Node on PATH and no JSII_NODE
     cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if k not in ("JSII_NODE", "PYTHONPATH")}
-    env.update({"PATH": _no_node_22_path(), "XDG_CACHE_HOME": str(cache), "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+    env.update({"PATH": _path_with_an_old_node(tmp_path / "shims"), "XDG_CACHE_HOME": str(cache),
+                "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
 
     def provision(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "provisioner.cli.main", *args], cwd=acme, env=env,

@@ -15,8 +15,10 @@ wheel. Python never imports from the checkout: PYTHONPATH is cleared and the tes
 
 Runtimes come from the user cache, the way `provision doctor --fix` leaves them: `XDG_CACHE_HOME` points
 at a temporary folder whose `provision/node` and `provision/checkov-venv` link to the ones `make setup`
-installed (the layout `doctor --fix` writes; tests/installed/test_doctor_fix.py covers the install
-itself). No JSII_NODE, no PROVISION_CHECKOV, and no Node 22 on PATH: the tool has to find them there.
+or `doctor --fix` installed (the layout `doctor --fix` writes; tests/installed/test_doctor_fix.py covers the
+install itself). No JSII_NODE and no PROVISION_CHECKOV: the tool has to find them there. On a machine whose
+own Node on PATH is 22+ and which has no npm-prefix Node, the tool finds that one on PATH instead
+(tests/installed/node_runtime.py): the tier runs on both kinds of machine.
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ from pathlib import Path
 
 import pytest
 
+from node_runtime import NODE, NO_NODE_REASON
+
 ROOT = Path(__file__).resolve().parents[2]
-DEV_NODE = ROOT / ".tools" / "node"
 DEV_CHECKOV = ROOT / ".tools" / "checkov-venv"
 SOURCES = ["pyproject.toml", "README.md", "provisioner", "infra", "blueprints"]
 
-pytestmark = [pytest.mark.synth, pytest.mark.skipif(not (DEV_NODE / "node_modules" / "node" / "bin" / "node").exists(),
-                                                    reason="Node 22 not installed in .tools: run `make setup`")]
+pytestmark = [pytest.mark.synth, pytest.mark.skipif(NODE is None, reason=NO_NODE_REASON)]
 
 
 def _dependency_links(into: Path) -> None:
@@ -79,16 +81,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
                           "--no-index", "--no-cache-dir", "--disable-pip-version-check", str(wheel)],
                          capture_output=True, text=True, timeout=600)
     assert pip.returncode == 0, pip.stdout[-2000:] + pip.stderr[-2000:]
-    # AND a user cache holding Node 22 and checkov, where `provision doctor --fix` puts them
+    # AND a user cache holding Node 22 (when it is an npm-prefix install; else it stays on PATH) and checkov,
+    # where `provision doctor --fix` puts them
     cache = base / "cache"
     (cache / "provision").mkdir(parents=True)
-    (cache / "provision" / "node").symlink_to(DEV_NODE.resolve())
+    if NODE.npm_prefix is not None:
+        (cache / "provision" / "node").symlink_to(NODE.npm_prefix.resolve())
     if DEV_CHECKOV.exists():
         (cache / "provision" / "checkov-venv").symlink_to(DEV_CHECKOV.resolve())
     keep = ("HOME", "LANG", "LC_ALL", "TMPDIR", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
     env = {k: v for k, v in os.environ.items() if k in keep}
     path = [str(venv / "bin")] + [p for p in os.environ.get("PATH", "").split(os.pathsep)
                                   if p and ".tools" not in p and not p.startswith(str(ROOT))]
+    if NODE.npm_prefix is None:
+        path.insert(1, NODE.folder)  # the machine's own Node 22+, ahead of any older one
     env.update({"PATH": os.pathsep.join(path), "XDG_CACHE_HOME": str(cache), "AWS_EC2_METADATA_DISABLED": "true",
                 "CHECKPOINT_DISABLE": "1", "NO_COLOR": "1"})
     work = base / "work"
@@ -129,10 +135,11 @@ def test_a_new_org_repository_works_from_init_to_audit(installed: dict):
     init = provision(installed, "init", "my-org", "--org-name", "wheelco", "--account-id", "123456789012")
     assert init.returncode == 0, init.stderr
     org = installed["work"] / "my-org"
-    # THEN the runtimes are found in the user cache
+    # THEN the runtimes are found in the user cache (Node: on PATH on a machine whose own Node is 22+)
     doctor = provision(installed, "doctor", "--output", "json", cwd=org)
     checks = {c["id"]: c for c in json.loads(doctor.stdout)}
-    assert checks["node"]["status"] == "pass" and "from user cache" in checks["node"]["detail"], checks["node"]
+    where = "from user cache" if NODE.npm_prefix is not None else "from PATH"
+    assert checks["node"]["status"] == "pass" and where in checks["node"]["detail"], checks["node"]
     if DEV_CHECKOV.exists():
         assert "from user cache" in checks["checkov"]["detail"], checks["checkov"]
     # AND a workspace requested from a shipped blueprint validates, synthesizes and audits

@@ -87,6 +87,7 @@ def test_every_operation_the_local_cloud_does_not_emulate_says_what_a_user_then_
     assert missing == []
 
 
+@pytest.mark.moto
 def test_preflight_on_a_local_cloud_never_asks_for_service_quotas_it_does_not_emulate(run, sandbox, acme: Path):
     """What the table says of service-quotas.ListServiceQuotas, checked."""
     # GIVEN a running sandbox and a workspace on it that needs GPU quotas

@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from provisioner.cloud.emptying import Container, containers_deleted_by, empty
+
+pytestmark = [pytest.mark.moto]  # the local cloud (the `sandbox` fixture)
 
 REGION = "eu-west-1"
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.moto]  # the local cloud (the `sandbox` fixture)
+
 
 def _context(acme: Path, name: str):
     from provisioner.catalog.loader import Catalog

@@ -11,6 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.moto]  # the local cloud (the `sandbox` fixture)
+
 REGION = "eu-west-1"
 SERVE_LATEST = ["--set", "serving.model_package=latest-approved", "--set", "training.instance_types=[ml.g4dn.xlarge]",
                 "--set", "serving.variants=[{name: primary, instance_type: ml.m5.large, initial_instance_count: 1, "

@@ -14,6 +14,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
+pytestmark = [pytest.mark.moto]  # the local cloud (the `sandbox` fixture)
+
 REGION = "eu-west-1"
 NAME = "sandbox-serving"
 ENDPOINT = "acme-sandbox-serving-sandbox-endpoint"

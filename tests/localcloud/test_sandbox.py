@@ -17,6 +17,8 @@ import pytest
 
 from provisioner.localcloud.sandbox import Sandbox
 
+pytestmark = [pytest.mark.moto]  # `provision sandbox start` starts the local cloud (a moto server)
+
 
 def _alive(pid: int) -> bool:
     try:
