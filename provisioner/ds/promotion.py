@@ -12,7 +12,8 @@ read-only grants between them). Promoting:
    session (its deploy role): it must be Approved (exit 3 otherwise);
 3. checks that the source account lets the target account read what the
    target's endpoint will need: the model artifacts (bucket policy), the key
-   they are encrypted with (key policy) and the image (repository policy).
+   they are encrypted with (key policy) and the image (repository policy),
+   as AWS evaluates them: a Deny wins, conditions count (provisioner/ds/grants.py).
    Missing grants mean the source workspace was not applied with the target
    on its path (exit 1, naming both accounts);
 4. registers a new version in the target registry with the target
@@ -215,6 +216,7 @@ def check_target_can_read(aws: Any, request: PromotionRequest, source_facts: Any
     Asked with the source session. Same account: nothing to check (the target role's own policy decides).
     """
     from infra.resource_names import WorkspaceNames
+    from provisioner.ds.grants import allows
 
     source, target = request.source, request.target
     if source.account_id == target.account_id:
@@ -228,19 +230,21 @@ def check_target_can_read(aws: Any, request: PromotionRequest, source_facts: Any
                                   f"{data}, outside {prefix}, which is all account {target.account_id} may read",
                                   f"register models trained with `provision train {source.name} --register`")
     missing = []
-    root = f"arn:{names.partition}:iam::{target.account_id}:root"
+    objects = [_object_arn(names.partition, c["ModelDataUrl"]) for c in version.containers if c.get("ModelDataUrl")]
+    repository = f"arn:{names.partition}:ecr:{source.region}:{source.account_id}:repository/{names.image_repository}"
     region = source.region
     checks = (
         ("its model artifacts (bucket policy of " + names.artifacts_bucket + ")", lambda: _bucket_policy(aws, region, names),
-         "s3:GetObject"),
+         "s3:GetObject", objects or [f"arn:{names.partition}:s3:::{names.artifacts_bucket}/{names.model_artifacts_prefix}/*"]),
         ("the key encrypting them (key policy of " + names.key_alias + ")", lambda: _key_policy(aws, region, names),
-         "kms:Decrypt"),
+         "kms:Decrypt", ["*"]),
         ("its images (repository policy of " + names.image_repository + ")", lambda: _repository_policy(aws, region, names),
-         "ecr:BatchGetImage"),
+         "ecr:BatchGetImage", [repository]),
     )
-    for what, read, action in checks:
+    for what, read, action, resources in checks:
         document = read()
-        if not _allows_account(document, root, target.account_id, action):
+        if not all(allows(document, target.account_id, action, resource, partition=names.partition)
+                   for resource in resources):
             missing.append(what)
     if missing:
         raise OperationFailed(
@@ -289,24 +293,9 @@ def _repository_policy(aws: Any, region: str, names: Any) -> dict[str, Any] | No
     return json.loads(reply["policyText"])
 
 
-def _allows_account(document: dict[str, Any] | None, root: str, account: str, action: str) -> bool:
-    """Whether a resource policy has an Allow for `action` naming the account (root ARN or id)."""
-    import fnmatch
-
-    if not document:
-        return False
-    statements = document.get("Statement") or []
-    for item in statements if isinstance(statements, list) else [statements]:
-        if item.get("Effect") != "Allow":
-            continue
-        principal = item.get("Principal") or {}
-        ids = principal.get("AWS", []) if isinstance(principal, dict) else principal
-        ids = [ids] if isinstance(ids, str) else list(ids)
-        actions = item.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else list(actions)
-        if (root in ids or account in ids) and any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
-            return True
-    return False
+def _object_arn(partition: str, url: str) -> str:
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return f"arn:{partition}:s3:::{bucket}/{key}"
 
 
 # -- 4. registering in the target -------------------------------------------------------------------

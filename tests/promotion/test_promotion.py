@@ -210,6 +210,26 @@ def test_fails_when_the_source_account_does_not_let_the_target_read(two_accounts
         ModelPackageGroupName=target.model_package_group)["ModelPackageSummaryList"] == []
 
 
+def test_fails_when_a_deny_in_the_source_bucket_policy_undoes_the_grant(two_accounts: Path, run, synthesized):
+    # GIVEN churn-model applied in dev with its grants to prod, and a Deny to prod's account added to the bucket
+    source = apply_in_moto(two_accounts, "churn-model", DEV, synthesized["churn-model"])
+    apply_in_moto(two_accounts, "churn-serving", PROD, synthesized["churn-serving"])
+    policy = json.loads(synthesized["churn-model"]["resource"]["aws_s3_bucket_policy"]["artifacts"]["policy"])
+    policy["Statement"].append({"Sid": "NoProd", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{PROD}:root"},
+                                "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{source.artifacts_bucket}/*"})
+    session(DEV).client("s3").put_bucket_policy(Bucket=source.artifacts_bucket, Policy=json.dumps(policy))
+    train_and_approve(run, two_accounts)
+    # WHEN the approved version is promoted
+    result = run("models", "promote", "churn", "1", "--from", "dev", "--to", "prod")
+    # THEN the Deny wins: it fails (exit 1) naming the model artifacts alone, and nothing is registered in prod
+    assert result.code == 1, result.err
+    [line] = result.error_lines
+    assert "model artifacts" in line and "key" not in line.split("read ", 1)[1] and "images" not in line
+    target = names_of(two_accounts, "churn-serving")
+    assert session(PROD).client("sagemaker").list_model_packages(
+        ModelPackageGroupName=target.model_package_group)["ModelPackageSummaryList"] == []
+
+
 def test_fails_when_the_project_is_unknown(run, acme: Path):
     # GIVEN the example org  WHEN a project no workspace belongs to is promoted
     result = run("models", "promote", "no-such-project", "1", "--from", "dev", "--to", "prod")
