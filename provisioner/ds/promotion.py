@@ -16,11 +16,16 @@ read-only grants between them). Promoting:
    as AWS evaluates them: a Deny wins, conditions count (provisioner/ds/grants.py).
    Missing grants mean the source workspace was not applied with the target
    on its path (exit 1, naming both accounts);
-4. registers a new version in the target registry with the target
-   environment's session: same image and model data, the source ARN, account,
-   version and approver in its customer metadata; `Approved` or
-   `PendingManualApproval` as the org's `promotion_approval` says. A second
-   promotion of the same version finds the first one and registers nothing;
+4. copies the artifact and the image into the target workspace's bucket and
+   repository (checksum and digest verified: provisioner/ds/promotion_copy.py),
+   then registers a new version in the target registry with the target
+   environment's session, pointing at those copies alone: prod owns what it
+   serves. The source ARN, account, version, the approver the source registry
+   recorded (LastModifiedBy, never metadata an uploader can write) and the
+   copies' digests go into its customer metadata; `Approved` or
+   `PendingManualApproval` as the org's `promotion_approval` says, always
+   pending in an environment marked `production`. A second promotion of the
+   same version finds the first one and copies and registers nothing;
 5. writes the target spec change for review: the variant's `model_package`
    and one `model_origins` entry (the provenance the audit shows). It never
    touches a live endpoint: that changes with `provision plan` and `apply`.
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +54,8 @@ META_SOURCE_ACCOUNT = "provision:source-account"
 META_SOURCE_VERSION = "provision:source-version"
 META_APPROVED_BY = "provision:approved-by"
 META_PROMOTED_BY = "provision:promoted-by"
+META_ARTIFACT_SHA256 = "provision:artifact-sha256"
+META_IMAGE_DIGEST = "provision:image-digest"
 
 
 @dataclass(frozen=True)
@@ -199,13 +207,23 @@ def read_source(sagemaker: Any, facts: Any, version: int) -> SourceVersion:
 
 
 def approver(described: dict[str, Any]) -> str:
-    """Who approved a version: provision's metadata, else the registry's last modifier, else `unknown`."""
-    metadata = described.get("CustomerMetadataProperties") or {}
-    if metadata.get(META_APPROVED_BY):
-        return metadata[META_APPROVED_BY]
+    """Who approved a version, as the registry itself recorded it: the IAM identity (or Studio user) that last
+    changed the version (DescribeModelPackage's LastModifiedBy), else `unknown`.
+
+    Never the version's CustomerMetadataProperties: whoever may register a version may write those, an
+    approver's name included.
+    """
     modified = described.get("LastModifiedBy") or {}
     identity = (modified.get("IamIdentity") or {}).get("Arn") or modified.get("UserProfileName")
     return identity or "unknown"
+
+
+def target_approval(config: Any, target_env: str) -> str:
+    """The status a promoted version starts with: pending in a production environment, whatever the org says
+    (the org config refuses `approved` on such a path too: provisioner/models/org.py)."""
+    if config.environments[target_env].production or config.promotion_approval != "approved":
+        return PENDING
+    return APPROVED
 
 
 # -- 3. can the target read it? ---------------------------------------------------------------------
@@ -301,8 +319,10 @@ def _object_arn(partition: str, url: str) -> str:
 # -- 4. registering in the target -------------------------------------------------------------------
 
 def register_in_target(sagemaker: Any, facts: Any, source: SourceVersion, source_account: str, *, approval: str,
-                       promoted_by: str) -> tuple[Any, bool]:
-    """A version in the target registry referring to the source's artifacts and image; (version, newly registered)."""
+                       promoted_by: str, copy: Callable[[], list[Any]]) -> tuple[Any, bool]:
+    """A version in the target registry referring only to the target's own copies of the artifact and image;
+    (version, newly registered). COPY makes those copies (provisioner/ds/promotion_copy.py); it runs only when
+    the version was not promoted before."""
     from provisioner.cloud.aws import aws_errors
     from provisioner.ds.registry import _version, list_versions
 
@@ -311,15 +331,22 @@ def register_in_target(sagemaker: Any, facts: Any, source: SourceVersion, source
             described = sagemaker.describe_model_package(ModelPackageName=existing.arn)
         if (described.get("CustomerMetadataProperties") or {}).get(META_SOURCE) == source.arn:
             return existing, False
+    copies = copy()
     metadata = {
         META_SOURCE: source.arn, META_SOURCE_ACCOUNT: source_account, META_SOURCE_VERSION: str(source.version),
         META_APPROVED_BY: source.approved_by, META_PROMOTED_BY: promoted_by, "provision:workspace": facts.name,
     }
+    for index, copied in enumerate(copies):
+        suffix = f":{index}" if len(copies) > 1 else ""
+        if copied.artifact_sha256:
+            metadata[META_ARTIFACT_SHA256 + suffix] = copied.artifact_sha256
+        if copied.image_digest:
+            metadata[META_IMAGE_DIGEST + suffix] = copied.image_digest
     request: dict[str, Any] = dict(
         ModelPackageGroupName=facts.model_package_group,
         ModelPackageDescription=f"Promoted from {source.arn} (approved by {source.approved_by})"[:1024],
         ModelApprovalStatus=approval,
-        InferenceSpecification={"Containers": [dict(c) for c in source.containers],
+        InferenceSpecification={"Containers": [c.container() for c in copies],
                                 "SupportedContentTypes": list(source.content_types),
                                 "SupportedResponseMIMETypes": list(source.response_types)},
         CustomerMetadataProperties=metadata,
