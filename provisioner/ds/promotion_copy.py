@@ -6,7 +6,7 @@ artifact after prod approved it, and would stop scaling out once a routine `dest
 dev workspace. So `provision models promote` copies, before it registers anything in the target:
 
 - the artifact (`ModelDataUrl`) from the source bucket into the target workspace's artifacts bucket, under
-  `<model prefix>/promoted/<source account>/<source group>/<version>/`, encrypted by the bucket's default
+  `<model prefix>/promoted/<source workspace>/v<version>/` (no account id: nothing prod reads names dev), encrypted by the bucket's default
   (the target's customer key). The SHA-256 of what was read is checked against what the target bucket then
   holds; a difference stops the promotion (exit 1). The digest is recorded on the target version;
 - the image, by digest, from the source account's repository into the target workspace's repository: the
@@ -59,8 +59,8 @@ def copy_into_target(source_aws: Any, target_aws: Any, source: Any, target: Any,
     (WorkspaceContexts); returns the target's containers."""
     from infra.resource_names import WorkspaceNames
 
-    source_names, target_names = WorkspaceNames.of(source), WorkspaceNames.of(target)
-    where = f"{target_names.model_artifacts_prefix}/promoted/{source.account_id}/{source_names.model_package_group}/{version.version}"
+    target_names = WorkspaceNames.of(target)
+    where = f"{target_names.model_artifacts_prefix}/promoted/{source.name}/v{version.version}"
     copied = []
     for index, container in enumerate(version.containers):
         model_data, sha = "", ""
