@@ -9,6 +9,13 @@ that reaches for real AWS (by hand, without provision's environment) is sent to 
 refuses to proxy it; a run without the variable stops before it starts. The saved plan records the value
 it was made with (docs/decisions/0003-local-cloud-endpoint.md).
 
+The block also sets `no_proxy` to the loopback names alone. The provider (hashicorp/aws-sdk-go-base,
+`Config.HTTPTransportOptions`) starts from the shell's HTTP_PROXY/HTTPS_PROXY/NO_PROXY and replaces each
+with the block's value when the block sets one: without `no_proxy` in the block, a corporate
+`NO_PROXY=.amazonaws.com` or `NO_PROXY=*` would exempt every AWS endpoint from the https_proxy, and a
+hand-run `terraform` would reach real AWS with the shell's credentials. Loopback is never proxied anyway
+(Go's httpproxy), so the value exempts nothing that was not already direct.
+
 An `endpoints` block would name the sandbox too, but the provider spends ~2.3 s validating one, twice
 per plan and per apply, whatever it holds: on the local cloud that was a third of a plan.
 
@@ -18,6 +25,8 @@ A real environment gets none of this: its provider block names its region and al
 from __future__ import annotations
 
 ENDPOINT_VARIABLE = "local_cloud_endpoint"
+# The provider's no_proxy: only names that are never proxied anyway, so the shell's NO_PROXY cannot apply.
+NO_PROXY = "127.0.0.1,localhost"
 # Loopback only: a local-cloud config can never be pointed at a real network address.
 ENDPOINT_PATTERN = r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?/?$"
 # The variable's validation, as a Terraform JSON template (the pattern's backslashes doubled for HCL).
@@ -37,6 +46,7 @@ def provider_settings(endpoint: str) -> dict:
     """
     return {
         "https_proxy": endpoint,
+        "no_proxy": NO_PROXY,
         "skip_credentials_validation": True,
         "skip_requesting_account_id": True,
         "skip_metadata_api_check": "true",

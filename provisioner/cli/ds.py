@@ -360,6 +360,7 @@ def models_promote(
 ) -> None:
     """Register an approved version in the next environment's registry and point its spec at it (then plan, review, apply)."""
     from provisioner.ds import promotion
+    from provisioner.ds.promotion_copy import copy_into_target
     from provisioner.ds.workspace import environment_session, synthesized_facts
     from provisioner.engine.audit_log import audited
 
@@ -376,10 +377,11 @@ def models_promote(
         promotion.check_target_can_read(source_aws, request, source_facts, found)
         target_aws = environment_session(target)
         promoted_by = target_aws.identity(target.region).arn
-        approval = promotion.APPROVED if s.org.config.promotion_approval == "approved" else promotion.PENDING
+        approval = promotion.target_approval(s.org.config, target.environment)
         registered, new = promotion.register_in_target(
             target_aws.client("sagemaker", target.region), synthesized_facts(target), found, source.account_id,
-            approval=approval, promoted_by=promoted_by)
+            approval=approval, promoted_by=promoted_by,
+            copy=lambda: copy_into_target(source_aws, target_aws, source, target, found))
         origin = promotion.origin_entry(registered.arn, found, promoted_by)
         path, changed = promotion.change_spec(s.org, s.catalog, request, registered.arn, origin)
         result = promotion.Promotion(

@@ -12,14 +12,20 @@ read-only grants between them). Promoting:
    session (its deploy role): it must be Approved (exit 3 otherwise);
 3. checks that the source account lets the target account read what the
    target's endpoint will need: the model artifacts (bucket policy), the key
-   they are encrypted with (key policy) and the image (repository policy).
+   they are encrypted with (key policy) and the image (repository policy),
+   as AWS evaluates them: a Deny wins, conditions count (provisioner/ds/grants.py).
    Missing grants mean the source workspace was not applied with the target
    on its path (exit 1, naming both accounts);
-4. registers a new version in the target registry with the target
-   environment's session: same image and model data, the source ARN, account,
-   version and approver in its customer metadata; `Approved` or
-   `PendingManualApproval` as the org's `promotion_approval` says. A second
-   promotion of the same version finds the first one and registers nothing;
+4. copies the artifact and the image into the target workspace's bucket and
+   repository (checksum and digest verified: provisioner/ds/promotion_copy.py),
+   then registers a new version in the target registry with the target
+   environment's session, pointing at those copies alone: prod owns what it
+   serves. The source ARN, account, version, the approver the source registry
+   recorded (LastModifiedBy, never metadata an uploader can write) and the
+   copies' digests go into its customer metadata; `Approved` or
+   `PendingManualApproval` as the org's `promotion_approval` says, always
+   pending in an environment marked `production`. A second promotion of the
+   same version finds the first one and copies and registers nothing;
 5. writes the target spec change for review: the variant's `model_package`
    and one `model_origins` entry (the provenance the audit shows). It never
    touches a live endpoint: that changes with `provision plan` and `apply`.
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +55,8 @@ META_SOURCE_ACCOUNT = "provision:source-account"
 META_SOURCE_VERSION = "provision:source-version"
 META_APPROVED_BY = "provision:approved-by"
 META_PROMOTED_BY = "provision:promoted-by"
+META_ARTIFACT_SHA256 = "provision:artifact-sha256"
+META_IMAGE_DIGEST = "provision:image-digest"
 
 
 @dataclass(frozen=True)
@@ -199,13 +208,23 @@ def read_source(sagemaker: Any, facts: Any, version: int) -> SourceVersion:
 
 
 def approver(described: dict[str, Any]) -> str:
-    """Who approved a version: provision's metadata, else the registry's last modifier, else `unknown`."""
-    metadata = described.get("CustomerMetadataProperties") or {}
-    if metadata.get(META_APPROVED_BY):
-        return metadata[META_APPROVED_BY]
+    """Who approved a version, as the registry itself recorded it: the IAM identity (or Studio user) that last
+    changed the version (DescribeModelPackage's LastModifiedBy), else `unknown`.
+
+    Never the version's CustomerMetadataProperties: whoever may register a version may write those, an
+    approver's name included.
+    """
     modified = described.get("LastModifiedBy") or {}
     identity = (modified.get("IamIdentity") or {}).get("Arn") or modified.get("UserProfileName")
     return identity or "unknown"
+
+
+def target_approval(config: Any, target_env: str) -> str:
+    """The status a promoted version starts with: pending in a production environment, whatever the org says
+    (the org config refuses `approved` on such a path too: provisioner/models/org.py)."""
+    if config.environments[target_env].production or config.promotion_approval != "approved":
+        return PENDING
+    return APPROVED
 
 
 # -- 3. can the target read it? ---------------------------------------------------------------------
@@ -216,6 +235,7 @@ def check_target_can_read(aws: Any, request: PromotionRequest, source_facts: Any
     Asked with the source session. Same account: nothing to check (the target role's own policy decides).
     """
     from infra.resource_names import WorkspaceNames
+    from provisioner.ds.grants import allows
 
     source, target = request.source, request.target
     if source.account_id == target.account_id:
@@ -229,19 +249,21 @@ def check_target_can_read(aws: Any, request: PromotionRequest, source_facts: Any
                                   f"{data}, outside {prefix}, which is all account {target.account_id} may read",
                                   f"register models trained with `provision train {source.name} --register`")
     missing = []
-    root = f"arn:{names.partition}:iam::{target.account_id}:root"
+    objects = [_object_arn(names.partition, c["ModelDataUrl"]) for c in version.containers if c.get("ModelDataUrl")]
+    repository = f"arn:{names.partition}:ecr:{source.region}:{source.account_id}:repository/{names.image_repository}"
     region = source.region
     checks = (
         ("its model artifacts (bucket policy of " + names.artifacts_bucket + ")", lambda: _bucket_policy(aws, region, names),
-         "s3:GetObject"),
+         "s3:GetObject", objects or [f"arn:{names.partition}:s3:::{names.artifacts_bucket}/{names.model_artifacts_prefix}/*"]),
         ("the key encrypting them (key policy of " + names.key_alias + ")", lambda: _key_policy(aws, region, names),
-         "kms:Decrypt"),
+         "kms:Decrypt", ["*"]),
         ("its images (repository policy of " + names.image_repository + ")", lambda: _repository_policy(aws, region, names),
-         "ecr:BatchGetImage"),
+         "ecr:BatchGetImage", [repository]),
     )
-    for what, read, action in checks:
+    for what, read, action, resources in checks:
         document = read()
-        if not _allows_account(document, root, target.account_id, action):
+        if not all(allows(document, target.account_id, action, resource, partition=names.partition)
+                   for resource in resources):
             missing.append(what)
     if missing:
         raise OperationFailed(
@@ -290,31 +312,18 @@ def _repository_policy(aws: Any, region: str, names: Any) -> dict[str, Any] | No
     return json.loads(reply["policyText"])
 
 
-def _allows_account(document: dict[str, Any] | None, root: str, account: str, action: str) -> bool:
-    """Whether a resource policy has an Allow for `action` naming the account (root ARN or id)."""
-    import fnmatch
-
-    if not document:
-        return False
-    statements = document.get("Statement") or []
-    for item in statements if isinstance(statements, list) else [statements]:
-        if item.get("Effect") != "Allow":
-            continue
-        principal = item.get("Principal") or {}
-        ids = principal.get("AWS", []) if isinstance(principal, dict) else principal
-        ids = [ids] if isinstance(ids, str) else list(ids)
-        actions = item.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else list(actions)
-        if (root in ids or account in ids) and any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
-            return True
-    return False
+def _object_arn(partition: str, url: str) -> str:
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return f"arn:{partition}:s3:::{bucket}/{key}"
 
 
 # -- 4. registering in the target -------------------------------------------------------------------
 
 def register_in_target(sagemaker: Any, facts: Any, source: SourceVersion, source_account: str, *, approval: str,
-                       promoted_by: str) -> tuple[Any, bool]:
-    """A version in the target registry referring to the source's artifacts and image; (version, newly registered)."""
+                       promoted_by: str, copy: Callable[[], list[Any]]) -> tuple[Any, bool]:
+    """A version in the target registry referring only to the target's own copies of the artifact and image;
+    (version, newly registered). COPY makes those copies (provisioner/ds/promotion_copy.py); it runs only when
+    the version was not promoted before."""
     from provisioner.cloud.aws import aws_errors
     from provisioner.ds.registry import _version, list_versions
 
@@ -323,15 +332,22 @@ def register_in_target(sagemaker: Any, facts: Any, source: SourceVersion, source
             described = sagemaker.describe_model_package(ModelPackageName=existing.arn)
         if (described.get("CustomerMetadataProperties") or {}).get(META_SOURCE) == source.arn:
             return existing, False
+    copies = copy()
     metadata = {
         META_SOURCE: source.arn, META_SOURCE_ACCOUNT: source_account, META_SOURCE_VERSION: str(source.version),
         META_APPROVED_BY: source.approved_by, META_PROMOTED_BY: promoted_by, "provision:workspace": facts.name,
     }
+    for index, copied in enumerate(copies):
+        suffix = f":{index}" if len(copies) > 1 else ""
+        if copied.artifact_sha256:
+            metadata[META_ARTIFACT_SHA256 + suffix] = copied.artifact_sha256
+        if copied.image_digest:
+            metadata[META_IMAGE_DIGEST + suffix] = copied.image_digest
     request: dict[str, Any] = dict(
         ModelPackageGroupName=facts.model_package_group,
         ModelPackageDescription=f"Promoted from {source.arn} (approved by {source.approved_by})"[:1024],
         ModelApprovalStatus=approval,
-        InferenceSpecification={"Containers": [dict(c) for c in source.containers],
+        InferenceSpecification={"Containers": [c.container() for c in copies],
                                 "SupportedContentTypes": list(source.content_types),
                                 "SupportedResponseMIMETypes": list(source.response_types)},
         CustomerMetadataProperties=metadata,

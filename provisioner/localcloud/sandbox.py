@@ -1,7 +1,10 @@
 """The sandbox: one local-cloud server per org, in the background, found through `.provision/sandbox/`.
 
-    .provision/sandbox/server.json   pid, port, endpoint, start time of the running server
-    .provision/sandbox/server.log    what the server printed (requests, errors)
+    .provision/sandbox/server.json   pid, port, start time and start token of the running server (0600)
+    .provision/sandbox/server.log    what the server printed (requests, errors) (0600)
+
+The folder is 0700 and both files 0600: the log names every call, and the token is what lets provision
+(and nothing else) use moto's state API (provisioner/localcloud/guard.py).
 
 `start` picks a free port on 127.0.0.1 (or the one asked for), starts
 `python -m provisioner.localcloud.server` in its own session (so that it
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,7 +30,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from provisioner.runtime import clock
@@ -53,6 +57,7 @@ class Server:
     pid: int
     port: int
     started: str  # ISO 8601, UTC
+    token: str = field(default="", repr=False)  # the start token: in server.json only, never shown
 
     @property
     def endpoint(self) -> str:
@@ -63,7 +68,8 @@ class Server:
         return dt.datetime.fromisoformat(self.started)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "endpoint": self.endpoint}
+        """What commands show (the token stays in server.json)."""
+        return {"pid": self.pid, "port": self.port, "started": self.started, "endpoint": self.endpoint}
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class Sandbox:
     def recorded(self) -> Server | None:
         try:
             data = json.loads(self.state_file.read_text())
-            return Server(int(data["pid"]), int(data["port"]), str(data["started"]))
+            return Server(int(data["pid"]), int(data["port"]), str(data["started"]), str(data.get("token", "")))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -109,7 +115,7 @@ class Sandbox:
         server = self.recorded()
         if server is None:
             return Status("stopped", None, self.log_file)
-        if _is_our_server(server) and _answers(server.endpoint):
+        if _is_our_server(server) and _answers(server):
             return Status("running", server, self.log_file)
         return Status("stale", server, self.log_file)
 
@@ -142,25 +148,27 @@ class Sandbox:
             raise OperationFailed(f"port {port} on {HOST} is in use by another program",
                                   f"pick another: {START} --port N, or leave --port out to take a free one")
         chosen = port if port is not None else _free_port()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log:
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.dir.chmod(0o700)
+        token = secrets.token_urlsafe(32)
+        with _open_private(self.log_file) as log:
             log.write(f"--- {_now()} starting on port {chosen}\n".encode())
             log.flush()
             process = subprocess.Popen(
                 [sys.executable, "-m", SERVER_MODULE, "--port", str(chosen)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
-                env=_server_env(), start_new_session=True,  # its own session: it outlives this command
+                env=_server_env(token), start_new_session=True,  # its own session: it outlives this command
             )
-        server = Server(process.pid, chosen, _now())
-        with open(self.log_file, "a") as log_text:
-            log_text.write(f"--- {server.started} server pid {process.pid}\n")
+        server = Server(process.pid, chosen, _now(), token)
+        with _open_private(self.log_file) as log:
+            log.write(f"--- {server.started} server pid {process.pid}\n".encode())
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise OperationFailed(f"the local cloud's server exited at start (code {process.returncode}): "
                                       f"{_last_line(self.log_file)}",
                                       f"read {self.log_file}; if the port was taken meanwhile, run {START} again")
-            if _answers(server.endpoint):
+            if _answers(server):
                 _write_private(self.state_file, json.dumps(server.__dict__, indent=2) + "\n")
                 return server, True, note
             time.sleep(0.1)
@@ -216,17 +224,30 @@ def _now() -> str:
     return clock.now().isoformat()
 
 
-def _server_env() -> dict[str, str]:
-    """The server never needs, and so never gets, the user's AWS identity."""
+def _server_env(token: str) -> dict[str, str]:
+    """The server never needs, and so never gets, the user's AWS identity; it gets its start token here, not
+    on its command line (which every local user can read)."""
+    from provisioner.localcloud.guard import TOKEN_ENV
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env[TOKEN_ENV] = token
     return env
+
+
+def _open_private(path: Path):  # type: ignore[no-untyped-def]
+    """PATH opened to append, created 0600 (and made 0600 if an older one was readable to others)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(descriptor, 0o600)
+    return os.fdopen(descriptor, "ab")
 
 
 def _write_private(path: Path, text: str) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.chmod(0o600)
+    tmp.unlink(missing_ok=True)
+    descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable to others, not even briefly
+    with os.fdopen(descriptor, "w") as out:
+        out.write(text)
     tmp.replace(path)
 
 
@@ -245,9 +266,13 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _answers(endpoint: str) -> bool:
+def _answers(server: Server) -> bool:
+    """The server answers provision's own probe (moto's API, with the start token the guard asks for)."""
+    from provisioner.localcloud.guard import TOKEN_HEADER
+
+    request = urllib.request.Request(f"{server.endpoint}/moto-api/", headers={TOKEN_HEADER: server.token})
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):
+        with urllib.request.urlopen(request, timeout=1):
             return True
     except (urllib.error.URLError, OSError, ValueError):
         return False

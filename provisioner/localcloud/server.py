@@ -4,12 +4,15 @@
 
 `provision sandbox start` runs this in the background. The extensions must be
 installed in this process before it serves: moto keeps its backends in memory,
-per process, and the extensions add to those backends.
+per process, and the extensions add to those backends. Every request passes the
+guard first (provisioner/localcloud/guard.py): no cross-origin answer, no foreign
+Host, moto's state API only with this start's token, no containers.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 HOST = "127.0.0.1"  # never a network address: the local cloud takes fixed, public test credentials
@@ -19,19 +22,26 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="provisioner.localcloud.server", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True, help="TCP port on 127.0.0.1")
     args = parser.parse_args(argv)
+    # The start token is this process's alone: read, then removed from the environment children would inherit.
+    from provisioner.localcloud.guard import TOKEN_ENV
+
+    token = os.environ.pop(TOKEN_ENV, "")
+    os.environ["MOTO_DISABLE_GLOBAL_CORS"] = "true"  # read when moto is first imported: no flask-cors at all
 
     from moto import server
 
+    from provisioner.localcloud.guard import refuse_containers
     from provisioner.localcloud.services import install
 
-    _log_operations()
+    refuse_containers()
+    _log_operations(token)
     added = install()
     print(f"local cloud: moto extensions installed: {', '.join(added) or 'none'}", flush=True)
     print(f"local cloud: serving on http://{HOST}:{args.port} (state in memory, lost on stop)", flush=True)
     server.main(["-H", HOST, "-p", str(args.port)])
 
 
-def _log_operations() -> None:
+def _log_operations(token: str) -> None:
     """Name each request's operation, caller and SDK attempt in the server log, in werkzeug's access line.
 
     werkzeug logs `POST / HTTP/1.1 400` for every JSON- and query-protocol call; which operation failed, who
@@ -45,6 +55,9 @@ def _log_operations() -> None:
     tells it from the signature, the target header, the form's Action, or the REST path) and the caller
     (`provider`, `provision`, `sdk`; `@<exec-env>` when the SDK's AWS_EXECUTION_ENV tags the run).
     `provision sandbox coverage` and the e2e tier read the same names.
+
+    The same wrapper puts the guard (provisioner/localcloud/guard.py, with this start's TOKEN) in front of
+    moto, after the form is read, so a refused request is logged under its own operation.
     """
     import io
     import threading
@@ -52,6 +65,7 @@ def _log_operations() -> None:
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler
 
+    from provisioner.localcloud.guard import closed
     from provisioner.localcloud.operations import identify
 
     current = threading.local()  # werkzeug serves each request, and logs it, on one thread
@@ -65,7 +79,7 @@ def _log_operations() -> None:
             environ["wsgi.input"] = io.BytesIO(body)  # moto reads the same bytes
             action = parse_qs(body.decode("utf-8", "replace")).get("Action")
             current.action = action[0] if action else None
-        return dispatch(self, environ, start_response)
+        return closed(lambda env, respond: dispatch(self, env, respond), token, identify)(environ, start_response)
 
     def log_request(self, code="-", size="-") -> None:  # type: ignore[no-untyped-def]
         path = getattr(self, "path", "-")

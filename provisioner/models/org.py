@@ -89,6 +89,9 @@ class Environment(StrictModel):
     subnet_ids: list[str] = Field(default_factory=list, description="Private subnets for training and serving.")
     security_group_ids: list[str] = Field(default_factory=list, description="Security groups for VPC jobs.")
     studio: StudioConfig | None = Field(None, description="SageMaker Studio domain for the `notebooks` capability.")
+    production: bool = Field(
+        False, description="This environment serves production: a model promoted into it always waits for an "
+        "approval there (`promotion_approval: approved` is refused when the promotion path leads into it).")
     deploy_role_arn: str | None = Field(
         None, pattern=ROLE_ARN,
         description="Role every command assumes to act in this environment's account (Terraform's provider and "
@@ -217,7 +220,8 @@ class OrgConfig(StrictModel):
     promotion_approval: Literal["pending", "approved"] = Field(
         "pending",
         description="Approval status of a version `provision models promote` registers in the target "
-                    "registry: `pending` (someone approves it there) or `approved` (the source approval counts).",
+                    "registry: `pending` (someone approves it there) or `approved` (the source approval counts; "
+                    "refused when the path leads into an environment marked `production`, which is always pending).",
     )
 
     @field_validator("org")
@@ -254,6 +258,12 @@ class OrgConfig(StrictModel):
             # Promotion shares a registry with the next environment's account: the emulator's cannot be shared.
             raise ValueError(f"promotion names local-cloud environments ({', '.join(map(repr, local))}): models on the "
                              "local cloud cannot be shared with another account; promote between AWS environments")
+        production = [e for e in self.promotion[1:] if self.environments[e].production]
+        if self.promotion_approval == "approved" and production:
+            # A production environment approves what it serves itself: an approval in dev does not count there.
+            raise ValueError(f"promotion_approval: approved would serve models in production environment(s) "
+                             f"{', '.join(map(repr, production))} on an approval given before them; set "
+                             "`promotion_approval: pending` (someone approves each version there)")
         return self
 
     def promotion_target(self, environment: str) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.local_cloud import ENDPOINT_VARIABLE
+from infra.local_cloud import ENDPOINT_VARIABLE, NO_PROXY
 
 LOCAL = ["sandbox-trial", "sandbox-serving"]
 
@@ -27,6 +27,9 @@ def test_a_local_cloud_provider_has_no_route_to_real_aws(configs, name):
     # THEN every https endpoint goes through the sandbox (which refuses to proxy), the emulator's skips are
     # on, and there is no endpoint block, account allowlist or credential in the config
     assert provider["https_proxy"] == f"${{var.{ENDPOINT_VARIABLE}}}"
+    # AND the shell's NO_PROXY cannot exempt AWS from it: the block's no_proxy (which replaces the shell's)
+    # names loopback alone
+    assert provider["no_proxy"] == NO_PROXY == "127.0.0.1,localhost"
     assert provider["skip_credentials_validation"] is True and provider["skip_requesting_account_id"] is True
     assert provider["skip_metadata_api_check"] == "true" and provider["s3_use_path_style"] is True
     assert provider["region"] == "eu-west-1"
@@ -43,7 +46,7 @@ def test_a_real_environment_has_none_of_the_local_clouds_settings(configs):
     for name, config in real.items():
         # WHEN its provider block is read  THEN no proxy, endpoint, skip or variable: its own account only
         [provider] = config["provider"]["aws"]
-        assert not {"https_proxy", "endpoints", "s3_use_path_style", "skip_requesting_account_id"} & set(provider)
+        assert not {"https_proxy", "no_proxy", "endpoints", "s3_use_path_style", "skip_requesting_account_id"} & set(provider)
         assert provider["allowed_account_ids"] != ["123456789012"] and "variable" not in config, name
 
 

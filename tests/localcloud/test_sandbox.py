@@ -47,9 +47,11 @@ def test_start_status_double_start_and_stop(run, acme: Path):
         server = started.json()
         # THEN a server answers on 127.0.0.1 at the recorded port, and its pid, port and log are in .provision/sandbox
         assert server["started_now"] is True and server["endpoint"] == f"http://127.0.0.1:{server['port']}"
-        with urllib.request.urlopen(f"{server['endpoint']}/moto-api/", timeout=5) as reply:
-            assert reply.status == 200
         recorded = json.loads((acme / ".provision" / "sandbox" / "server.json").read_text())
+        probe = urllib.request.Request(f"{server['endpoint']}/moto-api/",  # provision's probe carries the start token
+                                       headers={"X-Provision-Sandbox-Token": recorded["token"]})
+        with urllib.request.urlopen(probe, timeout=5) as reply:
+            assert reply.status == 200
         assert recorded["pid"] == server["pid"] and recorded["port"] == server["port"]
         assert (acme / ".provision" / "sandbox" / "server.log").is_file()
         # AND status says where and since when, and that its state is lost on stop

@@ -94,14 +94,43 @@ def two_accounts(acme: Path, aws: Any, run, monkeypatch: pytest.MonkeyPatch) -> 
     return acme
 
 
+ARTIFACT = b"the model weights, version 1"
+
+
+def push_image(account: str, repository: str, tag: str, layer: bytes) -> str:
+    """Push a small image (a config blob and one layer) to REPOSITORY in ACCOUNT, as `docker push` does; its digest."""
+    ecr = session(account).client("ecr")
+    digests = []
+    for blob in (b'{"architecture": "amd64", "os": "linux"}', layer):
+        upload = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
+        ecr.upload_layer_part(repositoryName=repository, uploadId=upload, partFirstByte=0,
+                              partLastByte=len(blob) - 1, layerPartBlob=blob)
+        digests.append(ecr.complete_layer_upload(repositoryName=repository, uploadId=upload,
+                                                 layerDigests=["sha256:" + hashlib.sha256(blob).hexdigest()])["layerDigest"])
+    media = "application/vnd.docker.distribution.manifest.v2+json"
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": media,
+                           "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 40,
+                                      "digest": digests[0]},
+                           "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                                       "size": len(layer), "digest": digests[1]}]})
+    return ecr.put_image(repositoryName=repository, imageManifest=manifest, imageManifestMediaType=media,
+                         imageTag=tag)["image"]["imageId"]["imageDigest"]
+
+
 def train_and_approve(run, org: Path) -> Any:
-    """Train churn-model in dev with --register, then approve version 1 there."""
+    """Push an image to dev's repository, train churn-model in dev with --register (its artifact written where the
+    job would write it), then approve version 1 there."""
     names = names_of(org, "churn-model")
+    push_image(DEV, names.image_repository, "1", b"serving code, build 1")
     image = f"{DEV}.dkr.ecr.{REGION}.amazonaws.com/{names.image_repository}:1"
     trained = run("train", "churn-model", "--image", image, "--input", f"s3://{names.data_bucket}/train/",
                   "--register", "-o", "json")
     assert trained.code == 0, trained.err
     assert trained.json()["model"]["arn"].startswith(f"arn:aws:sagemaker:{REGION}:{DEV}:")
+    dev = session(DEV)
+    described = dev.client("sagemaker").describe_model_package(ModelPackageName=trained.json()["model"]["arn"])
+    bucket, key = described["InferenceSpecification"]["Containers"][0]["ModelDataUrl"][5:].split("/", 1)
+    dev.client("s3").put_object(Bucket=bucket, Key=key, Body=ARTIFACT)
     approved = run("models", "approve", "churn-model", "1", "-o", "json")
     assert approved.code == 0, approved.err
     return names
@@ -125,14 +154,17 @@ def test_promotes_an_approved_model_from_the_dev_account_to_the_prod_account(two
     before = tree_digest(two_accounts, {"workspaces/churn-serving.yaml"})
     # WHEN it is promoted from dev to prod
     result = run("models", "promote", "churn", "1", "--from", "dev", "--to", "prod", "-o", "json")
-    # THEN prod's registry holds a new version with the same artifacts and image, pending prod's approval
+    # THEN prod's registry holds a new version with prod's own copies of the artifact and image, pending prod's approval
     assert result.code == 0, result.err
     promoted = result.json()
     target_arn = f"arn:aws:sagemaker:{REGION}:{PROD}:model-package/{target.model_package_group}/1"
     assert promoted["target_arn"] == target_arn and promoted["approval"] == "PendingManualApproval"
     described = session(PROD).client("sagemaker").describe_model_package(ModelPackageName=target_arn)
-    assert described["InferenceSpecification"]["Containers"] == source_version["InferenceSpecification"]["Containers"]
+    [container] = described["InferenceSpecification"]["Containers"]
+    assert container["ModelDataUrl"].startswith(f"s3://{target.artifacts_bucket}/{target.model_artifacts_prefix}/promoted/")
+    assert container["Image"].startswith(f"{PROD}.dkr.ecr.{REGION}.amazonaws.com/{target.image_repository}@sha256:")
     metadata = described["CustomerMetadataProperties"]
+    assert metadata["provision:artifact-sha256"] == hashlib.sha256(ARTIFACT).hexdigest()
     assert metadata["provision:source-arn"] == source_version["ModelPackageArn"]
     assert metadata["provision:source-account"] == DEV and metadata["provision:source-version"] == "1"
     assert metadata["provision:approved-by"].startswith(f"arn:aws:sts::{DEV}:assumed-role/acme-deploy/")
@@ -205,6 +237,26 @@ def test_fails_when_the_source_account_does_not_let_the_target_read(two_accounts
     assert f"account {DEV}" in line and f"account {PROD}" in line
     assert "model artifacts" in line and "key" in line and "images" in line
     assert "provision apply churn-model" in result.err
+    target = names_of(two_accounts, "churn-serving")
+    assert session(PROD).client("sagemaker").list_model_packages(
+        ModelPackageGroupName=target.model_package_group)["ModelPackageSummaryList"] == []
+
+
+def test_fails_when_a_deny_in_the_source_bucket_policy_undoes_the_grant(two_accounts: Path, run, synthesized):
+    # GIVEN churn-model applied in dev with its grants to prod, and a Deny to prod's account added to the bucket
+    source = apply_in_moto(two_accounts, "churn-model", DEV, synthesized["churn-model"])
+    apply_in_moto(two_accounts, "churn-serving", PROD, synthesized["churn-serving"])
+    policy = json.loads(synthesized["churn-model"]["resource"]["aws_s3_bucket_policy"]["artifacts"]["policy"])
+    policy["Statement"].append({"Sid": "NoProd", "Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{PROD}:root"},
+                                "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{source.artifacts_bucket}/*"})
+    session(DEV).client("s3").put_bucket_policy(Bucket=source.artifacts_bucket, Policy=json.dumps(policy))
+    train_and_approve(run, two_accounts)
+    # WHEN the approved version is promoted
+    result = run("models", "promote", "churn", "1", "--from", "dev", "--to", "prod")
+    # THEN the Deny wins: it fails (exit 1) naming the model artifacts alone, and nothing is registered in prod
+    assert result.code == 1, result.err
+    [line] = result.error_lines
+    assert "model artifacts" in line and "key" not in line.split("read ", 1)[1] and "images" not in line
     target = names_of(two_accounts, "churn-serving")
     assert session(PROD).client("sagemaker").list_model_packages(
         ModelPackageGroupName=target.model_package_group)["ModelPackageSummaryList"] == []

@@ -93,8 +93,18 @@ def principal_account(identifier: str) -> str | None:
     return match.group(1) if match else None
 
 
+EVERYONE = "*"  # the "account" of a grant open to every AWS principal
+# Condition keys that narrow a `*` principal to the accounts they list (with StringEquals / StringLike).
+ACCOUNT_CONDITION_KEYS = ("aws:principalaccount", "aws:sourceaccount", "aws:sourceowner")
+
+
 def account_grants(resource: Resource, config: "Config") -> list[tuple[str, "Any", str]] | str:
-    """(statement label, statement, account) for every Allow naming an AWS account principal; or why unreadable."""
+    """(statement label, statement, account) for every Allow naming an AWS account principal; or why unreadable.
+
+    A statement open to everyone (`"Principal": "*"`, `{"AWS": "*"}`, `{"AWS": ["*"]}`, or an Allow with a
+    NotPrincipal) grants to account `EVERYONE`, unless a condition narrows it to named accounts
+    (`aws:PrincipalAccount`, `aws:SourceAccount`): then to those. Service principals name no account.
+    """
     doc = config.policy(resource.values.get(RESOURCE_POLICY_ATTRIBUTES[resource.type]))
     if doc is None:
         return []
@@ -105,8 +115,25 @@ def account_grants(resource: Resource, config: "Config") -> list[tuple[str, "Any
     for index, statement in enumerate(doc.statements):
         if not statement.allows:
             continue
+        label = statement.sid or f"statement {index + 1}"
+        accounts: list[str] = []
         for kind, identifier in statement.principals:
-            account = principal_account(identifier) if kind == "AWS" else None
-            if account:
-                out.append((statement.sid or f"statement {index + 1}", statement, account))
+            if kind in ("AWS", "*") and identifier == EVERYONE:
+                accounts.extend(_narrowed(statement))
+            elif kind == "AWS" and (account := principal_account(identifier)):
+                accounts.append(account)
+        if statement.not_principals:  # Allow + NotPrincipal: everyone but the few it names
+            accounts.extend(_narrowed(statement))
+        for account in dict.fromkeys(accounts):
+            out.append((label, statement, account))
     return out
+
+
+def _narrowed(statement: Any) -> list[str]:
+    """The accounts a `*` principal is narrowed to by the statement's conditions, else [EVERYONE]."""
+    for condition in statement.conditions:
+        if condition.variable.lower() in ACCOUNT_CONDITION_KEYS and condition.test in ("StringEquals", "StringLike"):
+            named = [v for v in condition.values if re.fullmatch(r"\d{12}", v)]
+            if named and len(named) == len(condition.values):
+                return named
+    return [EVERYONE]

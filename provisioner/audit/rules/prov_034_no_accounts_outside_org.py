@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from provisioner.audit.rule import NOT_APPLICABLE, PASS, Fail, rule
-from provisioner.audit.rules._common import RESOURCE_POLICY_ATTRIBUTES, account_grants
+from provisioner.audit.rules._common import EVERYONE, RESOURCE_POLICY_ATTRIBUTES, account_grants
 
 
 @rule(
     id="PROV-034",
     title="Resource policies name no account outside the org's environments",
     why="""A key, bucket, image repository, model registry or role that trusts an AWS account the org does
-    not know hands its data (or its permissions) to whoever runs that account. Cross-account grants exist
+    not know hands its data (or its permissions) to whoever runs that account; one open to everyone
+    (`"Principal": "*"` in any of its forms) hands it to every AWS account. Cross-account grants exist
     only for model promotion between the org's own environments.""",
     fix="""Remove the statement, or add the account as an environment of provision.yaml (and to the
     `promotion` path, if models are to move there).""",
@@ -23,6 +24,9 @@ def check(resource, config):
     grants = account_grants(resource, config)
     if isinstance(grants, str):
         return Fail(f"policy cannot be read: {grants}")
+    public = sorted({label for label, _, account in grants if account == EVERYONE})
+    if public:
+        return Fail(f"open to everyone (Principal *, no condition naming the org's accounts): {', '.join(public)}")
     outside = sorted({f"{account} ({label})" for label, _, account in grants if account not in known})
     if outside:
         return Fail(f"allows accounts outside the org's environments: {', '.join(outside)}")

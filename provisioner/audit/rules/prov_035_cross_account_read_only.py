@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from provisioner.audit.rule import NOT_APPLICABLE, PASS, Fail, rule
-from provisioner.audit.rules._common import RESOURCE_POLICY_ATTRIBUTES, account_grants
+from provisioner.audit.rules._common import EVERYONE, RESOURCE_POLICY_ATTRIBUTES, account_grants
 
 # What another account may be allowed: reading keys, objects, images and model versions. CreateModel
 # creates a model in the *caller's* account from a version here; it changes nothing in this one.
@@ -39,6 +39,9 @@ def check(resource, config):
         return NOT_APPLICABLE
     problems = []
     for label, statement, account in others:
+        if account == EVERYONE:
+            problems.append(f"{label} is open to everyone (Principal *): a grant names the accounts it trusts")
+            continue
         if statement.not_actions:
             problems.append(f"{label} gives account {account} NotAction (everything else)")
             continue

@@ -25,6 +25,7 @@ from provisioner.localcloud.services import (
     application_autoscaling,
     budgets,
     cloudwatch_cbor,
+    ecr,
     kms,
     logs,
     resourcegroupstagging,
@@ -55,6 +56,7 @@ SERVICES: tuple[ModuleType, ...] = (
     logs,
     kms,
     s3,
+    ecr,
     cloudwatch_cbor,
 )
 

@@ -71,3 +71,30 @@ def test_fails_when_deleting_a_model_package_that_does_not_exist(client):
     with pytest.raises(sm.exceptions.ClientError) as excinfo:
         sm.delete_model_package(ModelPackageName="arn:aws:sagemaker:eu-west-1:123456789012:model-package/churn-models/9")
     assert error_code(excinfo) == "ValidationException"
+
+
+def test_an_approval_records_the_identity_that_made_it(client):
+    import boto3
+
+    sm = client("sagemaker")
+    # GIVEN a version registered by one identity
+    sm.create_model_package_group(ModelPackageGroupName="churn-models")
+    arn = sm.create_model_package(
+        ModelPackageGroupName="churn-models", ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={"Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1"}],
+                                "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"]},
+    )["ModelPackageArn"]
+    # AND a reviewer, another identity (a role assumed through STS)
+    role = client("iam").create_role(RoleName="reviewer", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    credentials = client("sts").assume_role(RoleArn=role, RoleSessionName="rita")["Credentials"]
+    reviewer = boto3.session.Session(aws_access_key_id=credentials["AccessKeyId"],
+                                     aws_secret_access_key=credentials["SecretAccessKey"],
+                                     aws_session_token=credentials["SessionToken"], region_name="eu-west-1",
+                                     ).client("sagemaker", endpoint_url=sm.meta.endpoint_url)
+    # WHEN the reviewer approves it, writing someone else's name into its metadata
+    reviewer.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
+                                  CustomerMetadataProperties={"provision:approved-by": "arn:aws:iam::123456789012:user/boss"})
+    described = sm.describe_model_package(ModelPackageName=arn)
+    # THEN the registry records the reviewer's session as LastModifiedBy (AWS's UserContext), and the creator as CreatedBy
+    assert described["LastModifiedBy"]["IamIdentity"]["Arn"] == "arn:aws:sts::123456789012:assumed-role/reviewer/rita"
+    assert described["CreatedBy"]["IamIdentity"]["Arn"] != described["LastModifiedBy"]["IamIdentity"]["Arn"]
