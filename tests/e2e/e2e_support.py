@@ -91,7 +91,10 @@ def lifecycle(org: LocalOrg, blueprint: str, name: str) -> None:
         used_notebooks_block_a_destroy_until_their_apps_are_gone(org, blueprint, name, status["resources"])
     # destroyed, protected resources included (its Studio apps deleted first, nothing tagged left: else exit 1),
     # and the inventory finds nothing of it
-    org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
+    if blueprint == NOTEBOOKS:
+        a_leftover_fails_the_destroy(org, blueprint, name)
+    else:
+        org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
     inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json",
                                          step=f"{blueprint}.inventory").stdout)
     left = inventory["workspaces"].get(name, [])
@@ -129,6 +132,27 @@ def used_notebooks_block_a_destroy_until_their_apps_are_gone(org: LocalOrg, blue
     after = json.loads(org.provision("status", name, "--output", "json", step=f"{blueprint}.status").stdout)
     assert len(after["resources"]) == len(resources), \
         f"the blocked destroy of {name} destroyed something: {len(resources)} -> {len(after['resources'])} resources"
+    # Someone opens the first space again meanwhile: the destroy that follows must delete that app itself.
+    domain, _, space = next(arn_id for kind, arn_id in owners if kind == "sagemaker:space").partition("/")
+    sagemaker.create_app(DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="reopened")
+
+
+def a_leftover_fails_the_destroy(org: LocalOrg, blueprint: str, name: str) -> None:
+    """The used workspace's destroy deletes the app reopened in its space, then Terraform's part finishes; a bucket
+    made by hand with the workspace's tags (no Terraform state knows it) survives it: the destroy names it and
+    exits 1. Removed afterwards, nothing is left."""
+    s3 = _sandbox_client(org, "s3")
+    bucket = f"acme-{name}-by-hand"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [
+        {"Key": "provision:org", "Value": "acme"}, {"Key": "provision:workspace", "Value": name},
+        {"Key": "provision:environment", "Value": LOCAL_ENV}]})
+    done = org.provision("destroy", name, "--include-protected", "--yes", check=False, step=f"{blueprint}.destroy")
+    assert done.returncode == 1 and "left 1 resource(s) still tagged with the workspace" in done.stderr \
+        and bucket in done.stderr, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert "destroy complete" in done.stdout and "studio apps: all 1 deleted" in done.stderr, \
+        done.stdout[-3000:] + done.stderr[-3000:]
+    s3.delete_bucket(Bucket=bucket)
 
 
 def monitoring_pipeline_runs(org: LocalOrg, blueprint: str, name: str) -> None:
