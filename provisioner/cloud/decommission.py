@@ -305,8 +305,9 @@ def leftovers(aws: Any, ctx: Any, arns: dict[str, str], *, removed: Iterable[str
         without_keys_pending_deletion,
     )
 
-    kept_arns = {arns[a] for a in kept if a in arns}
-    removed_arns = {arns[a.split("[", 1)[0]] for a in removed if a.split("[", 1)[0] in arns}
+    # Compared without case: SageMaker writes some names in lower case in its ARNs, not always the same way.
+    kept_arns = {arns[a].lower() for a in kept if a in arns}
+    removed_arns = {arns[a.split("[", 1)[0]].lower() for a in removed if a.split("[", 1)[0] in arns}
     filters = {TAG_ORG: [ctx.org], TAG_WORKSPACE: [ctx.name], TAG_ENVIRONMENT: [ctx.environment]}
     with aws_errors(f"looking for what is still tagged with workspace {ctx.name} in {ctx.region}"):
         found, pending = without_keys_pending_deletion(
@@ -314,10 +315,10 @@ def leftovers(aws: Any, ctx: Any, arns: dict[str, str], *, removed: Iterable[str
             tagged_resources(aws.client("resourcegroupstaggingapi", ctx.region), filters))
     result = Leftovers(pending_deletion=pending)
     for resource in found:
-        if resource.arn in kept_arns:
+        if resource.arn.lower() in kept_arns:
             result.kept.append(resource)
         elif resource.type in KEPT_BY_AWS:
             result.kept_by_aws.append(resource)
-        elif resource.arn not in removed_arns:
+        elif resource.arn.lower() not in removed_arns:
             result.remaining.append(resource)
     return result
