@@ -72,9 +72,15 @@ class ApplyProgress:
         out = err_console()
         with self.lock:
             if kind == "apply_start":
-                out.print(f"  [dim]{action}[/] {address} ...", markup=True)
+                long = _long_running(hook)
+                out.print(f"  [dim]{action}[/] {address} ..." + (f" [dim]({escape(long.words())})[/]" if long else ""),
+                          markup=True)
             elif kind == "apply_progress":
-                out.print(f"  [dim]still {GERUND.get(action, action)} {address} ({hook.get('elapsed_seconds', '?')}s)[/]",
+                long = _long_running(hook)
+                elapsed = hook.get("elapsed_seconds", "?")
+                against = f" of {_span(long)} expected" if long and isinstance(elapsed, (int, float)) else ""
+                shown_elapsed = _clock(elapsed) if long and isinstance(elapsed, (int, float)) else f"{elapsed}s"
+                out.print(f"  [dim]still {GERUND.get(action, action)} {address} ({shown_elapsed}{against})[/]",
                           markup=True)
             elif kind == "apply_complete":
                 self.finished += 1
@@ -92,6 +98,35 @@ class ApplyProgress:
                     print_diagnostic(diag, self.quiet_targeting)
             elif kind == "log" and "Interrupt received" in str(event.get("@message", "")):
                 out.print("[yellow]Terraform: interrupt received, stopping gracefully...[/]", markup=True)
+
+
+def _long_running(hook: dict[str, Any]):
+    """The expected duration of the resource this event is about, when it is a long-running one."""
+    from provisioner.engine.durations import expected, resource_type
+
+    resource = hook.get("resource") or {}
+    return expected(resource.get("resource_type") or resource_type(resource.get("addr", "")), hook.get("action", ""))
+
+
+def _span(long) -> str:
+    return f"{long.low_minutes}-{long.high_minutes} min" if long.low_minutes else f"up to {long.high_minutes} min"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def long_running_lines(summary: "PlanSummary") -> list[str]:
+    """One line per change of a long-running resource: what AWS is reported to take and what the provider waits."""
+    from provisioner.engine.durations import expected, resource_type
+
+    lines = []
+    for change in summary.changes:
+        long = expected(resource_type(change.address), change.action)
+        if long:
+            lines.append(f"{change.address} ({change.action}): {long.words()}")
+    return lines
 
 
 def steps(summary: "PlanSummary") -> int:
@@ -128,6 +163,11 @@ def render_summary(summary: "PlanSummary", *, title: str, limit: int | None = AR
         out.print(line, markup=True)
         for text in arguments_lines([a.to_dict() for a in change.arguments], limit=limit):
             out.print(f"        {escape(text)}", markup=True, soft_wrap=True)
+    long = long_running_lines(summary)
+    if long:
+        out.print("  [dim]Long-running (do not interrupt; a re-run picks up where it stopped):[/]", markup=True)
+        for text in long:
+            out.print(f"    [dim]{escape(text)}[/]", markup=True)
     for output in summary.outputs:
         shown = " (sensitive, value hidden)" if output.sensitive else ""
         out.print(f"  [dim]output {escape(output.name)}: {output.action}{shown}[/]", markup=True)

@@ -30,6 +30,7 @@ from provisioner.cli._terraform_output import ApplyProgress, PlanProgress, rende
 from provisioner.errors import InvalidInput, shown
 
 if TYPE_CHECKING:
+    from provisioner.cloud.decommission import DestroyPlanFacts
     from provisioner.engine.bundle import PlanBundle
     from provisioner.engine.discovery import Engine
     from provisioner.engine.operations import ApplyOutcome, DestroyPlan, Lifecycle, Stack
@@ -308,10 +309,18 @@ def destroy(
         help="Also delete protected stateful resources (buckets, keys, registry): their data is lost."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask to type the workspace name."),
     skip_preflight: bool = typer.Option(False, "--skip-preflight", help="Skip the cloud preflight gate."),
+    wait_timeout: Optional[int] = typer.Option(
+        None, "--wait-timeout", min=0, show_default=False,
+        help="Seconds to wait, before Terraform runs, for the workspace's Studio apps to be deleted and its "
+             "endpoint updates to settle. Default: 1200 for apps (AWS reports up to 20 min), 3600 for endpoints."),
     engine: Optional[str] = _engine_option,
     output: OutputFormat = _output_option,
 ) -> None:
-    """Destroy a workspace's resources; protected stateful ones survive unless --include-protected."""
+    """Destroy a workspace's resources; protected stateful ones survive unless --include-protected.
+
+    Before Terraform runs, the Studio apps in the workspace's spaces and user profiles are deleted (AWS refuses
+    to delete a space or profile while one exists) and endpoint updates are waited out; after it, whatever is
+    still tagged with the workspace is reported, and the command fails (exit 1) when something remains."""
     _json_needs_yes(output, yes, "destroy")
     if bool(name) == expired:
         raise InvalidInput.single(ARGS, "NAME", "give a workspace name or --expired, not both or neither",
@@ -319,7 +328,7 @@ def destroy(
     s = session()
     if not expired:
         assert name is not None
-        _destroy_one(s, name, include_protected, yes, skip_preflight, engine, output)
+        _destroy_one(s, name, include_protected, yes, skip_preflight, engine, output, wait_timeout)
         return
     from provisioner.cli.fleet import parse_today
     from provisioner.fleet.selection import expiring
@@ -331,11 +340,11 @@ def destroy(
     console().print(f"expired: {', '.join(f'{e.name} (since {e.expires.isoformat()})' for e in due)}")
     # Each one goes through the usual destroy: its own plan, summary, typed confirmation and protections.
     for e in due:
-        _destroy_one(s, e.name, include_protected, yes, skip_preflight, engine, output)
+        _destroy_one(s, e.name, include_protected, yes, skip_preflight, engine, output, wait_timeout)
 
 
 def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip_preflight: bool,
-                 engine: Optional[str], output: OutputFormat) -> None:
+                 engine: Optional[str], output: OutputFormat, wait_timeout: Optional[int] = None) -> None:
     with _audit(s, "destroy", name) as entry:
         ctx = _load(s, name)
         entry.environment = ctx.environment
@@ -353,27 +362,41 @@ def _destroy_one(s: Session, name: str, include_protected: bool, yes: bool, skip
             _report_nothing_to_destroy(name, dplan, output)
             return
         entry.plan_hash = dplan.bundle.plan_sha256
+        from provisioner.cloud.decommission import read_destroy_plan
+
+        facts = read_destroy_plan(dplan.bundle.plan_json)  # read now: the plan's folder goes with the apply
         outcome = life.apply_destroy(
             stack, dplan, context=ctx, gates=_gates(skip_preflight),
-            confirm=_confirm_destroy(name, ctx, dplan, yes, output),
+            confirm=_confirm_destroy(name, ctx, dplan, facts, yes, output, wait_timeout, entry.detail),
             on_event=ApplyProgress(steps(dplan.bundle.plan_summary), quiet_targeting=True)
             if output == OutputFormat.text else None,
         )
         entry.result = {"applied": "ok", "nothing": "no-changes"}.get(outcome.status, outcome.status)
         entry.detail["removed"] = [a for a, _ in outcome.done]
         entry.detail["kept"] = sorted(dplan.kept)
+        left = _leftovers(ctx, dplan, facts, outcome) if outcome.ok and facts.in_aws else None
+        if left is not None:
+            entry.detail["leftovers"] = [r.arn for r in left.remaining]
         if output == OutputFormat.json:
             print_json({**outcome.to_dict(), "removed": [a for a, _ in outcome.done], "kept": dplan.kept,
-                        "include_protected": include_protected})
+                        "include_protected": include_protected,
+                        "retained": entry.detail.get("retained", []),
+                        "studio_apps_deleted": entry.detail.get("studio_apps_deleted", []),
+                        "leftovers": left.to_dict() if left is not None else None})
             if not outcome.ok:
                 from provisioner.engine.operations import outcome_error
 
                 raise outcome_error(outcome)
-            return
-        _report_destroy(name, dplan, outcome)
+        else:
+            _report_destroy(name, dplan, outcome)
+            for line in entry.detail.get("retained", []):
+                console().print(f"retained on purpose: {escape(line)}")
+        if left is not None:
+            _fail_on_leftovers(name, left, output)
 
 
-def _confirm_destroy(name: str, ctx: "WorkspaceContext", dplan: "DestroyPlan", yes: bool, output: OutputFormat):
+def _confirm_destroy(name: str, ctx: "WorkspaceContext", dplan: "DestroyPlan", facts: "DestroyPlanFacts", yes: bool,
+                     output: OutputFormat, wait_timeout: Optional[int] = None, detail: Optional[dict] = None):
     def confirm(bundle: "PlanBundle") -> bool:
         if output == OutputFormat.text:
             render_summary(bundle.plan_summary, title=f"Destroy plan for {name} ({ctx.environment}):")
@@ -386,11 +409,62 @@ def _confirm_destroy(name: str, ctx: "WorkspaceContext", dplan: "DestroyPlan", y
                                               show_default=False, err=True))
             if not typed or typed.strip() != name:
                 return False
+        _clear_blockers(ctx, facts, dplan, output, wait_timeout, detail if detail is not None else {})
         if dplan.include_protected:
             _empty_containers(ctx, bundle, output)
         return True
 
     return confirm
+
+
+def _clear_blockers(ctx: "WorkspaceContext", found: "DestroyPlanFacts", dplan: "DestroyPlan", output: OutputFormat,
+                    wait_timeout: Optional[int], detail: dict) -> None:
+    """What AWS keeps outside Terraform that would stop the destroy half-way (provisioner/cloud/decommission.py):
+    the Studio apps of the spaces and profiles the plan deletes, and endpoint updates still running. A timeout
+    raises before Terraform has destroyed anything."""
+    from provisioner.cloud.decommission import APPS_TIMEOUT, ENDPOINTS_TIMEOUT, delete_studio_apps, retained, \
+        settle_endpoints
+
+    aws = None
+    if found.studio or found.endpoints:
+        from provisioner.cli.cloud import new_aws
+
+        say = (lambda line: None) if output == OutputFormat.json else (lambda line: err_console().print(escape(line)))
+        aws = new_aws(ctx)
+        deleted = delete_studio_apps(aws, ctx.region, found.studio, say=say,
+                                     timeout=APPS_TIMEOUT if wait_timeout is None else wait_timeout)
+        detail["studio_apps_deleted"] = [app.label for app in deleted]
+        settle_endpoints(aws, ctx.region, found.endpoints, say=say,
+                         timeout=ENDPOINTS_TIMEOUT if wait_timeout is None else wait_timeout)
+    detail["retained"] = retained(aws, ctx.region, found.studio, dplan.kept)
+
+
+def _leftovers(ctx: "WorkspaceContext", dplan: "DestroyPlan", facts: "DestroyPlanFacts", outcome: "ApplyOutcome"):
+    """What is still tagged with the workspace after its destroy (the inventory's tag search)."""
+    from provisioner.cli.cloud import new_aws
+    from provisioner.cloud.decommission import leftovers
+
+    return leftovers(new_aws(ctx), ctx, facts.arns, removed=[a for a, _ in outcome.done], kept=list(dplan.kept))
+
+
+def _fail_on_leftovers(name: str, left, output: OutputFormat) -> None:
+    from provisioner.errors import OperationFailed
+
+    if output == OutputFormat.text:
+        for label, items in (("kept by AWS (records it never deletes)", left.kept_by_aws),
+                             ("KMS keys pending deletion (AWS deletes them after their waiting period)",
+                              left.pending_deletion)):
+            if items:
+                console().print(f"{label}: {escape(', '.join(r.name for r in items))}")
+    if not left.remaining:
+        if output == OutputFormat.text:
+            console().print(f"no leftovers: nothing else is tagged with workspace {escape(name)}")
+        return
+    listing = "; ".join(f"{r.type} {r.name}" for r in left.remaining)
+    raise OperationFailed(
+        f"destroy of {name} left {len(left.remaining)} resource(s) still tagged with the workspace: {listing}",
+        f"delete them (they were not created by this workspace's Terraform state, or survived it), then check with "
+        f"`provision status {name}`")
 
 
 def _empty_containers(ctx: "WorkspaceContext", bundle: "PlanBundle", output: OutputFormat) -> None:

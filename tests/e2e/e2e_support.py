@@ -24,6 +24,8 @@ RUN_TAG = "e2e"
 # The blueprint whose applied example also goes through a plan review (review_plans), and what it observed.
 REVIEWED = "realtime-endpoint@1.1.0"
 REVIEWS: dict[str, dict] = {}
+# The blueprint whose applied example is "used" (Studio apps opened in its spaces and profiles) before its destroy.
+NOTEBOOKS = "notebook-lab"
 
 
 def aws_provider_build():
@@ -129,13 +131,73 @@ def lifecycle(org: LocalOrg, version: str, name: str) -> None:
     done.append("replan")
     if version == REVIEWED:
         REVIEWS[version] = review_plans(org, name, again)
-    # destroyed, protected resources included, and the inventory finds nothing of it
-    org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
+    if blueprint == NOTEBOOKS:
+        used_notebooks_block_a_destroy_until_their_apps_are_gone(org, blueprint, name, status["resources"])
+    # destroyed, protected resources included (its Studio apps deleted first, nothing tagged left: else exit 1),
+    # and the inventory finds nothing of it
+    if blueprint == NOTEBOOKS:
+        a_leftover_fails_the_destroy(org, blueprint, name)
+    else:
+        org.provision("destroy", name, "--include-protected", "--yes", step=f"{blueprint}.destroy")
     done.append("destroy")
     inventory = json.loads(org.provision("inventory", "--env", LOCAL_ENV, "--output", "json",
                                          step=f"{blueprint}.inventory").stdout)
     left = inventory["workspaces"].get(name, [])
     assert left == [], f"{name} left resources behind: {left}"
+
+
+def _sandbox_client(org: LocalOrg, service: str):
+    import boto3
+
+    endpoint = json.loads(org.provision("sandbox", "status", "--output", "json").stdout)["server"]["endpoint"]
+    return boto3.client(service, region_name="eu-west-1", endpoint_url=endpoint,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def used_notebooks_block_a_destroy_until_their_apps_are_gone(org: LocalOrg, blueprint: str, name: str,
+                                                             resources: list[dict]) -> None:
+    """People open the workspace's spaces (SageMaker creates a JupyterLab app in each) and a kernel in their profile.
+    A destroy that may not wait (`--wait-timeout 0`) then stops before Terraform, naming the apps, and destroys
+    nothing; the destroy that follows (lifecycle) deletes them and finishes."""
+    sagemaker = _sandbox_client(org, "sagemaker")
+    owners = [(r["type"], r["name"]) for r in resources if r["type"] in ("sagemaker:space", "sagemaker:user-profile")]
+    assert any(kind == "sagemaker:space" for kind, _ in owners), f"{name} has no Studio space: {owners}"
+    for kind, arn_id in owners:
+        domain, _, owner = arn_id.partition("/")
+        if kind == "sagemaker:space":
+            sagemaker.create_app(DomainId=domain, SpaceName=owner, AppType="JupyterLab", AppName="default")
+        else:
+            sagemaker.create_app(DomainId=domain, UserProfileName=owner, AppType="KernelGateway", AppName="datascience")
+    blocked = org.provision("destroy", name, "--include-protected", "--yes", "--wait-timeout", "0", check=False,
+                            step=f"{blueprint}.destroy")
+    assert blocked.returncode == 1, f"a destroy that could not delete the apps exited {blocked.returncode}: " \
+                                    f"{blocked.stdout[-2000:]}{blocked.stderr[-2000:]}"
+    assert "destroy blocked:" in blocked.stderr and "JupyterLab app default in space" in blocked.stderr, \
+        blocked.stderr[-3000:]
+    after = json.loads(org.provision("status", name, "--output", "json", step=f"{blueprint}.status").stdout)
+    assert len(after["resources"]) == len(resources), \
+        f"the blocked destroy of {name} destroyed something: {len(resources)} -> {len(after['resources'])} resources"
+    # Someone opens the first space again meanwhile: the destroy that follows must delete that app itself.
+    domain, _, space = next(arn_id for kind, arn_id in owners if kind == "sagemaker:space").partition("/")
+    sagemaker.create_app(DomainId=domain, SpaceName=space, AppType="JupyterLab", AppName="reopened")
+
+
+def a_leftover_fails_the_destroy(org: LocalOrg, blueprint: str, name: str) -> None:
+    """The used workspace's destroy deletes the app reopened in its space, then Terraform's part finishes; a bucket
+    made by hand with the workspace's tags (no Terraform state knows it) survives it: the destroy names it and
+    exits 1. Removed afterwards, nothing is left."""
+    s3 = _sandbox_client(org, "s3")
+    bucket = f"acme-{name}-by-hand"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [
+        {"Key": "provision:org", "Value": "acme"}, {"Key": "provision:workspace", "Value": name},
+        {"Key": "provision:environment", "Value": LOCAL_ENV}]})
+    done = org.provision("destroy", name, "--include-protected", "--yes", check=False, step=f"{blueprint}.destroy")
+    assert done.returncode == 1 and "left 1 resource(s) still tagged with the workspace" in done.stderr \
+        and bucket in done.stderr, f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert "destroy complete" in done.stdout and "studio apps: all 1 deleted" in done.stderr, \
+        done.stdout[-3000:] + done.stderr[-3000:]
+    s3.delete_bucket(Bucket=bucket)
 
 
 def monitoring_pipeline_runs(org: LocalOrg, blueprint: str, name: str) -> None:

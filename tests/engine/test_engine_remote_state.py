@@ -186,6 +186,59 @@ def test_ctrl_c_during_apply_is_forwarded_once_and_leaves_consistent_state_and_n
     shutil.rmtree(moto_org / ".provision" / "plans", ignore_errors=True)
 
 
+def _instances(state: dict) -> dict[str, list[dict]]:
+    """Resource name -> its instances in a state (id, status), to see duplicates and replacements."""
+    return {r["name"]: [{"id": i["attributes"]["id"], "status": i.get("status", "")} for i in r["instances"]]
+            for r in state["resources"] if r.get("mode") == "managed"}
+
+
+def test_an_interrupted_apply_converges_on_rerun_with_nothing_duplicated_or_lost(
+        moto_org: Path, moto_stack_env: dict[str, str], run_cli, monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a saved plan for a workspace whose slow resource stands for a long-running one (a tracking server)
+    monkeypatch.setenv("ENGINE_TEST_SLOW_SECONDS", "20")
+    assert run_cli("plan", "lab").code == 0
+    process = subprocess.Popen([sys.executable, str(DRIVER), "apply", "lab", "--yes", "--skip-preflight"], cwd=moto_org,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+    lines: list[str] = []
+    # WHEN Ctrl-C arrives the moment Terraform reports it started creating the slow resource (an event, no sleep)
+    for line in process.stderr:
+        lines.append(line)
+        if "null_resource.slow" in line and "create" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    out, err = process.communicate(timeout=90)
+    err = "".join(lines) + err
+    assert process.returncode == 130, err
+    bucket = moto_stack_env["bucket"]
+    before = _instances(_remote_state(bucket))
+    # THEN what finished before the interrupt is in the state once; the interrupted resource is at most half-made
+    assert all(len(before[name]) == 1 for name in ("artifacts", "parameters", "tags")), before
+    assert "after_slow" not in before
+
+    # WHEN the workspace is planned and applied again
+    replan = run_cli("plan", "lab", "--output", "json")
+    assert replan.code == 0, replan.err
+    left = {c["address"]: c["action"] for c in json.loads(replan.out)["summary"]["changes"]}
+    monkeypatch.setenv("ENGINE_TEST_SLOW_SECONDS", "0")
+    rerun = run_cli("plan", "lab")
+    assert rerun.code == 0, rerun.err
+    applied = run_cli("apply", "lab", "--yes", "--skip-preflight")
+    assert applied.code == 0, applied.err
+    after = _instances(_remote_state(bucket))
+    # THEN the re-run picked up only what was left (the interrupted resource and what follows it)
+    assert "null_resource.after_slow" in left and not {"null_resource.artifacts", "null_resource.parameters",
+                                                        "null_resource.tags"} & set(left), left
+    # AND every resource is in the state exactly once, healthy; those made before the interrupt kept their ids
+    assert sorted(after) == ["after_slow", "artifacts", "parameters", "slow", "tags"]
+    assert all(len(instances) == 1 and instances[0]["status"] != "tainted" for instances in after.values()), after
+    assert {name: after[name] for name in ("artifacts", "parameters", "tags")} == {
+        name: before[name] for name in ("artifacts", "parameters", "tags")}
+    # AND a third plan has nothing left to do: converged
+    final = run_cli("plan", "lab")
+    assert final.code == 0 and "No changes" in final.out, final.out + final.err
+    shutil.rmtree(moto_org / ".provision" / "plans", ignore_errors=True)
+
+
 def test_cli_unlock_releases_a_stale_lock_after_confirmation(moto_org: Path, moto_stack_env: dict[str, str], run_cli):
     # GIVEN a stale lock on the workspace's state
     bucket = moto_stack_env["bucket"]

@@ -5,8 +5,9 @@
 whose ResourceARN is a string). moto's tagging API asks each service backend for its tagged resources
 (`iter_tagged_resources`); this corrects what the SageMaker backend answers:
 
-- GetResources also returns the SageMaker kinds this package adds (user profiles, spaces, tracking servers,
-  monitoring schedules), so the inventory finds them and a destroy that left one behind is seen;
+- GetResources also returns the SageMaker kinds this package adds (user profiles, spaces, Studio apps that are
+  not Deleted, tracking servers, monitoring schedules), so the inventory finds them and a destroy that left one
+  behind is seen;
 - endpoint configuration ARNs are strings (moto kept each in a one-element tuple and answered its repr).
 """
 
@@ -25,7 +26,7 @@ from provisioner.localcloud.services._sagemaker import KINDS
 OPERATIONS: tuple[Operation, ...] = ()
 
 EXTENDED: tuple[Extension, ...] = (
-    Extension("resourcegroupstaggingapi", "GetResources", "also returns the four SageMaker resource kinds added here"),
+    Extension("resourcegroupstaggingapi", "GetResources", "also returns the SageMaker resource kinds added here (Deleted apps excepted)"),
     Extension("resourcegroupstaggingapi", "GetResources", "endpoint configuration ARNs as strings (moto: a tuple's repr)"),
 )
 

@@ -1,4 +1,4 @@
-"""SageMaker Studio: user profiles, spaces and sign-in URLs, which moto 5.2.5 does not implement.
+"""SageMaker Studio: user profiles, spaces, apps and sign-in URLs, which moto 5.2.5 does not implement.
 
 Adds (the AWS behaviour followed: the SageMaker API Reference,
 https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_<Operation>.html):
@@ -9,10 +9,20 @@ https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_<Operation>.html):
   deleted (ResourceInUse); after delete, reads answer ResourceNotFound, what the provider's waiters look for.
 - CreateSpace / DescribeSpace / UpdateSpace / DeleteSpace / ListSpaces: aws_sagemaker_space (the shared
   JupyterLab space). A space needs its domain, and its owner must be a user profile of that domain.
+- CreateApp / DescribeApp / ListApps / DeleteApp: Studio apps (JupyterLab, Code Editor, kernel gateways),
+  which SageMaker creates when a person opens a space, never Terraform. An app lives in a space or a user
+  profile, which must exist (ResourceNotFound). While an app that is not `Deleted` is in one, DeleteSpace and
+  DeleteUserProfile answer ResourceInUse "Unable to delete UserProfile [ARN] because App(s) are associated
+  with it." (AWS's words: aws/amazon-sagemaker-feedback#113; the space's message follows the same pattern).
+  DeleteApp moves the app to `Deleting`; the first read after it (DescribeApp or ListApps) still answers
+  `Deleting`, later reads `Deleted` (AWS takes minutes, reported up to 20:
+  aws-cloudformation/cloudformation-coverage-roadmap#1754). Deleted apps stay listed with status `Deleted`,
+  as AWS keeps them for a while; a deleted app's name can be used again. DeleteApp of a missing or `Deleted`
+  app is ResourceNotFound; of a `Deleting` one it changes nothing.
 - CreatePresignedDomainUrl: `provision open`, a member's Studio sign-in URL; the profile (and the space,
   when one is named) must exist, else ResourceNotFound, as AWS answers.
 
-Resources are ready at once (InService); settings are answered as they were sent, so a second plan is empty.
+Profiles, spaces and apps are ready at once (InService); settings are answered as they were sent, so a second plan is empty.
 moto names a domain's id `d-<DomainName>`: create a domain named `a1b2c3d4e5f6` to get `d-a1b2c3d4e5f6`.
 """
 
@@ -22,7 +32,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.moto_api._internal import mock_random
-from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 
@@ -40,6 +50,11 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("sagemaker", "UpdateSpace", "aws_sagemaker_space update of space_settings / space_display_name"),
     Operation("sagemaker", "DeleteSpace", "aws_sagemaker_space destroy"),
     Operation("sagemaker", "ListSpaces", "completes the kind: lists a domain's Studio spaces"),
+    Operation("sagemaker", "CreateApp", "a person opening a space: the Studio app a used notebook workspace holds"),
+    Operation("sagemaker", "DescribeApp", "`provision destroy` waits until each app it deleted is Deleted"),
+    Operation("sagemaker", "ListApps", "`provision destroy` finds the apps in a workspace's spaces and profiles"),
+    Operation("sagemaker", "DeleteApp", "`provision destroy` deletes them: AWS refuses DeleteSpace/DeleteUserProfile "
+              "while one exists"),
     Operation("sagemaker", "CreatePresignedDomainUrl",
               "`provision open`: a member's Studio sign-in URL (profile or space must exist)"),
 )
@@ -136,6 +151,66 @@ class FakeSpace(Resource):
         }
 
 
+class FakeApp(Resource):
+    kind = "app"
+
+    def __init__(self, backend: SageMakerModelBackend, params: dict[str, Any]) -> None:
+        self.domain_id = params["DomainId"]
+        self.user_profile = params.get("UserProfileName")
+        self.space = params.get("SpaceName")
+        self.app_type = params["AppType"]
+        self.name = params["AppName"]
+        owner = self.space or self.user_profile
+        super().__init__(backend, f"{self.domain_id}/{owner}/{self.app_type.lower()}/{self.name}", params.get("Tags"))
+        self.resource_spec = params.get("ResourceSpec") or {}
+        self.status = "InService"
+        self.reads_while_deleting = 0
+
+    def read(self) -> str:
+        """The status a read answers: one read sees `Deleting`, the next ones `Deleted`."""
+        if self.status == "Deleting":
+            if self.reads_while_deleting:
+                self.status = "Deleted"
+            self.reads_while_deleting += 1
+        return self.status
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "AppArn": self.arn,
+            "AppType": self.app_type,
+            "AppName": self.name,
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile,
+            "SpaceName": self.space,
+            "Status": self.read(),
+            "CreationTime": self.creation_time,
+            "LastUserActivityTimestamp": self.last_modified_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "DomainId": self.domain_id,
+            "UserProfileName": self.user_profile,
+            "SpaceName": self.space,
+            "AppType": self.app_type,
+            "AppName": self.name,
+            "Status": self.read(),
+            "CreationTime": self.creation_time,
+            "ResourceSpec": self.resource_spec,
+        }
+
+
+AppKey = tuple[str, str, str, str, str]  # (domain id, "space" or "user", space or profile name, app type, app name)
+
+
+def _app_key(params: dict[str, Any]) -> AppKey:
+    space, profile = params.get("SpaceName"), params.get("UserProfileName")
+    if bool(space) == bool(profile):
+        raise ValidationError("Exactly one of SpaceName or UserProfileName must be specified.")
+    return (params["DomainId"], "space" if space else "user", space or profile, params["AppType"], params["AppName"])
+
+
 def _require_domain(backend: Any, domain_id: str) -> None:
     if domain_id not in backend.domains:
         raise ResourceNotFound(f"Domain {domain_id} does not exist.")
@@ -146,6 +221,12 @@ class StudioBackend:
 
     ext_user_profiles: dict[tuple[str, str], FakeUserProfile] = state(dict)  # (domain id, name) -> profile
     ext_spaces: dict[tuple[str, str], FakeSpace] = state(dict)  # (domain id, name) -> space
+    ext_apps: dict[AppKey, FakeApp] = state(dict)
+
+    def _refuse_while_apps(self: Any, what: str, arn: str, domain_id: str, where: str, name: str) -> None:
+        if any(key[:3] == (domain_id, where, name) and app.status != "Deleted"
+               for key, app in self.ext_apps.items()):
+            raise ResourceInUseException(f"Unable to delete {what} [{arn}] because App(s) are associated with it.")
 
     def create_user_profile(self: Any, params: dict[str, Any]) -> FakeUserProfile:
         _require_domain(self, params["DomainId"])
@@ -172,7 +253,8 @@ class StudioBackend:
         return profile
 
     def delete_user_profile(self: Any, domain_id: str, name: str) -> None:
-        self.describe_user_profile(domain_id, name)
+        profile = self.describe_user_profile(domain_id, name)
+        self._refuse_while_apps("UserProfile", profile.arn, domain_id, "user", name)
         owned = [s.name for s in self.ext_spaces.values() if s.domain_id == domain_id and s.owner == name]
         if owned:
             raise ResourceInUseException(f"User profile {name} still owns spaces: {', '.join(sorted(owned))}.")
@@ -212,12 +294,45 @@ class StudioBackend:
         return space
 
     def delete_space(self: Any, domain_id: str, name: str) -> None:
-        self.describe_space(domain_id, name)
+        space = self.describe_space(domain_id, name)
+        self._refuse_while_apps("Space", space.arn, domain_id, "space", name)
         del self.ext_spaces[(domain_id, name)]
 
     def list_spaces(self: Any, domain_id: str | None, name_contains: str | None) -> list[FakeSpace]:
         return [s for s in self.ext_spaces.values()
                 if (not domain_id or s.domain_id == domain_id) and (not name_contains or name_contains in s.name)]
+
+    def create_app(self: Any, params: dict[str, Any]) -> FakeApp:
+        _require_domain(self, params["DomainId"])
+        key = _app_key(params)
+        if key[1] == "space":
+            self.describe_space(key[0], key[2])
+        else:
+            self.describe_user_profile(key[0], key[2])
+        existing = self.ext_apps.get(key)
+        if existing is not None and existing.status != "Deleted":
+            raise ResourceInUseException(f"App [{existing.arn}] already exists with status {existing.status}.")
+        app = self.ext_apps[key] = FakeApp(self, params)
+        return app
+
+    def describe_app(self: Any, params: dict[str, Any]) -> FakeApp:
+        app = self.ext_apps.get(_app_key(params))
+        if app is None:
+            raise ResourceNotFound(f"App {params['AppType']}/{params['AppName']} does not exist.")
+        return app
+
+    def delete_app(self: Any, params: dict[str, Any]) -> None:
+        app = self.describe_app(params)
+        if app.status == "Deleted":
+            raise ResourceNotFound(f"App {app.app_type}/{app.name} does not exist.")
+        if app.status != "Deleting":
+            app.status, app.reads_while_deleting = "Deleting", 0
+            app.touch()
+
+    def list_apps(self: Any, domain_id: str | None, profile: str | None, space: str | None) -> list[FakeApp]:
+        return [a for a in self.ext_apps.values()
+                if (not domain_id or a.domain_id == domain_id) and (not profile or a.user_profile == profile)
+                and (not space or a.space == space)]
 
 
 class StudioResponse:
@@ -271,6 +386,24 @@ class StudioResponse:
         chunk, token = listed(self, found)
         return ActionResult({"Spaces": [s.summary() for s in chunk], "NextToken": token})
 
+    def create_app(self: Any) -> ActionResult:
+        app = self.sagemaker_backend.create_app(self._get_params())
+        return ActionResult({"AppArn": app.arn})
+
+    def describe_app(self: Any) -> ActionResult:
+        return ActionResult(self.sagemaker_backend.describe_app(self._get_params()).describe())
+
+    def delete_app(self: Any) -> ActionResult:
+        self.sagemaker_backend.delete_app(self._get_params())
+        return EmptyResult()
+
+    def list_apps(self: Any) -> ActionResult:
+        found = self.sagemaker_backend.list_apps(self._get_param("DomainIdEquals"),
+                                                 self._get_param("UserProfileNameEquals"),
+                                                 self._get_param("SpaceNameEquals"))
+        chunk, token = listed(self, found)
+        return ActionResult({"Apps": [a.summary() for a in chunk], "NextToken": token})
+
     def create_presigned_domain_url(self: Any) -> ActionResult:
         domain_id, profile = self._get_param("DomainId"), self._get_param("UserProfileName")
         self.sagemaker_backend.describe_user_profile(domain_id, profile)  # ResourceNotFound, as AWS answers
@@ -289,6 +422,12 @@ def _by_domain_and_name(store: str) -> Any:
 register_kind(Kind(FakeUserProfile.kind, _by_domain_and_name("ext_user_profiles"),
                    lambda backend: backend.ext_user_profiles.values()))
 register_kind(Kind(FakeSpace.kind, _by_domain_and_name("ext_spaces"), lambda backend: backend.ext_spaces.values()))
+# An app's ARN id is `<domain id>/<space or profile>/<app type in lower case>/<app name>`; deleted apps hold no tags
+# the tagging API should find (AWS stops listing them there).
+register_kind(Kind(FakeApp.kind,
+                   lambda backend, resource_id: next((a for a in backend.ext_apps.values()
+                                                      if a.arn.endswith(f":app/{resource_id}")), None),
+                   lambda backend: [a for a in backend.ext_apps.values() if a.status != "Deleted"]))
 
 
 def install() -> list[str]:

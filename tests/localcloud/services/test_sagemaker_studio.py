@@ -159,3 +159,107 @@ def test_fails_when_space_owner_does_not_exist(client):
     # THEN the create fails, naming the owner, and no space exists
     assert "nobody" in excinfo.value.response["Error"]["Message"]
     assert sm.list_spaces()["Spaces"] == []
+
+
+def _used_space(sm) -> str:
+    """A domain with carol's profile and the team space she owns, as a notebooks workspace creates them."""
+    domain = studio_domain(sm)
+    sm.create_user_profile(DomainId=domain, UserProfileName="carol")
+    sm.create_space(DomainId=domain, SpaceName="team", OwnershipSettings={"OwnerUserProfileName": "carol"},
+                    SpaceSharingSettings={"SharingType": "Shared"})
+    return domain
+
+
+def test_app_round_trip_goes_deleting_then_deleted(client):
+    sm = client("sagemaker")
+    domain = _used_space(sm)
+    # GIVEN a space, opened by a person: SageMaker creates a JupyterLab app in it
+    arn = call(sm, "CreateApp", DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default",
+               ResourceSpec={"InstanceType": "ml.t3.medium"}, Tags=TAGS)["AppArn"]
+    # THEN describe and list answer it in service, by domain and by space
+    assert arn == f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:app/{domain}/team/jupyterlab/default"
+    described = call(sm, "DescribeApp", DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    assert described["Status"] == "InService" and described["AppArn"] == arn
+    assert described["ResourceSpec"] == {"InstanceType": "ml.t3.medium"}
+    [summary] = call(sm, "ListApps", DomainIdEquals=domain, SpaceNameEquals="team")["Apps"]
+    assert (summary["AppType"], summary["AppName"], summary["SpaceName"]) == ("JupyterLab", "default", "team")
+    assert call(sm, "ListApps", DomainIdEquals=domain, SpaceNameEquals="other")["Apps"] == []
+    # WHEN it is deleted
+    call(sm, "DeleteApp", DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    # THEN the first read says Deleting, the next ones Deleted, as AWS moves it (never straight to gone)
+    statuses = [call(sm, "DescribeApp", DomainId=domain, SpaceName="team", AppType="JupyterLab",
+                     AppName="default")["Status"] for _ in range(2)]
+    assert statuses == ["Deleting", "Deleted"]
+    [summary] = call(sm, "ListApps", DomainIdEquals=domain)["Apps"]
+    assert summary["Status"] == "Deleted"
+    # AND a second delete of a Deleted app is ResourceNotFound, and the name can be used again
+    with pytest.raises(sm.exceptions.ResourceNotFound):
+        sm.delete_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    sm.create_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    assert sm.describe_app(DomainId=domain, SpaceName="team", AppType="JupyterLab",
+                           AppName="default")["Status"] == "InService"
+
+
+def test_fails_when_space_or_profile_is_deleted_while_an_app_exists(client):
+    sm = client("sagemaker")
+    domain = _used_space(sm)
+    # GIVEN an app in the team space and a kernel gateway in carol's own profile
+    sm.create_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    sm.create_app(DomainId=domain, UserProfileName="carol", AppType="KernelGateway", AppName="datascience")
+    # WHEN the space is deleted  THEN AWS's ResourceInUse answer comes back and the space stays
+    with pytest.raises(sm.exceptions.ResourceInUse) as excinfo:
+        sm.delete_space(DomainId=domain, SpaceName="team")
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"Unable to delete Space [arn:aws:sagemaker:{REGION}:{ACCOUNT}:space/{domain}/team] "
+        "because App(s) are associated with it.")
+    assert sm.describe_space(DomainId=domain, SpaceName="team")["Status"] == "InService"
+    # AND while the space app is only Deleting, the space is still refused
+    sm.delete_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    with pytest.raises(sm.exceptions.ResourceInUse):
+        sm.delete_space(DomainId=domain, SpaceName="team")
+    # AND once the app reads Deleted, the space goes
+    while sm.describe_app(DomainId=domain, SpaceName="team", AppType="JupyterLab",
+                          AppName="default")["Status"] != "Deleted":
+        pass
+    sm.delete_space(DomainId=domain, SpaceName="team")
+    # AND the profile is refused with AWS's message while its own app exists
+    with pytest.raises(sm.exceptions.ResourceInUse) as excinfo:
+        sm.delete_user_profile(DomainId=domain, UserProfileName="carol")
+    assert excinfo.value.response["Error"]["Message"] == (
+        f"Unable to delete UserProfile [arn:aws:sagemaker:{REGION}:{ACCOUNT}:user-profile/{domain}/carol] "
+        "because App(s) are associated with it.")
+    sm.delete_app(DomainId=domain, UserProfileName="carol", AppType="KernelGateway", AppName="datascience")
+    sm.list_apps(DomainIdEquals=domain, UserProfileNameEquals="carol")  # Deleting
+    sm.list_apps(DomainIdEquals=domain, UserProfileNameEquals="carol")  # Deleted
+    sm.delete_user_profile(DomainId=domain, UserProfileName="carol")
+
+
+def test_fails_when_app_space_does_not_exist(client):
+    sm = client("sagemaker")
+    domain = studio_domain(sm)
+    # GIVEN a domain without spaces
+    # WHEN an app is created in a space that does not exist
+    with pytest.raises(sm.exceptions.ResourceNotFound) as excinfo:
+        sm.create_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    # THEN it fails naming the space, and no app exists
+    assert "team" in excinfo.value.response["Error"]["Message"]
+    assert sm.list_apps()["Apps"] == []
+
+
+def test_apps_are_found_by_their_tags(client):
+    sm, tagging = client("sagemaker"), client("resourcegroupstaggingapi")
+    domain = _used_space(sm)
+    # GIVEN a tagged app in the team space
+    arn = sm.create_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default",
+                        Tags=TAGS)["AppArn"]
+    # WHEN the tagging API is asked for the workspace's resources
+    def found():
+        return [r["ResourceARN"] for r in tagging.get_resources(
+            TagFilters=[{"Key": "provision:workspace", "Values": ["churn"]}])["ResourceTagMappingList"]]
+    # THEN it finds the app (a leftover app is seen), and no longer once it is Deleted
+    assert arn in found()
+    assert call(sm, "ListTags", ResourceArn=arn)["Tags"] == TAGS
+    sm.delete_app(DomainId=domain, SpaceName="team", AppType="JupyterLab", AppName="default")
+    sm.list_apps()
+    sm.list_apps()
+    assert arn not in found()
