@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from importlib.metadata import PackageNotFoundError, metadata, version
 
-TOOL = "provision"
+TOOL = "provision"  # the command
+DISTRIBUTION = "provision"  # the name the package is installed under (its metadata)
 
 
 def package_version(name: str) -> str:
@@ -16,8 +17,13 @@ def package_version(name: str) -> str:
 
 
 def tool_version() -> str:
-    """The installed tool's version (the CI workflow pins it)."""
-    return package_version(TOOL)
+    """The installed tool's version (the CI workflow pins it): the one place our own metadata is read."""
+    return package_version(DISTRIBUTION)
+
+
+def install_requirement() -> str:
+    """The pip requirement that installs exactly this build (the generated CI workflow uses it)."""
+    return f"{DISTRIBUTION}=={tool_version()}"
 
 
 def aws_provider_version() -> str:
