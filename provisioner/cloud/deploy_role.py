@@ -76,23 +76,32 @@ def deploy_policy(org: str, account_id: str, region: str) -> dict[str, Any]:
     ]}
 
 
-def trust_policy(principals: list[str], external_id: str | None) -> dict[str, Any]:
-    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
-                                                                  else list(principals)},
-                                 "Action": "sts:AssumeRole"}
-    if external_id:
-        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
-    return {"Version": "2012-10-17", "Statement": [statement]}
+def trust_policy(principals: list[str], external_id: str | None,
+                 github: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Who may assume the deploy role: the named principals (with the external id, if any), and the
+    GitHub jobs of the environment (`github`: a `github_oidc.web_identity_statement`)."""
+    statements: list[dict[str, Any]] = []
+    if principals:
+        statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
+                                                                      else list(principals)},
+                                     "Action": "sts:AssumeRole"}
+        if external_id:
+            statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+        statements.append(statement)
+    if github:
+        statements.append(github)
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
-def validate(environment: str, env: Any, file: str = "provision.yaml") -> None:
+def validate(environment: str, env: Any, file: str = "provision.yaml", repository: str | None = None) -> None:
     """What bootstrap needs to create the deploy role, checked before anything is created (exit 2)."""
     if not env.deploy_role_arn:
         return
-    if not env.deploy_role_trust:
+    if not env.deploy_role_trust and not repository:
         raise InvalidInput.single(file, f"environments.{environment}.deploy_role_trust",
                                   "no principal may assume the deploy role bootstrap would create",
-                                  "name the CI and admin roles, for example [arn:aws:iam::123456789012:role/ci]")
+                                  "name the CI and admin roles, for example [arn:aws:iam::123456789012:role/ci], "
+                                  "or set github_repository: OWNER/NAME to let that repository's workflow in")
     account = env.deploy_role_arn.split(":")[4]
     if account != env.account_id:
         raise InvalidInput.single(file, f"environments.{environment}.deploy_role_arn",
@@ -100,23 +109,49 @@ def validate(environment: str, env: Any, file: str = "provision.yaml") -> None:
                                   "use a role of the environment's own account")
 
 
+def _name_and_path(role_arn: str) -> tuple[str, str]:
+    name, path = role_arn.rsplit("/", 1)[-1], "/" + "/".join(role_arn.split(":role/", 1)[1].split("/")[:-1])
+    return name, path if path.endswith("/") else path + "/"
+
+
 def ensure_deploy_role(aws: Aws, org: str, environment: str, env: Any, *, check_only: bool = False,
-                       file: str = "provision.yaml") -> list[tuple[str, str, str]]:
-    """Create or fix the environment's deploy role and its policy; one (name, action, detail) per setting."""
+                       file: str = "provision.yaml", repository: str | None = None) -> list[tuple[str, str, str]]:
+    """Create or fix the environment's deploy role and its policy, and, when the org names its GitHub
+    repository, GitHub's OIDC provider and the read-only plan role; one (name, action, detail) per setting."""
+    from provisioner.cloud import github_oidc, plan_role
+
     role_arn = env.deploy_role_arn
     if not role_arn:
         return []
-    validate(environment, env, file)
+    validate(environment, env, file, repository)
     iam = aws.client("iam", env.region)
-    name, path = role_arn.rsplit("/", 1)[-1], "/" + "/".join(role_arn.split(":role/", 1)[1].split("/")[:-1])
-    path = path if path.endswith("/") else path + "/"
+    partition = partition_for(env.region)
+    name, path = _name_and_path(role_arn)
     policy = deploy_policy(org, env.account_id, env.region)
-    policy_arn = f"arn:{partition_for(env.region)}:iam::{env.account_id}:policy/{policy_name(org)}"
+    policy_arn = f"arn:{partition}:iam::{env.account_id}:policy/{policy_name(org)}"
+    provider = github_oidc.provider_arn(partition, env.account_id)
     steps: list[tuple[str, str, str]] = []
     with aws_errors(f"bootstrapping the deploy role {role_arn}"):
-        steps.append(_policy(iam, org, policy_arn, policy, check_only))
-        steps.extend(_role(iam, name, path, policy_arn, trust_policy(list(env.deploy_role_trust), env.external_id),
-                           check_only))
+        if repository:
+            steps.append(github_oidc.ensure_provider(iam, provider, check_only))
+        steps.append(_policy(iam, policy_name(org), policy_arn, policy, check_only))
+        github = (github_oidc.web_identity_statement(provider, github_oidc.environment_subject(repository, environment),
+                                                     "GitHubEnvironment") if repository else None)
+        steps.extend(_role(iam, name, path, policy_arn,
+                           trust_policy(list(env.deploy_role_trust), env.external_id, github), check_only))
+        if repository and env.state.bucket:
+            plan_name = plan_role.policy_name(org, environment)
+            plan_arn = f"arn:{partition}:iam::{env.account_id}:policy/{plan_name}"
+            steps.append(_policy(iam, plan_name, plan_arn,
+                                 plan_role.plan_policy(org, environment, env.account_id, env.region, env.state.bucket,
+                                                       env.state.key_prefix),
+                                 check_only, step="plan policy (and permission boundary)",
+                                 description="What provision's plan role may do: read, the state lock, the plan store"))
+            trust = {"Version": "2012-10-17", "Statement": [github_oidc.web_identity_statement(
+                provider, github_oidc.pull_request_subject(repository), "GitHubPullRequests")]}
+            steps.extend(_role(iam, _name_and_path(env.plan_role_arn)[0], path, plan_arn, trust, check_only,
+                               label="plan role", component="plan-role",
+                               description="provision plan role: read-only plans of pull requests"))
     return steps
 
 
@@ -124,8 +159,10 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: bool) -> tuple[str, str, str]:
-    step = "deploy policy (and permission boundary)"
+def _policy(iam: Any, name: str, arn: str, document: dict[str, Any], check_only: bool,
+            step: str = "deploy policy (and permission boundary)",
+            description: str = "What provision's deploy role may do: the shipped blueprints' resources, "
+                               "no IAM users or organization administration") -> tuple[str, str, str]:
     try:
         current = iam.get_policy(PolicyArn=arn)["Policy"]
     except Exception as exc:
@@ -133,9 +170,7 @@ def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: 
             raise
         if check_only:
             return step, "would-create", arn
-        iam.create_policy(PolicyName=policy_name(org), PolicyDocument=json.dumps(document),
-                          Description="What provision's deploy role may do: the shipped blueprints' resources, "
-                                      "no IAM users or organization administration")
+        iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Description=description)
         return step, "created", arn
     version = iam.get_policy_version(PolicyArn=arn, VersionId=current["DefaultVersionId"])["PolicyVersion"]
     stored = version["Document"]
@@ -152,42 +187,44 @@ def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: 
 
 
 def _role(iam: Any, name: str, path: str, policy_arn: str, trust: dict[str, Any],
-          check_only: bool) -> list[tuple[str, str, str]]:
+          check_only: bool, label: str = "deploy role",
+          description: str = "provision deploy role: apply and every command in this account",
+          component: str = "deploy-role") -> list[tuple[str, str, str]]:
+    """Create or fix a role: its trust, and `policy_arn` as both its policy and its permission boundary."""
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except Exception as exc:
         if error_code(exc) != "NoSuchEntity":
             raise
         if check_only:
-            return [("deploy role", "would-create", name)]
+            return [(label, "would-create", name)]
         iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust),
-                        PermissionsBoundary=policy_arn, MaxSessionDuration=3600,
-                        Description="provision deploy role: plan, apply and every command in this account",
-                        Tags=[{"Key": "provision:component", "Value": "deploy-role"}])
+                        PermissionsBoundary=policy_arn, MaxSessionDuration=3600, Description=description,
+                        Tags=[{"Key": "provision:component", "Value": component}])
         iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-        return [("deploy role", "created", f"{role_arn_of(iam, name)} trusting {', '.join(_principals(trust))}")]
+        return [(label, "created", f"{role_arn_of(iam, name)} trusting {', '.join(_principals(trust))}")]
     steps = []
     stored = role["AssumeRolePolicyDocument"]
     stored = json.loads(stored) if isinstance(stored, str) else stored
     if _same(stored, trust):
-        steps.append(("deploy role trust", "unchanged", ", ".join(_principals(trust))))
+        steps.append((f"{label} trust", "unchanged", ", ".join(_principals(trust))))
     elif check_only:
-        steps.append(("deploy role trust", "would-update", f"trust {', '.join(_principals(trust))}"))
+        steps.append((f"{label} trust", "would-update", f"trust {', '.join(_principals(trust))}"))
     else:
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-        steps.append(("deploy role trust", "updated", f"trusts {', '.join(_principals(trust))}"))
+        steps.append((f"{label} trust", "updated", f"trusts {', '.join(_principals(trust))}"))
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
     if boundary == policy_arn and policy_arn in attached:
-        steps.append(("deploy role boundary", "unchanged", policy_arn))
+        steps.append((f"{label} boundary", "unchanged", policy_arn))
     elif check_only:
-        steps.append(("deploy role boundary", "would-update", f"boundary and policy {policy_arn}"))
+        steps.append((f"{label} boundary", "would-update", f"boundary and policy {policy_arn}"))
     else:
         if boundary != policy_arn:
             iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=policy_arn)
         if policy_arn not in attached:
             iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-        steps.append(("deploy role boundary", "updated", policy_arn))
+        steps.append((f"{label} boundary", "updated", policy_arn))
     return steps
 
 
@@ -196,8 +233,16 @@ def role_arn_of(iam: Any, name: str) -> str:
 
 
 def _principals(trust: dict[str, Any]) -> list[str]:
-    principal = trust["Statement"][0]["Principal"]["AWS"]
-    return [principal] if isinstance(principal, str) else list(principal)
+    """Who a trust policy lets in, in words: AWS principals, and GitHub jobs by their token's subject."""
+    found: list[str] = []
+    for statement in trust["Statement"]:
+        principal = statement["Principal"]
+        if "AWS" in principal:
+            found += [principal["AWS"]] if isinstance(principal["AWS"], str) else list(principal["AWS"])
+        else:
+            found += [f"GitHub {value}" for key, value in statement["Condition"]["StringEquals"].items()
+                      if key.endswith(":sub")]
+    return found
 
 
 def boundary_summary(org: str) -> dict[str, Any]:
