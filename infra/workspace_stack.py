@@ -90,8 +90,10 @@ class WorkspaceStack(TerraformStack):
         The session name is the environment's `session_name`, else `provision-<workspace>`: the synthesized
         file must not depend on who synthesized it (the synth cache and reviews compare it).
         """
+        from infra.credentials import ambient
+
         env = self.ctx.env
-        if not env.deploy_role_arn:
+        if not env.deploy_role_arn or ambient():  # a CI job already acts as its role (infra/credentials.py)
             return {}
         role = {"role_arn": env.deploy_role_arn, "session_name": env.session_name or f"provision-{self.ctx.name}"[:64]}
         if env.external_id:

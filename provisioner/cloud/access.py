@@ -145,6 +145,10 @@ class Access:
 def access(org_root: Path | str, env_name: str, env: "Environment") -> Access:
     """The access of environment `env_name`; for a local cloud, OperationFailed (exit 1) if it is not running."""
     if not env.is_local:
+        from infra.credentials import ambient
+
+        if ambient():  # the caller already is the environment's role (a CI job): chain into nothing
+            return Access(env_name, env.region, profile=env.profile)
         return Access(env_name, env.region, profile=env.profile, role_arn=env.deploy_role_arn,
                       external_id=env.external_id, session_name=env.session_name)
     from provisioner.localcloud.sandbox import Sandbox
