@@ -63,7 +63,7 @@ def _deploy_role(facts: Any) -> dict[str, Any] | None:
         return None
     from provisioner.cloud.deploy_role import boundary_summary
 
-    return {"role_arn": facts.deploy_role_arn, **boundary_summary(facts.org)}
+    return {"role_arn": facts.deploy_role_arn, **boundary_summary(facts.org, facts.deploy_role_arn)}
 
 
 def build_report(result: AuditResult, *, base_dir: Path | None = None) -> dict[str, Any]:

@@ -32,36 +32,83 @@ from infra.resource_names import partition_for
 from provisioner.cloud.aws import Aws, aws_errors, error_code
 from provisioner.errors import InvalidInput
 
-# Services the shipped blueprints create resources in (infra/constructs), all actions.
-BLUEPRINT_SERVICES = ("s3", "kms", "ecr", "sagemaker", "sns", "logs", "cloudwatch", "events", "budgets",
-                      "resource-groups", "application-autoscaling")
+# Actions that support no resource-level permissions or are read-only: granted on "*".
 READ_ONLY = ("tag:GetResources", "ec2:Describe*", "servicequotas:Get*", "servicequotas:List*",
-             "sts:GetCallerIdentity", "iam:Get*", "iam:List*")
-ORG_IAM = ("iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
-           "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
-           "iam:DetachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
-           "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
+             "sts:GetCallerIdentity", "iam:Get*", "iam:List*", "s3:ListAllMyBuckets", "ecr:GetAuthorizationToken",
+             "sagemaker:List*", "sagemaker:Describe*", "sagemaker:Search", "cloudwatch:Describe*",
+             "cloudwatch:List*", "cloudwatch:Get*", "logs:Describe*", "events:List*", "sns:List*",
+             "kms:ListAliases", "kms:ListKeys", "budgets:ViewBudget", "resource-groups:List*")
+# Services scoped to the org's resource names (every physical name starts with `<org>-`, infra/naming.py).
+NAMED = {
+    "s3": ["arn:{p}:s3:::{org}-*", "arn:{p}:s3:::{org}-*/*"],
+    "ecr": ["arn:{p}:ecr:*:{account}:repository/{org}-*"],
+    "sagemaker": ["arn:{p}:sagemaker:*:{account}:*/{org}-*"],
+    "sns": ["arn:{p}:sns:*:{account}:{org}-*"],
+    "logs": ["arn:{p}:logs:*:{account}:log-group:{org}-*", "arn:{p}:logs:*:{account}:log-group:{org}-*:*"],
+    "cloudwatch": ["arn:{p}:cloudwatch:*:{account}:alarm:{org}-*", "arn:{p}:cloudwatch::{account}:dashboard/{org}-*"],
+    "events": ["arn:{p}:events:*:{account}:rule/{org}-*"],
+    "budgets": ["arn:{p}:budgets::{account}:budget/{org}-*"],
+    "resource-groups": ["arn:{p}:resource-groups:*:{account}:group/{org}-*"],
+}
+# Where names cannot scope (say why): Application Auto Scaling's scalable targets and policies have
+# generated ids, not names, and its tag conditions do not cover RegisterScalableTarget; KMS keys have
+# generated ids too, so they are scoped by the `provision:org` tag (CreateKey by the tag in the request).
+UNSCOPED = ("application-autoscaling:*", "resource-groups:CreateGroup")  # CreateGroup supports no resource type
+ROLE_CHANGES = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary")
+ORG_ROLES_OTHER = ("iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+                   "iam:TagRole", "iam:UntagRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy")
+ORG_POLICIES = ("iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
 NEVER = ("iam:CreateUser", "iam:DeleteUser", "iam:UpdateUser", "iam:CreateAccessKey", "iam:UpdateAccessKey",
          "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AttachUserPolicy", "iam:PutUserPolicy",
          "iam:AddUserToGroup", "iam:CreateGroup", "iam:AttachGroupPolicy", "iam:PutGroupPolicy",
-         "iam:CreateOpenIDConnectProvider", "iam:CreateSAMLProvider", "iam:UpdateAccountPasswordPolicy",
-         "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "organizations:*", "account:*")
+         "iam:CreateOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
+         "iam:AddClientIDToOpenIDConnectProvider", "iam:CreateSAMLProvider", "iam:UpdateAccountPasswordPolicy",
+         "iam:DeleteRolePermissionsBoundary", "organizations:*", "account:*")
+# Everything that changes a role or a policy: denied on the deploy and plan roles and their policies.
+CHANGE_IAM = ("iam:Update*", "iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Tag*", "iam:Untag*",
+              "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:PassRole")
+STATE_BUCKET_SETTINGS = ("s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning",
+                         "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+                         "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl")
 
 
 def policy_name(org: str) -> str:
     return f"{org}-provision-deploy"
 
 
-def deploy_policy(org: str, account_id: str, region: str) -> dict[str, Any]:
-    """The deploy role's permissions, which are also its permission boundary (see the module docstring)."""
+def deploy_policy(org: str, account_id: str, region: str, *, deploy_role_arn: str | None = None,
+                  state_bucket: str | None = None, state_key_alias: str | None = None) -> dict[str, Any]:
+    """The deploy role's permissions, which are also its permission boundary (see the module docstring).
+
+    `deploy_role_arn`: the role itself, whose role and the plan role (`<name>-plan`) it may never change;
+    `state_bucket`/`state_key_alias`: the environment's Terraform state, whose settings and key it may never
+    change (its objects it reads and writes: that is the state).
+    """
+    from infra.boundary import boundary_arn, boundary_name
+
     partition = partition_for(region)
     iam = f"arn:{partition}:iam::{account_id}"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "BlueprintServices", "Effect": "Allow", "Action": [f"{s}:*" for s in BLUEPRINT_SERVICES],
-         "Resource": "*"},
+    boundary = boundary_arn(org, account_id, partition)
+    tag = {"aws:ResourceTag/provision:org": org}
+    named = [s.format(p=partition, org=org, account=account_id) for arns in NAMED.values() for s in arns]
+    own_roles = [deploy_role_arn, f"{deploy_role_arn}-plan"] if deploy_role_arn else []
+    own_policies = [f"{iam}:policy/{policy_name(org)}", f"{iam}:policy/{boundary_name(org)}",
+                    f"{iam}:policy/{org}-*-provision-plan"]
+    statements: list[dict[str, Any]] = [
         {"Sid": "ReadOnly", "Effect": "Allow", "Action": list(READ_ONLY), "Resource": "*"},
-        {"Sid": "OrgRolesAndPolicies", "Effect": "Allow", "Action": list(ORG_IAM),
-         "Resource": [f"{iam}:role/{org}-*", f"{iam}:policy/{org}-*"]},
+        {"Sid": "OrgNamedResources", "Effect": "Allow", "Action": [f"{s}:*" for s in NAMED], "Resource": named},
+        {"Sid": "UnnamedResources", "Effect": "Allow", "Action": list(UNSCOPED), "Resource": "*"},
+        {"Sid": "CreateOrgKeys", "Effect": "Allow", "Action": ["kms:CreateKey"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/provision:org": org}}},
+        {"Sid": "OrgKeys", "Effect": "Allow", "Action": "kms:*",
+         "Resource": f"arn:{partition}:kms:*:{account_id}:key/*", "Condition": {"StringEquals": tag}},
+        {"Sid": "OrgKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+         "Resource": f"arn:{partition}:kms:*:{account_id}:alias/{org}-*"},
+        {"Sid": "OrgRolesOnlyWithTheBoundary", "Effect": "Allow", "Action": list(ROLE_CHANGES),
+         "Resource": f"{iam}:role/{org}-*", "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+        {"Sid": "OrgRoles", "Effect": "Allow", "Action": list(ORG_ROLES_OTHER), "Resource": f"{iam}:role/{org}-*"},
+        {"Sid": "OrgPolicies", "Effect": "Allow", "Action": list(ORG_POLICIES), "Resource": f"{iam}:policy/{org}-*"},
         {"Sid": "PassOrgRolesToSageMaker", "Effect": "Allow", "Action": "iam:PassRole",
          "Resource": f"{iam}:role/{org}-*",
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
@@ -69,11 +116,31 @@ def deploy_policy(org: str, account_id: str, region: str) -> dict[str, Any]:
          "Condition": {"StringEquals": {"iam:AWSServiceName": ["sagemaker.amazonaws.com",
                                                                "sagemaker.application-autoscaling.amazonaws.com"]}}},
         {"Sid": "NoUsersOrOrganizationAdministration", "Effect": "Deny", "Action": list(NEVER), "Resource": "*"},
-        {"Sid": "NoChangeToTheDeployPolicy", "Effect": "Deny",
+        {"Sid": "AttachOnlyTheOrgsPolicies", "Effect": "Deny", "Action": "iam:AttachRolePolicy", "Resource": "*",
+         "Condition": {"ArnNotLike": {"iam:PolicyARN": f"{iam}:policy/{org}-*"}}},
+        {"Sid": "NoChangeToTheDeployPolicyOrTheBoundaries", "Effect": "Deny",
          "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
-                    "iam:SetDefaultPolicyVersion"],
-         "Resource": f"{iam}:policy/{policy_name(org)}"},
-    ]}
+                    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
+         "Resource": own_policies},
+        {"Sid": "NoAttachingTheDeployOrPlanPolicy", "Effect": "Deny", "Action": "iam:AttachRolePolicy",
+         "Resource": "*", "Condition": {"ArnLike": {"iam:PolicyARN": [own_policies[0], own_policies[2]]}}},
+        {"Sid": "NoKeyAdministrationOfOthersKeys", "Effect": "Deny",
+         "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"],
+         "Resource": "*", "Condition": {"StringNotEquals": tag}},
+    ]
+    if own_roles:
+        statements.append({"Sid": "NoChangeToItsOwnRoles", "Effect": "Deny", "Action": list(CHANGE_IAM),
+                           "Resource": own_roles})
+    if state_bucket:
+        statements.append({"Sid": "NoChangeToTheStateBucket", "Effect": "Deny", "Action": list(STATE_BUCKET_SETTINGS),
+                           "Resource": f"arn:{partition}:s3:::{state_bucket}"})
+    if state_key_alias:
+        statements.append({"Sid": "NoChangeToTheStateKey", "Effect": "Deny",
+                           "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy",
+                                      "kms:CreateGrant", "kms:DisableKeyRotation"],
+                           "Resource": "*",
+                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": state_key_alias}}})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def trust_policy(principals: list[str], external_id: str | None,
@@ -127,13 +194,25 @@ def ensure_deploy_role(aws: Aws, org: str, environment: str, env: Any, *, check_
     iam = aws.client("iam", env.region)
     partition = partition_for(env.region)
     name, path = _name_and_path(role_arn)
-    policy = deploy_policy(org, env.account_id, env.region)
+    from infra.boundary import boundary_arn, boundary_name, boundary_policy
+    from infra.naming import physical_name
+    from provisioner.cloud.state_backend import STATE_COMPONENT
+
+    state_alias = "alias/" + physical_name(org, "", environment, STATE_COMPONENT, "kms_alias")
+    policy = deploy_policy(org, env.account_id, env.region, deploy_role_arn=role_arn,
+                           state_bucket=env.state.bucket if env.state.backend == "s3" else None,
+                           state_key_alias=state_alias)
     policy_arn = f"arn:{partition}:iam::{env.account_id}:policy/{policy_name(org)}"
     provider = github_oidc.provider_arn(partition, env.account_id)
     steps: list[tuple[str, str, str]] = []
     with aws_errors(f"bootstrapping the deploy role {role_arn}"):
         if repository:
             steps.append(github_oidc.ensure_provider(iam, provider, check_only))
+        steps.append(_policy(iam, boundary_name(org), boundary_arn(org, env.account_id, partition),
+                             boundary_policy(org, env.account_id, partition), check_only,
+                             step="workload boundary (every role the deploy role creates carries it)",
+                             description="The ceiling of every role provision's deploy role creates: no identity "
+                                         "administration"))
         steps.append(_policy(iam, policy_name(org), policy_arn, policy, check_only))
         github = (github_oidc.web_identity_statement(provider, github_oidc.environment_subject(repository, environment),
                                                      "GitHubEnvironment") if repository else None)
@@ -245,9 +324,35 @@ def _principals(trust: dict[str, Any]) -> list[str]:
     return found
 
 
-def boundary_summary(org: str) -> dict[str, Any]:
-    """What the audit shows about an environment's deploy role (no account needed)."""
-    return {"policy": policy_name(org), "allows": [f"{s}:*" for s in BLUEPRINT_SERVICES] + list(READ_ONLY)
-            + [f"IAM on {org}-* roles and policies", f"iam:PassRole of {org}-* roles to SageMaker"],
-            "denies": list(NEVER)}
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A policy statement by statement, as the audit shows it (least privilege read line by line)."""
+    shown = []
+    for s in document["Statement"]:
+        item = {"sid": s.get("Sid", ""), "effect": s["Effect"],
+                "actions": [s["Action"]] if isinstance(s.get("Action"), str) else list(s.get("Action", [])),
+                "resources": [s["Resource"]] if isinstance(s.get("Resource"), str) else list(s.get("Resource", []))}
+        if s.get("Condition"):
+            item["condition"] = s["Condition"]
+        shown.append(item)
+    return shown
 
+
+def boundary_summary(org: str, deploy_role_arn: str | None = None, region: str = "us-east-1") -> dict[str, Any]:
+    """What the audit shows about an environment's deploy role and its plan role (no account needed)."""
+    from provisioner.cloud import plan_role
+
+    account = deploy_role_arn.split(":")[4] if deploy_role_arn else "000000000000"
+    document = deploy_policy(org, account, region, deploy_role_arn=deploy_role_arn)
+    allows = [f"{a} on {', '.join(s['resources'])}" + (" if " + json.dumps(s["condition"], sort_keys=True)
+                                                         if s.get("condition") else "")
+              for s in _statements(document) if s["effect"] == "Allow" for a in s["actions"]]
+    denies = [a for s in _statements(document) if s["effect"] == "Deny" for a in s["actions"]]
+    summary: dict[str, Any] = {"policy": policy_name(org), "allows": allows, "denies": denies,
+                               "statements": _statements(document)}
+    if deploy_role_arn:
+        summary["plan_role"] = {
+            "role_arn": f"{deploy_role_arn}-plan", "policy": plan_role.policy_name(org, "<env>"),
+            "trusted_by": "GitHub pull requests of the org's repository (github_repository)",
+            "statements": _statements(plan_role.plan_policy(org, "<env>", account, region, "<state bucket>",
+                                                            "<key prefix>"))}
+    return summary

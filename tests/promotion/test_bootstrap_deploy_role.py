@@ -56,7 +56,7 @@ def test_bootstrap_creates_the_deploy_role_with_its_boundary_then_changes_nothin
     document = iam().get_policy_version(PolicyArn=boundary, VersionId=version)["PolicyVersion"]["Document"]
     document = json.loads(document) if isinstance(document, str) else document
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert "sagemaker:*" in statements["BlueprintServices"]["Action"]
+    assert "sagemaker:*" in statements["OrgNamedResources"]["Action"]
     denied = statements["NoUsersOrOrganizationAdministration"]
     assert denied["Effect"] == "Deny" and {"iam:CreateUser", "organizations:*", "iam:CreateAccessKey"} <= set(denied["Action"])
     assert not any(a.startswith("iam:") and "User" in a for s in document["Statement"] if s["Effect"] == "Allow"
