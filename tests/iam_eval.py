@@ -66,6 +66,11 @@ def _operator(op: str, wanted: list[Any], actual: Any) -> bool:
             return not any(_like(str(w), value) for w in wanted)
         if base == "Bool":
             return value.lower() in [str(w).lower() for w in wanted]
+        numeric = {"NumericEquals": float.__eq__, "NumericLessThan": float.__lt__,
+                   "NumericLessThanEquals": float.__le__, "NumericGreaterThan": float.__gt__,
+                   "NumericGreaterThanEquals": float.__ge__}
+        if base in numeric:
+            return any(numeric[base](float(value), float(w)) for w in wanted)
         raise ValueError(f"condition operator {op!r} is not supported by the test evaluator")
 
     if qualifier == "ForAllValues":

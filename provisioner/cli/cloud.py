@@ -135,6 +135,8 @@ def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
     width = max((len(step.name) for step in result.steps), default=0)
     for step in result.steps:
         out.print(f"  [{ACTION_STYLE[step.action]}]{step.action:<12}[/] {step.name:<{width}}  {escape(step.detail)}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning[/]: {escape(warning)}")
     if check:
         out.print("drift found: run `provision bootstrap " + escape(target.environment) + "`" if result.drifts
                   else "no drift: the state backend is bootstrapped")
