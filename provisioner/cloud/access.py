@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.local_cloud import ENDPOINT_VARIABLE
-from provisioner.cloud.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, Aws, aws_errors, default_session_name
+from provisioner.cloud.aws import (
+    TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
+    Aws,
+    aws_errors,
+    default_session_name,
+    source_identity,
+)
 from provisioner.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -98,7 +105,9 @@ class Access:
     def _assume_role(self) -> Aws:
         assert self.role_arn is not None
         base = Aws(profile=self.profile)
-        request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name()}
+        # The source identity names the person (or CI run) in CloudTrail; the trust allows sts:SetSourceIdentity.
+        request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name(),
+                   "SourceIdentity": source_identity()}
         if self.external_id:
             request["ExternalId"] = self.external_id
         try:

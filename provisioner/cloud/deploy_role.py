@@ -149,9 +149,10 @@ def trust_policy(principals: list[str], external_id: str | None,
     GitHub jobs of the environment (`github`: a `github_oidc.web_identity_statement`)."""
     statements: list[dict[str, Any]] = []
     if principals:
+        # sts:SetSourceIdentity: provision's sessions name the person or CI run (provisioner/cloud/aws.py).
         statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
                                                                       else list(principals)},
-                                     "Action": "sts:AssumeRole"}
+                                     "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
         if external_id:
             statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
         statements.append(statement)

@@ -259,6 +259,20 @@ class OrgConfig(StrictModel):
         return value
 
     @model_validator(mode="after")
+    def _outside_principals_need_an_external_id(self) -> "OrgConfig":
+        # A principal of another account (a vendor's CI, a shared tooling account) must present the external id:
+        # the confused-deputy guard (IAM User Guide, "The confused deputy problem").
+        accounts = {env.account_id for env in self.environments.values()}
+        for name, env in self.environments.items():
+            outside = [p for p in env.deploy_role_trust if p.split(":")[4] not in accounts]
+            if outside and not env.external_id:
+                raise ValueError(
+                    f"environments.{name}.deploy_role_trust: {', '.join(outside)} is outside the org's accounts "
+                    f"({', '.join(sorted(accounts))}); set environments.{name}.external_id so that the trust "
+                    "requires it")
+        return self
+
+    @model_validator(mode="after")
     def _promotion_path(self) -> "OrgConfig":
         unknown = [e for e in self.promotion if e not in self.environments]
         if unknown:

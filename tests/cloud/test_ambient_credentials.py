@@ -21,7 +21,7 @@ ROLE = "arn:aws:iam::111111111111:role/acme-deploy"
 def dev_with_role(acme: Path) -> Path:
     config = acme / "provision.yaml"
     text = config.read_text()
-    text = text.replace('    account_id: "111111111111"\n', f'    account_id: "111111111111"\n    deploy_role_arn: {ROLE}\n', 1)
+    assert f"deploy_role_arn: {ROLE}\n" in text  # the example org's dev role
     config.write_text(text)
     return acme
 

@@ -29,9 +29,9 @@ EVERYTHING = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action
 def org(acme: Path, aws: Any) -> Path:
     config = acme / "provision.yaml"
     text = config.read_text().replace('"111111111111"', f'"{ACCOUNT}"')
-    text = text.replace("engine: auto\n", "engine: auto\ngithub_repository: acme/ml-platform\n", 1)
-    text = text.replace(f'  dev:\n    account_id: "{ACCOUNT}"\n', f'  dev:\n    account_id: "{ACCOUNT}"\n'
-                        f'    deploy_role_arn: {DEPLOY}\n    break_glass_role_arn: {BREAK_GLASS}\n', 1)
+    text = text.replace("    deploy_role_arn: arn:aws:iam::111111111111:role/acme-deploy\n", f"    deploy_role_arn: {DEPLOY}\n", 1)
+    text = text.replace("arn:aws:iam::111111111111:role/acme-break-glass", BREAK_GLASS, 1)
+    assert f"deploy_role_arn: {DEPLOY}\n    break_glass_role_arn: {BREAK_GLASS}\n" in text  # the example org's
     config.write_text(text)
     return acme
 

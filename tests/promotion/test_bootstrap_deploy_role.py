@@ -22,9 +22,12 @@ CI = f"arn:aws:iam::{ACCOUNT}:role/ci"
 def org(acme: Path, aws: Any) -> Path:
     config = acme / "provision.yaml"
     text = config.read_text().replace('"111111111111"', f'"{ACCOUNT}"')
-    text = text.replace(f'  dev:\n    account_id: "{ACCOUNT}"\n', f'  dev:\n    account_id: "{ACCOUNT}"\n'
+    # (without the example's GitHub repository: these tests are about the deploy role of a CI role)
+    text = text.replace("github_repository: acme/ml-platform\n", "", 1)
+    text = text.replace("    deploy_role_arn: arn:aws:iam::111111111111:role/acme-deploy\n",
                         f'    deploy_role_arn: {ROLE}\n    external_id: acme-provision\n'
                         f'    deploy_role_trust: ["{CI}"]\n', 1)
+    assert ROLE in text
     config.write_text(text)
     return acme
 
@@ -109,6 +112,7 @@ PLAN_ROLE = "acme-deploy-plan"
 def github_org(org: Path) -> Path:
     config = org / "provision.yaml"
     config.write_text(config.read_text().replace("engine: auto\n", f"engine: auto\ngithub_repository: {REPOSITORY}\n", 1))
+    assert config.read_text().count("github_repository") == 1
     return org
 
 
@@ -238,3 +242,43 @@ def test_bootstrap_check_on_a_new_account_creates_nothing(github_org: Path, run)
     assert iam().list_roles()["Roles"] == []
     assert iam().list_policies(Scope="Local")["Policies"] == []
     assert iam().list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
+
+
+def test_fails_when_a_principal_outside_the_orgs_accounts_has_no_external_id(org: Path, run):
+    # GIVEN a vendor's CI role (an account that is none of the org's) trusted without an external id
+    config = org / "provision.yaml"
+    vendor = "arn:aws:iam::999999999999:role/vendor-ci"
+    text = config.read_text().replace("    external_id: acme-provision\n", "").replace(f'["{CI}"]', f'["{CI}", "{vendor}"]')
+    config.write_text(text)
+    # WHEN bootstrapped  THEN invalid input (exit 2) naming the field and the fix, and nothing is created
+    result = run("bootstrap", "dev")
+    assert result.code == 2
+    assert "environments.dev.deploy_role_trust" in result.err and vendor in result.err and "external_id" in result.err
+    assert iam().list_roles()["Roles"] == []
+    # AND with an external id the same trust is accepted, and required by the role's trust
+    config.write_text(text.replace(f"    deploy_role_arn: {ROLE}\n", f"    deploy_role_arn: {ROLE}\n    external_id: vendor-7\n"))
+    assert run("bootstrap", "dev").code == 0
+    from iam_eval import Request, trusted
+
+    trust = trust_of("acme-deploy")
+    assert trusted(trust, Request("sts:AssumeRole", "*", principal=vendor, context={"sts:ExternalId": "vendor-7"}))
+    assert not trusted(trust, Request("sts:AssumeRole", "*", principal=vendor))
+
+
+def test_deploy_role_sessions_carry_the_person_or_ci_run_as_source_identity(org: Path, run, monkeypatch):
+    from iam_eval import Request, trusted
+
+    from provisioner.cloud.aws import source_identity
+
+    # GIVEN the bootstrapped deploy role
+    assert run("bootstrap", "dev").code == 0
+    # THEN its trust lets the named principals set a source identity (else AssumeRole with one is refused)
+    assert trusted(trust_of("acme-deploy"), Request("sts:SetSourceIdentity", "*", principal=CI,
+                                                    context={"sts:ExternalId": "acme-provision"}))
+    # AND a session names the CI run when the workflow says so, else the person at the shell
+    monkeypatch.setenv("PROVISION_SOURCE_IDENTITY", "github-acme/ml-platform-1234")
+    assert source_identity() == "github-acme-ml-platform-1234"
+    monkeypatch.delenv("PROVISION_SOURCE_IDENTITY")
+    import getpass
+
+    assert source_identity() == getpass.getuser()[:64]

@@ -37,9 +37,8 @@ def policy(acme: Path, aws: Any, run) -> dict[str, Any]:
 
     config = acme / "provision.yaml"
     text = config.read_text().replace('"111111111111"', f'"{ACCOUNT}"')
-    text = text.replace("engine: auto\n", "engine: auto\ngithub_repository: acme/ml-platform\n", 1)
-    text = text.replace(f'  dev:\n    account_id: "{ACCOUNT}"\n', f'  dev:\n    account_id: "{ACCOUNT}"\n'
-                        f'    deploy_role_arn: {DEPLOY}\n', 1)
+    text = text.replace("    deploy_role_arn: arn:aws:iam::111111111111:role/acme-deploy\n", f"    deploy_role_arn: {DEPLOY}\n", 1)
+    assert "github_repository: acme/ml-platform\n" in text and f"deploy_role_arn: {DEPLOY}\n" in text
     config.write_text(text)
     result = run("bootstrap", "dev")
     assert result.code == 0, result.err
