@@ -23,12 +23,10 @@ SCHEMA = "provision-audit/1"
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from provisioner.runtime.versions import own_distribution
 
-        return version("provision")
-    except Exception:  # noqa: BLE001 - not installed (running from a checkout)
-        return "0"
+    own = own_distribution()
+    return str(own.version) if own is not None else "0"  # "0": running from a bare checkout
 
 
 def _relative(path: Path | str | None, base: Path | None) -> str | None:

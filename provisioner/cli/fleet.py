@@ -72,7 +72,7 @@ ci_app = typer.Typer(help="Generate CI workflows that fan provision out over cha
 def ci_github(
     out: Optional[str] = typer.Option(None, "--out", help="Where to write (default: .github/workflows/provision.yml in the org folder)."),
     install: Optional[str] = typer.Option(None, "--install", help="Shell command that installs provision in CI "
-                                          "(default: pip install of this exact version of provision)."),
+                                          "(default: pip install of this exact version of provisioner-ml from vars.PROVISION_INDEX_URL, the org's index)."),
     branch: str = typer.Option("main", "--branch", help="Default branch that applies on merge."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing workflow file."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),

@@ -92,11 +92,17 @@ def ci_environments(config: Any) -> dict[str, CiEnvironment]:
     return found
 
 
+INDEX_VARIABLE = "PROVISION_INDEX_URL"
+
+
 def default_install() -> str:
-    """Install exactly this build of provision in CI (the one that generated the workflow)."""
+    """Install exactly this build of provision in CI (the one that generated the workflow), from the org's own
+    package index only (`vars.PROVISION_INDEX_URL`; unset, pip fails rather than asking a public index).
+    `provision ci github --install` takes another command, for example a wheel pinned by its hash:
+    `pip install "provisioner-ml @ https://.../provisioner_ml-0.1.0-py3-none-any.whl#sha256=..."`."""
     from provisioner.runtime.versions import install_requirement
 
-    return f'pip install "{install_requirement()}"'
+    return f'pip install --index-url "${{{{ vars.{INDEX_VARIABLE} }}}}" "{install_requirement()}"'
 
 
 def render_github_workflow(*, install: str | None = None, default_branch: str = "main",
@@ -127,9 +133,10 @@ def plan_role_variable(environment: str) -> str:
     return f"PROVISION_{environment.upper()}_PLAN_ROLE_ARN"
 
 
-def workflow_variables(environments: list[str]) -> list[str]:
+def workflow_variables(environments: list[str], *, install: str | None = None) -> list[str]:
     """Every repository variable the workflow reads (init's README lists them)."""
-    return [v for env in environments for v in (plan_role_variable(env), role_variable(env))]
+    index = [INDEX_VARIABLE] if INDEX_VARIABLE in (install or default_install()) else []
+    return index + [v for env in environments for v in (plan_role_variable(env), role_variable(env))]
 
 
 def _credentials(variable: str, region: str) -> dict[str, Any]:

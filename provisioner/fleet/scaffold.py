@@ -136,7 +136,7 @@ Install the tool (Python 3.11+), then check this machine; `--fix` installs what 
 (Node.js 22 for the CDK layer, checkov for audits) into `~/.cache/provision`:
 
 ```console
-pipx install provision        # or: uv tool install provision
+pipx install provisioner-ml     # or: uv tool install provisioner-ml (the command is `provision`)
 provision doctor --fix
 ```
 
@@ -160,9 +160,11 @@ provision plan churn-model && provision apply churn-model
 
 Pull requests run `.github/workflows/provision.yml` (written by `provision ci github`): validate, then
 per changed workspace an audit comment and a saved plan; merging applies exactly the reviewed plans.
-It reads the repository variables {_variables(a)}: the read-only plan role
-pull requests assume and the deploy role merges assume in the GitHub environment `{a.environment}`
-(`provision bootstrap {a.environment}` creates both once `github_repository` is set in provision.yaml).
+It reads the repository variables {_variables(a)}: the org's package index that
+holds provisioner-ml (the workflow installs exactly the version that wrote it, from there only), the
+read-only plan role pull requests assume and the deploy role merges assume in the GitHub environment
+`{a.environment}` (`provision bootstrap {a.environment}` creates both once `github_repository` is set in
+provision.yaml).
 
 ## Files
 

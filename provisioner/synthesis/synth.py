@@ -63,7 +63,10 @@ def _tool_fingerprint() -> str:
         digest.update(path.read_bytes())
     from importlib.metadata import PackageNotFoundError, version
 
-    for package in ("provision", "cdktn", "cdktn-provider-aws"):
+    from provisioner.runtime.versions import tool_version
+
+    digest.update(f"provision=={tool_version()}".encode())
+    for package in ("cdktn", "cdktn-provider-aws"):
         try:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:

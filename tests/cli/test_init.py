@@ -55,7 +55,8 @@ def test_init_writes_an_org_repository_that_provision_works_in(invoke, tmp_path:
     assert workflow == render_github_workflow(environments=ci_environments(OrgConfig.model_validate(config)))
     # AND the README names exactly the variables the workflow reads
     variables = set(re.findall(r"vars\.(\w+)", workflow))
-    assert variables == set(workflow_variables(["dev"])) == {"PROVISION_DEV_PLAN_ROLE_ARN", "PROVISION_DEV_ROLE_ARN"}
+    assert variables == set(workflow_variables(["dev"])) == {"PROVISION_INDEX_URL", "PROVISION_DEV_PLAN_ROLE_ARN",
+                                                               "PROVISION_DEV_ROLE_ARN"}
     readme = (repo / "README.md").read_text()
     assert {v for v in re.findall(r"`(PROVISION_\w+|AWS_\w+)`", readme)} == variables
     # AND inside it, a workspace can be requested from a shipped blueprint and validated

@@ -249,7 +249,9 @@ def test_workflow_is_written_out_without_anchors_and_installs_this_build_of_prov
     workflow = yaml.safe_load(text)
     for job in workflow["jobs"].values():
         installs = [s["run"] for s in job["steps"] if s.get("name") == "Install provision"]
-        assert installs == [f'pip install "{DISTRIBUTION}=={tool_version()}"']
+        assert installs == [f'pip install --index-url "${{{{ vars.PROVISION_INDEX_URL }}}}" "{DISTRIBUTION}=={tool_version()}"']
+    # AND never the name "provision", which belongs to an unrelated project on PyPI
+    assert DISTRIBUTION == "provisioner-ml" and not re.search(r"pip install [^\n]*\bprovision[=\"' ]", text)
 
 
 def check_workflow(path: Path) -> subprocess.CompletedProcess[str]:

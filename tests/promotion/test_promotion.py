@@ -87,7 +87,7 @@ def apply_in_moto(org: Path, name: str, account: str, config: dict, *, resource_
 @pytest.fixture
 def two_accounts(acme: Path, aws: Any, run, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The example org with deploy roles for dev and prod, run from inside it."""
-    pytest.importorskip("sagemaker", reason="the SageMaker SDK extra is not installed: pip install 'provision[sagemaker]'")
+    pytest.importorskip("sagemaker", reason="the SageMaker SDK extra is not installed: pip install 'provisioner-ml[sagemaker]'")
     monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
     monkeypatch.delenv("SAGEMAKER_USER_CONFIG_OVERRIDE", raising=False)
     with_deploy_roles(acme)
