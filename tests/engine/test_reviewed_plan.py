@@ -121,3 +121,18 @@ def test_fails_when_the_reviewed_commit_is_not_a_full_sha():
     with pytest.raises(InvalidInput) as invalid:
         ReviewedPlan.of("3f2a9c4", REPOSITORY)
     assert invalid.value.exit_code == 2 and "--reviewed-commit" in str(invalid.value)
+
+
+@pytest.mark.parametrize(("commit", "repository", "named"), [("3f2a9c4", REPOSITORY, "--reviewed-commit"),
+                                                           (HEAD, None, "PROVISION_REPOSITORY")],
+                         ids=["short-sha", "no-repository"])
+def test_fails_when_apply_is_asked_for_a_reviewed_plan_it_cannot_identify(acme: Path, run, monkeypatch, commit,
+                                                                           repository, named):
+    # GIVEN the CI apply step with a short commit, or without the repository the workflow sets
+    if repository:
+        monkeypatch.setenv("PROVISION_REPOSITORY", repository)
+    else:
+        monkeypatch.delenv("PROVISION_REPOSITORY", raising=False)
+    # WHEN it runs  THEN invalid input (exit 2) naming what is missing, before any plan is looked at
+    result = run("apply", "churn-model", "--yes", "--reviewed-commit", commit)
+    assert result.code == 2 and named in result.err, result.err
