@@ -56,7 +56,7 @@ test: setup
 demo: setup
 	bash scripts/demo.sh
 
-# The sdist and the wheel users install (pipx install dist/provision-*.whl); `build` is pinned in the test extra.
+# The sdist and the wheel users install (pipx install dist/provisioner_ml-*.whl; the distribution is provisioner-ml, the command provision); `build` is pinned in the test extra.
 dist: $(VENV)/.installed
 	rm -rf dist
 	$(PY) -m build --outdir dist .

@@ -22,7 +22,8 @@ from constructs import Construct
 
 from infra import local_cloud
 from infra.capabilities import WorkspaceParts, build_capabilities
-from infra.resource_names import WorkspaceNames
+from infra.boundary import boundary_arn
+from infra.resource_names import WorkspaceNames, partition_for
 from infra.stack_build import StackBuild, finish
 from infra.tagging import TagRule
 from provisioner.models.resolved import WorkspaceContext
@@ -48,6 +49,10 @@ class WorkspaceStack(TerraformStack):
         self.ctx = ctx
         self.names = WorkspaceNames.of(ctx)
         self.notes: list[str] = []
+        # Every role the workspace creates carries the org's boundary when a deploy role builds it: the deploy
+        # role may create org roles only with it (infra/boundary.py, provisioner/cloud/deploy_role.py).
+        self.role_boundary = (boundary_arn(ctx.org, ctx.account_id, partition_for(ctx.region))
+                              if ctx.env.deploy_role_arn else None)
         # Every taggable resource is created with them.
         StackBuild.of(self).tags = TagRule(ctx.standard_tags, ctx.extra_tags)
         self._provider()
@@ -90,8 +95,10 @@ class WorkspaceStack(TerraformStack):
         The session name is the environment's `session_name`, else `provision-<workspace>`: the synthesized
         file must not depend on who synthesized it (the synth cache and reviews compare it).
         """
+        from infra.credentials import ambient
+
         env = self.ctx.env
-        if not env.deploy_role_arn:
+        if not env.deploy_role_arn or ambient():  # a CI job already acts as its role (infra/credentials.py)
             return {}
         role = {"role_arn": env.deploy_role_arn, "session_name": env.session_name or f"provision-{self.ctx.name}"[:64]}
         if env.external_id:

@@ -50,6 +50,9 @@ NOT_EMULATED = {
                            "environment (and so never the local cloud); audits use the shipped price table",
     "service-quotas.ListServiceQuotas": "`provision preflight` does not ask the local cloud: its quota checks say "
                                         "SKIP (skipped: the local cloud has none)",
+    "iam.AddClientIDToOpenIDConnectProvider": "`provision bootstrap` of a local cloud creates no deploy role and "
+                                              "no OIDC provider (the local cloud has no role to assume); only an AWS "
+                                              "account's existing GitHub provider without the STS audience gets it",
 }
 
 _LINE = re.compile(r'"(?P<method>[A-Z]+) (?P<path>[^"\s]*)[^"]*" (?P<status>\d{3}) (?P<operation>\S+) (?P<attempt>\S+) '

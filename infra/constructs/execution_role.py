@@ -52,9 +52,10 @@ class ExecutionRole(L2):
                  service: str = SAGEMAKER) -> None:
         super().__init__(scope, id)
         self.name, self._policy_name = name, policy_name
+        boundary = getattr(self.stack, "role_boundary", None)  # the org's, when a deploy role builds the stack
         self.resource = add_resource(
             self.stack, IamRole, id, name=name, description=description, assume_role_policy=trust_policy(account_id, service),
-            max_session_duration=max_session_hours * 3600,
+            max_session_duration=max_session_hours * 3600, **({"permissions_boundary": boundary} if boundary else {}),
         )
         self.arn = f"arn:{partition}:iam::{account_id}:role/{name}"
         self._inline: IamRolePolicy | None = None

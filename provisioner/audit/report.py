@@ -23,12 +23,10 @@ SCHEMA = "provision-audit/1"
 
 
 def _version() -> str:
-    try:
-        from importlib.metadata import version
+    from provisioner.runtime.versions import own_distribution
 
-        return version("provision")
-    except Exception:  # noqa: BLE001 - not installed (running from a checkout)
-        return "0"
+    own = own_distribution()
+    return str(own.version) if own is not None else "0"  # "0": running from a bare checkout
 
 
 def _relative(path: Path | str | None, base: Path | None) -> str | None:
@@ -63,7 +61,7 @@ def _deploy_role(facts: Any) -> dict[str, Any] | None:
         return None
     from provisioner.cloud.deploy_role import boundary_summary
 
-    return {"role_arn": facts.deploy_role_arn, **boundary_summary(facts.org)}
+    return {"role_arn": facts.deploy_role_arn, **boundary_summary(facts.org, facts.deploy_role_arn)}
 
 
 def build_report(result: AuditResult, *, base_dir: Path | None = None) -> dict[str, Any]:

@@ -83,11 +83,13 @@ def bootstrap(
     from provisioner.cloud.deploy_role import ensure_deploy_role, validate
 
     target = state_target(s.org.name, env, environment, s.org.path.name)
-    validate(env, environment, s.org.path.name)  # before anything is created
+    repository = s.org.config.github_repository
+    validate(env, environment, s.org.path.name, repository)  # before anything is created
     # Bootstrap runs before the deploy role exists: with the shell's credentials (or the environment's profile).
     aws = Aws(profile=environment.profile) if environment.profile else new_aws()
     result = run_bootstrap(aws, target, check_only=check)
-    role_steps = ensure_deploy_role(aws, s.org.name, env, environment, check_only=check, file=s.org.path.name)
+    role_steps = ensure_deploy_role(aws, s.org.name, env, environment, check_only=check, file=s.org.path.name,
+                                    repository=repository)
     if output == OutputFormat.json:
         print_json({**result.to_dict(), "deploy_role": [{"name": n, "action": a, "detail": d}
                                                         for n, a, d in role_steps]})
@@ -134,6 +136,8 @@ def _print_bootstrap(result: "BootstrapResult", check: bool) -> None:
     width = max((len(step.name) for step in result.steps), default=0)
     for step in result.steps:
         out.print(f"  [{ACTION_STYLE[step.action]}]{step.action:<12}[/] {step.name:<{width}}  {escape(step.detail)}")
+    for warning in result.warnings:
+        out.print(f"[yellow]warning[/]: {escape(warning)}")
     if check:
         out.print("drift found: run `provision bootstrap " + escape(target.environment) + "`" if result.drifts
                   else "no drift: the state backend is bootstrapped")

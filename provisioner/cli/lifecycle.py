@@ -250,11 +250,20 @@ def apply(
     name: str = typer.Argument(..., help="Workspace whose saved plan to apply."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
     skip_preflight: bool = typer.Option(False, "--skip-preflight", help="Skip the cloud preflight gate."),
+    reviewed_commit: Optional[str] = typer.Option(
+        None, "--reviewed-commit", help="CI on merge: apply only a bundle planned for this commit (the merged pull "
+        "request's head) of the repository in PROVISION_REPOSITORY, untampered (plan_sha256, plan.json)."),
     engine: Optional[str] = _engine_option,
     output: OutputFormat = _output_option,
 ) -> None:
     """Apply the saved plan of a workspace (made by `provision plan`), and only that plan."""
+    import os
+
+    from provisioner.engine.bundle import REPOSITORY_VARIABLE, ReviewedPlan
+
     _json_needs_yes(output, yes, "apply")
+    reviewed = (ReviewedPlan.of(reviewed_commit, os.environ.get(REPOSITORY_VARIABLE))
+                if reviewed_commit is not None else None)
     s = session()
     with _audit(s, "apply", name) as entry:
         ctx = _load(s, name)
@@ -264,6 +273,10 @@ def apply(
         life = _lifecycle(s, chosen)
         bundle = life.load_bundle(name)
         entry.plan_hash = bundle.plan_sha256
+        if reviewed is not None:  # tampered or foreign bundles are refused before anything runs
+            from provisioner.engine.bundle import check_reviewed
+
+            check_reviewed(bundle, reviewed)
         # Spec, blueprint and engine first: a changed spec is refused before synth even starts.
         life.check_inputs(_unsynthesized(s, ctx), bundle, config=False)
         stack = _synth(s, ctx, quiet=output == OutputFormat.json)
@@ -275,6 +288,7 @@ def apply(
             confirm=_confirm_apply(name, ctx.environment,
                                    f"Saved plan for {name} ({ctx.environment}, made {bundle.created}):", yes, output),
             on_event=ApplyProgress(steps(summary)) if output == OutputFormat.text else None,
+            reviewed=reviewed,
         )
         entry.result = {"applied": "ok", "nothing": "no-changes"}.get(outcome.status, outcome.status)
         if outcome.status in ("applied", "nothing"):

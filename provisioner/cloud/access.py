@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.local_cloud import ENDPOINT_VARIABLE
-from provisioner.cloud.aws import TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, Aws, aws_errors, default_session_name
+from provisioner.cloud.aws import (
+    TEST_ACCESS_KEY_ID,
+    TEST_SECRET_ACCESS_KEY,
+    Aws,
+    aws_errors,
+    default_session_name,
+    source_identity,
+)
 from provisioner.errors import OperationFailed
 
 if TYPE_CHECKING:
@@ -98,7 +105,9 @@ class Access:
     def _assume_role(self) -> Aws:
         assert self.role_arn is not None
         base = Aws(profile=self.profile)
-        request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name()}
+        # The source identity names the person (or CI run) in CloudTrail; the trust allows sts:SetSourceIdentity.
+        request = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name or default_session_name(),
+                   "SourceIdentity": source_identity()}
         if self.external_id:
             request["ExternalId"] = self.external_id
         try:
@@ -145,6 +154,10 @@ class Access:
 def access(org_root: Path | str, env_name: str, env: "Environment") -> Access:
     """The access of environment `env_name`; for a local cloud, OperationFailed (exit 1) if it is not running."""
     if not env.is_local:
+        from infra.credentials import ambient
+
+        if ambient():  # the caller already is the environment's role (a CI job): chain into nothing
+            return Access(env_name, env.region, profile=env.profile)
         return Access(env_name, env.region, profile=env.profile, role_arn=env.deploy_role_arn,
                       external_id=env.external_id, session_name=env.session_name)
     from provisioner.localcloud.sandbox import Sandbox

@@ -141,6 +141,27 @@ def default_session_name() -> str:
     return ("provision-" + re.sub(r"[^\w+=,.@-]", "-", user))[:64]
 
 
+SOURCE_IDENTITY_VARIABLE = "PROVISION_SOURCE_IDENTITY"
+
+
+def source_identity() -> str:
+    """Who a deploy-role session acts for, as CloudTrail shows it on every call of the session (and of any
+    role chained from it): PROVISION_SOURCE_IDENTITY (a CI run: `github-<repository>-<run id>`), else the
+    person at this shell (`<user>`). STS accepts 2-64 of [\\w+=,.@-]; a source identity cannot be changed
+    later in the session."""
+    import getpass
+    import re
+
+    given = os.environ.get(SOURCE_IDENTITY_VARIABLE, "").strip()
+    if not given:
+        try:
+            given = getpass.getuser()
+        except (KeyError, OSError):
+            given = str(os.getuid())
+    value = re.sub(r"[^\w+=,.@-]", "-", given)[:64]
+    return value if len(value) >= 2 else f"{value}--"[:2]
+
+
 class Aws:
     """One boto3 session and its clients. Pass one `Aws` around to reuse clients and cached lookups."""
 

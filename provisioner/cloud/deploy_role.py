@@ -32,36 +32,83 @@ from infra.resource_names import partition_for
 from provisioner.cloud.aws import Aws, aws_errors, error_code
 from provisioner.errors import InvalidInput
 
-# Services the shipped blueprints create resources in (infra/constructs), all actions.
-BLUEPRINT_SERVICES = ("s3", "kms", "ecr", "sagemaker", "sns", "logs", "cloudwatch", "events", "budgets",
-                      "resource-groups", "application-autoscaling")
+# Actions that support no resource-level permissions or are read-only: granted on "*".
 READ_ONLY = ("tag:GetResources", "ec2:Describe*", "servicequotas:Get*", "servicequotas:List*",
-             "sts:GetCallerIdentity", "iam:Get*", "iam:List*")
-ORG_IAM = ("iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole",
-           "iam:UntagRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy",
-           "iam:DetachRolePolicy", "iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion",
-           "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
+             "sts:GetCallerIdentity", "iam:Get*", "iam:List*", "s3:ListAllMyBuckets", "ecr:GetAuthorizationToken",
+             "sagemaker:List*", "sagemaker:Describe*", "sagemaker:Search", "cloudwatch:Describe*",
+             "cloudwatch:List*", "cloudwatch:Get*", "logs:Describe*", "events:List*", "sns:List*",
+             "kms:ListAliases", "kms:ListKeys", "budgets:ViewBudget", "resource-groups:List*")
+# Services scoped to the org's resource names (every physical name starts with `<org>-`, infra/naming.py).
+NAMED = {
+    "s3": ["arn:{p}:s3:::{org}-*", "arn:{p}:s3:::{org}-*/*"],
+    "ecr": ["arn:{p}:ecr:*:{account}:repository/{org}-*"],
+    "sagemaker": ["arn:{p}:sagemaker:*:{account}:*/{org}-*"],
+    "sns": ["arn:{p}:sns:*:{account}:{org}-*"],
+    "logs": ["arn:{p}:logs:*:{account}:log-group:{org}-*", "arn:{p}:logs:*:{account}:log-group:{org}-*:*"],
+    "cloudwatch": ["arn:{p}:cloudwatch:*:{account}:alarm:{org}-*", "arn:{p}:cloudwatch::{account}:dashboard/{org}-*"],
+    "events": ["arn:{p}:events:*:{account}:rule/{org}-*"],
+    "budgets": ["arn:{p}:budgets::{account}:budget/{org}-*"],
+    "resource-groups": ["arn:{p}:resource-groups:*:{account}:group/{org}-*"],
+}
+# Where names cannot scope (say why): Application Auto Scaling's scalable targets and policies have
+# generated ids, not names, and its tag conditions do not cover RegisterScalableTarget; KMS keys have
+# generated ids too, so they are scoped by the `provision:org` tag (CreateKey by the tag in the request).
+UNSCOPED = ("application-autoscaling:*", "resource-groups:CreateGroup")  # CreateGroup supports no resource type
+ROLE_CHANGES = ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary")
+ORG_ROLES_OTHER = ("iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
+                   "iam:TagRole", "iam:UntagRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy")
+ORG_POLICIES = ("iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion",
+                "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy")
 NEVER = ("iam:CreateUser", "iam:DeleteUser", "iam:UpdateUser", "iam:CreateAccessKey", "iam:UpdateAccessKey",
          "iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:AttachUserPolicy", "iam:PutUserPolicy",
          "iam:AddUserToGroup", "iam:CreateGroup", "iam:AttachGroupPolicy", "iam:PutGroupPolicy",
-         "iam:CreateOpenIDConnectProvider", "iam:CreateSAMLProvider", "iam:UpdateAccountPasswordPolicy",
-         "iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "organizations:*", "account:*")
+         "iam:CreateOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
+         "iam:AddClientIDToOpenIDConnectProvider", "iam:CreateSAMLProvider", "iam:UpdateAccountPasswordPolicy",
+         "iam:DeleteRolePermissionsBoundary", "organizations:*", "account:*")
+# Everything that changes a role or a policy: denied on the deploy and plan roles and their policies.
+CHANGE_IAM = ("iam:Update*", "iam:Put*", "iam:Attach*", "iam:Detach*", "iam:Delete*", "iam:Tag*", "iam:Untag*",
+              "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:PassRole")
+STATE_BUCKET_SETTINGS = ("s3:DeleteBucket", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning",
+                         "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+                         "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl")
 
 
 def policy_name(org: str) -> str:
     return f"{org}-provision-deploy"
 
 
-def deploy_policy(org: str, account_id: str, region: str) -> dict[str, Any]:
-    """The deploy role's permissions, which are also its permission boundary (see the module docstring)."""
+def deploy_policy(org: str, account_id: str, region: str, *, deploy_role_arn: str | None = None,
+                  state_bucket: str | None = None, state_key_alias: str | None = None) -> dict[str, Any]:
+    """The deploy role's permissions, which are also its permission boundary (see the module docstring).
+
+    `deploy_role_arn`: the role itself, whose role and the plan role (`<name>-plan`) it may never change;
+    `state_bucket`/`state_key_alias`: the environment's Terraform state, whose settings and key it may never
+    change (its objects it reads and writes: that is the state).
+    """
+    from infra.boundary import boundary_arn, boundary_name
+
     partition = partition_for(region)
     iam = f"arn:{partition}:iam::{account_id}"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Sid": "BlueprintServices", "Effect": "Allow", "Action": [f"{s}:*" for s in BLUEPRINT_SERVICES],
-         "Resource": "*"},
+    boundary = boundary_arn(org, account_id, partition)
+    tag = {"aws:ResourceTag/provision:org": org}
+    named = [s.format(p=partition, org=org, account=account_id) for arns in NAMED.values() for s in arns]
+    own_roles = [deploy_role_arn, f"{deploy_role_arn}-plan"] if deploy_role_arn else []
+    own_policies = [f"{iam}:policy/{policy_name(org)}", f"{iam}:policy/{boundary_name(org)}",
+                    f"{iam}:policy/{org}-*-provision-plan"]
+    statements: list[dict[str, Any]] = [
         {"Sid": "ReadOnly", "Effect": "Allow", "Action": list(READ_ONLY), "Resource": "*"},
-        {"Sid": "OrgRolesAndPolicies", "Effect": "Allow", "Action": list(ORG_IAM),
-         "Resource": [f"{iam}:role/{org}-*", f"{iam}:policy/{org}-*"]},
+        {"Sid": "OrgNamedResources", "Effect": "Allow", "Action": [f"{s}:*" for s in NAMED], "Resource": named},
+        {"Sid": "UnnamedResources", "Effect": "Allow", "Action": list(UNSCOPED), "Resource": "*"},
+        {"Sid": "CreateOrgKeys", "Effect": "Allow", "Action": ["kms:CreateKey"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestTag/provision:org": org}}},
+        {"Sid": "OrgKeys", "Effect": "Allow", "Action": "kms:*",
+         "Resource": f"arn:{partition}:kms:*:{account_id}:key/*", "Condition": {"StringEquals": tag}},
+        {"Sid": "OrgKeyAliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+         "Resource": f"arn:{partition}:kms:*:{account_id}:alias/{org}-*"},
+        {"Sid": "OrgRolesOnlyWithTheBoundary", "Effect": "Allow", "Action": list(ROLE_CHANGES),
+         "Resource": f"{iam}:role/{org}-*", "Condition": {"StringEquals": {"iam:PermissionsBoundary": boundary}}},
+        {"Sid": "OrgRoles", "Effect": "Allow", "Action": list(ORG_ROLES_OTHER), "Resource": f"{iam}:role/{org}-*"},
+        {"Sid": "OrgPolicies", "Effect": "Allow", "Action": list(ORG_POLICIES), "Resource": f"{iam}:policy/{org}-*"},
         {"Sid": "PassOrgRolesToSageMaker", "Effect": "Allow", "Action": "iam:PassRole",
          "Resource": f"{iam}:role/{org}-*",
          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
@@ -69,30 +116,60 @@ def deploy_policy(org: str, account_id: str, region: str) -> dict[str, Any]:
          "Condition": {"StringEquals": {"iam:AWSServiceName": ["sagemaker.amazonaws.com",
                                                                "sagemaker.application-autoscaling.amazonaws.com"]}}},
         {"Sid": "NoUsersOrOrganizationAdministration", "Effect": "Deny", "Action": list(NEVER), "Resource": "*"},
-        {"Sid": "NoChangeToTheDeployPolicy", "Effect": "Deny",
+        {"Sid": "AttachOnlyTheOrgsPolicies", "Effect": "Deny", "Action": "iam:AttachRolePolicy", "Resource": "*",
+         "Condition": {"ArnNotLike": {"iam:PolicyARN": f"{iam}:policy/{org}-*"}}},
+        {"Sid": "NoChangeToTheDeployPolicyOrTheBoundaries", "Effect": "Deny",
          "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
-                    "iam:SetDefaultPolicyVersion"],
-         "Resource": f"{iam}:policy/{policy_name(org)}"},
-    ]}
+                    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"],
+         "Resource": own_policies},
+        {"Sid": "NoAttachingTheDeployOrPlanPolicy", "Effect": "Deny", "Action": "iam:AttachRolePolicy",
+         "Resource": "*", "Condition": {"ArnLike": {"iam:PolicyARN": [own_policies[0], own_policies[2]]}}},
+        {"Sid": "NoKeyAdministrationOfOthersKeys", "Effect": "Deny",
+         "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy", "kms:CreateGrant"],
+         "Resource": "*", "Condition": {"StringNotEquals": tag}},
+    ]
+    if own_roles:
+        statements.append({"Sid": "NoChangeToItsOwnRoles", "Effect": "Deny", "Action": list(CHANGE_IAM),
+                           "Resource": own_roles})
+    if state_bucket:
+        statements.append({"Sid": "NoChangeToTheStateBucket", "Effect": "Deny", "Action": list(STATE_BUCKET_SETTINGS),
+                           "Resource": f"arn:{partition}:s3:::{state_bucket}"})
+    if state_key_alias:
+        statements.append({"Sid": "NoChangeToTheStateKey", "Effect": "Deny",
+                           "Action": ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy",
+                                      "kms:CreateGrant", "kms:DisableKeyRotation"],
+                           "Resource": "*",
+                           "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": state_key_alias}}})
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
-def trust_policy(principals: list[str], external_id: str | None) -> dict[str, Any]:
-    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
-                                                                  else list(principals)},
-                                 "Action": "sts:AssumeRole"}
-    if external_id:
-        statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
-    return {"Version": "2012-10-17", "Statement": [statement]}
+def trust_policy(principals: list[str], external_id: str | None,
+                 github: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Who may assume the deploy role: the named principals (with the external id, if any), and the
+    GitHub jobs of the environment (`github`: a `github_oidc.web_identity_statement`)."""
+    statements: list[dict[str, Any]] = []
+    if principals:
+        # sts:SetSourceIdentity: provision's sessions name the person or CI run (provisioner/cloud/aws.py).
+        statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
+                                                                      else list(principals)},
+                                     "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"]}
+        if external_id:
+            statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+        statements.append(statement)
+    if github:
+        statements.append(github)
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
-def validate(environment: str, env: Any, file: str = "provision.yaml") -> None:
+def validate(environment: str, env: Any, file: str = "provision.yaml", repository: str | None = None) -> None:
     """What bootstrap needs to create the deploy role, checked before anything is created (exit 2)."""
     if not env.deploy_role_arn:
         return
-    if not env.deploy_role_trust:
+    if not env.deploy_role_trust and not repository:
         raise InvalidInput.single(file, f"environments.{environment}.deploy_role_trust",
                                   "no principal may assume the deploy role bootstrap would create",
-                                  "name the CI and admin roles, for example [arn:aws:iam::123456789012:role/ci]")
+                                  "name the CI and admin roles, for example [arn:aws:iam::123456789012:role/ci], "
+                                  "or set github_repository: OWNER/NAME to let that repository's workflow in")
     account = env.deploy_role_arn.split(":")[4]
     if account != env.account_id:
         raise InvalidInput.single(file, f"environments.{environment}.deploy_role_arn",
@@ -100,23 +177,61 @@ def validate(environment: str, env: Any, file: str = "provision.yaml") -> None:
                                   "use a role of the environment's own account")
 
 
+def _name_and_path(role_arn: str) -> tuple[str, str]:
+    name, path = role_arn.rsplit("/", 1)[-1], "/" + "/".join(role_arn.split(":role/", 1)[1].split("/")[:-1])
+    return name, path if path.endswith("/") else path + "/"
+
+
 def ensure_deploy_role(aws: Aws, org: str, environment: str, env: Any, *, check_only: bool = False,
-                       file: str = "provision.yaml") -> list[tuple[str, str, str]]:
-    """Create or fix the environment's deploy role and its policy; one (name, action, detail) per setting."""
+                       file: str = "provision.yaml", repository: str | None = None) -> list[tuple[str, str, str]]:
+    """Create or fix the environment's deploy role and its policy, and, when the org names its GitHub
+    repository, GitHub's OIDC provider and the read-only plan role; one (name, action, detail) per setting."""
+    from provisioner.cloud import github_oidc, plan_role
+
     role_arn = env.deploy_role_arn
     if not role_arn:
         return []
-    validate(environment, env, file)
+    validate(environment, env, file, repository)
     iam = aws.client("iam", env.region)
-    name, path = role_arn.rsplit("/", 1)[-1], "/" + "/".join(role_arn.split(":role/", 1)[1].split("/")[:-1])
-    path = path if path.endswith("/") else path + "/"
-    policy = deploy_policy(org, env.account_id, env.region)
-    policy_arn = f"arn:{partition_for(env.region)}:iam::{env.account_id}:policy/{policy_name(org)}"
+    partition = partition_for(env.region)
+    name, path = _name_and_path(role_arn)
+    from infra.boundary import boundary_arn, boundary_name, boundary_policy
+    from infra.naming import physical_name
+    from provisioner.cloud.state_backend import STATE_COMPONENT
+
+    state_alias = "alias/" + physical_name(org, "", environment, STATE_COMPONENT, "kms_alias")
+    policy = deploy_policy(org, env.account_id, env.region, deploy_role_arn=role_arn,
+                           state_bucket=env.state.bucket if env.state.backend == "s3" else None,
+                           state_key_alias=state_alias)
+    policy_arn = f"arn:{partition}:iam::{env.account_id}:policy/{policy_name(org)}"
+    provider = github_oidc.provider_arn(partition, env.account_id)
     steps: list[tuple[str, str, str]] = []
     with aws_errors(f"bootstrapping the deploy role {role_arn}"):
-        steps.append(_policy(iam, org, policy_arn, policy, check_only))
-        steps.extend(_role(iam, name, path, policy_arn, trust_policy(list(env.deploy_role_trust), env.external_id),
-                           check_only))
+        if repository:
+            steps.append(github_oidc.ensure_provider(iam, provider, check_only))
+        steps.append(_policy(iam, boundary_name(org), boundary_arn(org, env.account_id, partition),
+                             boundary_policy(org, env.account_id, partition), check_only,
+                             step="workload boundary (every role the deploy role creates carries it)",
+                             description="The ceiling of every role provision's deploy role creates: no identity "
+                                         "administration"))
+        steps.append(_policy(iam, policy_name(org), policy_arn, policy, check_only))
+        github = (github_oidc.web_identity_statement(provider, github_oidc.environment_subject(repository, environment),
+                                                     "GitHubEnvironment") if repository else None)
+        steps.extend(_role(iam, name, path, policy_arn,
+                           trust_policy(list(env.deploy_role_trust), env.external_id, github), check_only))
+        if repository and env.state.bucket:
+            plan_name = plan_role.policy_name(org, environment)
+            plan_arn = f"arn:{partition}:iam::{env.account_id}:policy/{plan_name}"
+            steps.append(_policy(iam, plan_name, plan_arn,
+                                 plan_role.plan_policy(org, environment, env.account_id, env.region, env.state.bucket,
+                                                       env.state.key_prefix),
+                                 check_only, step="plan policy (and permission boundary)",
+                                 description="What provision's plan role may do: read, the state lock, the plan store"))
+            trust = {"Version": "2012-10-17", "Statement": [github_oidc.web_identity_statement(
+                provider, github_oidc.pull_request_subject(repository), "GitHubPullRequests")]}
+            steps.extend(_role(iam, _name_and_path(env.plan_role_arn)[0], path, plan_arn, trust, check_only,
+                               label="plan role", component="plan-role",
+                               description="provision plan role: read-only plans of pull requests"))
     return steps
 
 
@@ -124,8 +239,10 @@ def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
 
 
-def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: bool) -> tuple[str, str, str]:
-    step = "deploy policy (and permission boundary)"
+def _policy(iam: Any, name: str, arn: str, document: dict[str, Any], check_only: bool,
+            step: str = "deploy policy (and permission boundary)",
+            description: str = "What provision's deploy role may do: the shipped blueprints' resources, "
+                               "no IAM users or organization administration") -> tuple[str, str, str]:
     try:
         current = iam.get_policy(PolicyArn=arn)["Policy"]
     except Exception as exc:
@@ -133,9 +250,7 @@ def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: 
             raise
         if check_only:
             return step, "would-create", arn
-        iam.create_policy(PolicyName=policy_name(org), PolicyDocument=json.dumps(document),
-                          Description="What provision's deploy role may do: the shipped blueprints' resources, "
-                                      "no IAM users or organization administration")
+        iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document), Description=description)
         return step, "created", arn
     version = iam.get_policy_version(PolicyArn=arn, VersionId=current["DefaultVersionId"])["PolicyVersion"]
     stored = version["Document"]
@@ -152,42 +267,44 @@ def _policy(iam: Any, org: str, arn: str, document: dict[str, Any], check_only: 
 
 
 def _role(iam: Any, name: str, path: str, policy_arn: str, trust: dict[str, Any],
-          check_only: bool) -> list[tuple[str, str, str]]:
+          check_only: bool, label: str = "deploy role",
+          description: str = "provision deploy role: apply and every command in this account",
+          component: str = "deploy-role") -> list[tuple[str, str, str]]:
+    """Create or fix a role: its trust, and `policy_arn` as both its policy and its permission boundary."""
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except Exception as exc:
         if error_code(exc) != "NoSuchEntity":
             raise
         if check_only:
-            return [("deploy role", "would-create", name)]
+            return [(label, "would-create", name)]
         iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(trust),
-                        PermissionsBoundary=policy_arn, MaxSessionDuration=3600,
-                        Description="provision deploy role: plan, apply and every command in this account",
-                        Tags=[{"Key": "provision:component", "Value": "deploy-role"}])
+                        PermissionsBoundary=policy_arn, MaxSessionDuration=3600, Description=description,
+                        Tags=[{"Key": "provision:component", "Value": component}])
         iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-        return [("deploy role", "created", f"{role_arn_of(iam, name)} trusting {', '.join(_principals(trust))}")]
+        return [(label, "created", f"{role_arn_of(iam, name)} trusting {', '.join(_principals(trust))}")]
     steps = []
     stored = role["AssumeRolePolicyDocument"]
     stored = json.loads(stored) if isinstance(stored, str) else stored
     if _same(stored, trust):
-        steps.append(("deploy role trust", "unchanged", ", ".join(_principals(trust))))
+        steps.append((f"{label} trust", "unchanged", ", ".join(_principals(trust))))
     elif check_only:
-        steps.append(("deploy role trust", "would-update", f"trust {', '.join(_principals(trust))}"))
+        steps.append((f"{label} trust", "would-update", f"trust {', '.join(_principals(trust))}"))
     else:
         iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
-        steps.append(("deploy role trust", "updated", f"trusts {', '.join(_principals(trust))}"))
+        steps.append((f"{label} trust", "updated", f"trusts {', '.join(_principals(trust))}"))
     boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
     attached = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
     if boundary == policy_arn and policy_arn in attached:
-        steps.append(("deploy role boundary", "unchanged", policy_arn))
+        steps.append((f"{label} boundary", "unchanged", policy_arn))
     elif check_only:
-        steps.append(("deploy role boundary", "would-update", f"boundary and policy {policy_arn}"))
+        steps.append((f"{label} boundary", "would-update", f"boundary and policy {policy_arn}"))
     else:
         if boundary != policy_arn:
             iam.put_role_permissions_boundary(RoleName=name, PermissionsBoundary=policy_arn)
         if policy_arn not in attached:
             iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
-        steps.append(("deploy role boundary", "updated", policy_arn))
+        steps.append((f"{label} boundary", "updated", policy_arn))
     return steps
 
 
@@ -196,13 +313,47 @@ def role_arn_of(iam: Any, name: str) -> str:
 
 
 def _principals(trust: dict[str, Any]) -> list[str]:
-    principal = trust["Statement"][0]["Principal"]["AWS"]
-    return [principal] if isinstance(principal, str) else list(principal)
+    """Who a trust policy lets in, in words: AWS principals, and GitHub jobs by their token's subject."""
+    found: list[str] = []
+    for statement in trust["Statement"]:
+        principal = statement["Principal"]
+        if "AWS" in principal:
+            found += [principal["AWS"]] if isinstance(principal["AWS"], str) else list(principal["AWS"])
+        else:
+            found += [f"GitHub {value}" for key, value in statement["Condition"]["StringEquals"].items()
+                      if key.endswith(":sub")]
+    return found
 
 
-def boundary_summary(org: str) -> dict[str, Any]:
-    """What the audit shows about an environment's deploy role (no account needed)."""
-    return {"policy": policy_name(org), "allows": [f"{s}:*" for s in BLUEPRINT_SERVICES] + list(READ_ONLY)
-            + [f"IAM on {org}-* roles and policies", f"iam:PassRole of {org}-* roles to SageMaker"],
-            "denies": list(NEVER)}
+def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A policy statement by statement, as the audit shows it (least privilege read line by line)."""
+    shown = []
+    for s in document["Statement"]:
+        item = {"sid": s.get("Sid", ""), "effect": s["Effect"],
+                "actions": [s["Action"]] if isinstance(s.get("Action"), str) else list(s.get("Action", [])),
+                "resources": [s["Resource"]] if isinstance(s.get("Resource"), str) else list(s.get("Resource", []))}
+        if s.get("Condition"):
+            item["condition"] = s["Condition"]
+        shown.append(item)
+    return shown
 
+
+def boundary_summary(org: str, deploy_role_arn: str | None = None, region: str = "us-east-1") -> dict[str, Any]:
+    """What the audit shows about an environment's deploy role and its plan role (no account needed)."""
+    from provisioner.cloud import plan_role
+
+    account = deploy_role_arn.split(":")[4] if deploy_role_arn else "000000000000"
+    document = deploy_policy(org, account, region, deploy_role_arn=deploy_role_arn)
+    allows = [f"{a} on {', '.join(s['resources'])}" + (" if " + json.dumps(s["condition"], sort_keys=True)
+                                                         if s.get("condition") else "")
+              for s in _statements(document) if s["effect"] == "Allow" for a in s["actions"]]
+    denies = [a for s in _statements(document) if s["effect"] == "Deny" for a in s["actions"]]
+    summary: dict[str, Any] = {"policy": policy_name(org), "allows": allows, "denies": denies,
+                               "statements": _statements(document)}
+    if deploy_role_arn:
+        summary["plan_role"] = {
+            "role_arn": f"{deploy_role_arn}-plan", "policy": plan_role.policy_name(org, "<env>"),
+            "trusted_by": "GitHub pull requests of the org's repository (github_repository)",
+            "statements": _statements(plan_role.plan_policy(org, "<env>", account, region, "<state bucket>",
+                                                            "<key prefix>"))}
+    return summary

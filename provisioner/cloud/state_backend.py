@@ -77,6 +77,9 @@ class StateTarget:
     region: str
     key_prefix: str
     endpoint: str | None
+    deploy_role_arn: str | None = None
+    plan_role_arn: str | None = None
+    break_glass_role_arn: str | None = None
 
     @property
     def kms_alias(self) -> str:
@@ -100,7 +103,8 @@ def state_target(org: str, environment: str, env: Environment, file: str = "prov
             "set `backend: s3` and `bucket: NAME` to share state, then run `provision bootstrap` again",
         )
     return StateTarget(org, environment, env.account_id, state.bucket, state.region or env.region,
-                       state.key_prefix, state.endpoint)
+                       state.key_prefix, state.endpoint, env.deploy_role_arn, env.plan_role_arn,
+                       env.break_glass_role_arn)
 
 
 @dataclass
@@ -108,6 +112,7 @@ class BootstrapResult:
     target: StateTarget
     steps: list[Step] = field(default_factory=list)
     kms_key_arn: str | None = None
+    warnings: list[str] = field(default_factory=list)  # for people to review; nothing bootstrap changes
 
     @property
     def changed(self) -> bool:
@@ -142,6 +147,7 @@ class BootstrapResult:
             "kms_key_arn": self.kms_key_arn,
             "backend": self.backend_settings(),
             "steps": [step.to_dict() for step in self.steps],
+            "warnings": list(self.warnings),
         }
 
 
@@ -166,6 +172,7 @@ def bootstrap(aws: Aws, target: StateTarget, *, check_only: bool = False) -> Boo
     _encryption(aws, s3, target, check_only, result)
     with aws_errors(f"checking the state bucket {target.bucket}"):
         _tls_policy(s3, target, check_only, result)
+        _access_policy(s3, target, check_only, result)
         _lifecycle(s3, target, check_only, result)
         _tags(s3, target, check_only, result)
     return result
@@ -446,6 +453,70 @@ def _tls_policy(s3: Any, target: StateTarget, check_only: bool, result: Bootstra
         s3.put_bucket_policy(Bucket=target.bucket, ExpectedBucketOwner=target.account_id,
                              Policy=json.dumps({"Version": "2012-10-17", "Statement": merged}))
     _change(result, "tls-only-policy", check_only, policy is None, f"add or fix statements {', '.join(wrong)}")
+
+
+ACCESS_SIDS = ("ProvisionOnlyItsRoles", "ProvisionPlanRoleReadsAndLocks", "ProvisionPlanRoleWritesOnlyLocksAndPlans")
+PLAN_ROLE_ACTIONS = ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation", "s3:PutObject",
+                     "s3:DeleteObject")
+
+
+def access_statements(target: StateTarget) -> list[dict[str, Any]]:
+    """Who may touch the state at all: the deploy role, the plan role (read, the lock objects and the plan store)
+    and the break-glass role; every other principal of any account is denied, whatever its own policies say."""
+    if not (target.deploy_role_arn and target.break_glass_role_arn):
+        return []
+    bucket = target.bucket_arn
+    prefix = target.key_prefix.strip("/")
+    objects = f"{bucket}/{prefix + '/' if prefix else ''}"
+    roles = [target.deploy_role_arn, target.break_glass_role_arn] + ([target.plan_role_arn] if target.plan_role_arn
+                                                                      else [])
+    statements: list[dict[str, Any]] = [
+        {"Sid": ACCESS_SIDS[0], "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+         "Resource": [bucket, f"{bucket}/*"], "Condition": {"ArnNotLike": {"aws:PrincipalArn": roles}}}]
+    if target.plan_role_arn:
+        plan = {"ArnLike": {"aws:PrincipalArn": target.plan_role_arn}}
+        statements += [
+            {"Sid": ACCESS_SIDS[1], "Effect": "Deny", "Principal": "*", "NotAction": list(PLAN_ROLE_ACTIONS),
+             "Resource": [bucket, f"{bucket}/*"], "Condition": plan},
+            {"Sid": ACCESS_SIDS[2], "Effect": "Deny", "Principal": "*", "Action": ["s3:PutObject", "s3:DeleteObject"],
+             "NotResource": [f"{objects}*.tflock", f"{objects}plans/*"], "Condition": plan},
+        ]
+    return statements
+
+
+def _access_policy(s3: Any, target: StateTarget, check_only: bool, result: BootstrapResult) -> None:
+    from infra.bucket_policy import TLS_ONLY_SID, TLS_VERSION_SID
+
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=target.bucket, ExpectedBucketOwner=target.account_id)["Policy"])
+    except Exception as exc:
+        if not _missing(exc, "NoSuchBucketPolicy"):
+            raise
+        policy = None
+    statements = (policy or {}).get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else list(statements)
+    wanted = access_statements(target)
+    ours = set(ACCESS_SIDS)
+    foreign = [s.get("Sid") or "(no Sid)" for s in statements
+               if s.get("Sid") not in ours | {TLS_ONLY_SID, TLS_VERSION_SID}]
+    if foreign:
+        result.warnings.append(f"the state bucket policy has {len(foreign)} statement(s) provision did not write "
+                               f"({', '.join(foreign)}): review them; bootstrap keeps them")
+    if not wanted:
+        result.warnings.append(f"the state of {target.environment!r} is open to every principal its account's "
+                               "policies allow: set deploy_role_arn and break_glass_role_arn so that bootstrap "
+                               "denies every other principal")
+        return
+    present = {s.get("Sid"): s for s in statements if s.get("Sid") in ours}
+    detail = "denies every principal but the deploy, plan and break-glass roles"
+    if {k: _normal(v) for k, v in present.items()} == {s["Sid"]: _normal(s) for s in wanted}:
+        _unchanged(result, "state-access-policy", detail)
+        return
+    merged = [s for s in statements if s.get("Sid") not in ours] + wanted
+    if not check_only:
+        s3.put_bucket_policy(Bucket=target.bucket, ExpectedBucketOwner=target.account_id,
+                             Policy=json.dumps({"Version": "2012-10-17", "Statement": merged}))
+    _change(result, "state-access-policy", check_only, not present, detail)
 
 
 def lifecycle_rule() -> dict[str, Any]:

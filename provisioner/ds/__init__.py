@@ -17,7 +17,7 @@ outside `training.instance_types`, more instances or a longer runtime than the
 workspace allows, spot where it is off, input outside the workspace buckets),
 as `provision request` refuses the same limits; 1 when AWS or the job itself fails.
 
-The SageMaker SDK (`pip install 'provision[sagemaker]'`, ~1 GB) is optional and
+The SageMaker SDK (`pip install 'provisioner-ml[sagemaker]'`, ~1 GB) is optional and
 imported only inside the functions that need it: `train` launches with it and
 `env` validates with its schema. `models` and `endpoint weights` use boto3 and
 the spec only.
@@ -37,15 +37,12 @@ SDK_PACKAGE = "sagemaker"
 
 def _sdk_requirement() -> str:
     """The SDK pin of provision's `sagemaker` extra, from the installed package's metadata."""
-    from importlib.metadata import PackageNotFoundError, requires
+    from provisioner.runtime.versions import tool_requirements
 
-    try:
-        for requirement in requires("provision") or []:
-            spec, _, marker = requirement.partition(";")
-            if spec.strip().startswith(SDK_PACKAGE) and "sagemaker" in marker:
-                return spec.strip()
-    except PackageNotFoundError:
-        pass
+    for requirement in tool_requirements():
+        spec, _, marker = requirement.partition(";")
+        if spec.strip().startswith(SDK_PACKAGE) and "sagemaker" in marker:
+            return spec.strip()
     return SDK_PACKAGE
 
 
@@ -53,7 +50,8 @@ def sdk_install_hint() -> str:
     # No square brackets: error lines are printed as rich markup, where `[sagemaker]` would vanish.
     requirement = _sdk_requirement()
     return (f"install the SageMaker SDK: pip install '{requirement}' (the `sagemaker` extra of provision; "
-            f"with pipx: pipx inject provision '{requirement}'; with uv: uv tool install --with '{requirement}' provision)")
+            f"with pipx: pipx inject provisioner-ml '{requirement}'; with uv: uv tool install --with '{requirement}' "
+            "provisioner-ml)")
 
 
 class SdkMissing(OperationFailed):

@@ -57,7 +57,7 @@ def required_version() -> str:
     spec = importlib.util.find_spec("cdktn_provider_aws")  # locates the package without importing it
     if spec is None or not spec.submodule_search_locations:
         raise OperationFailed("the cdktn-provider-aws package is not installed",
-                              "reinstall provision (pip install provision)")
+                              "reinstall provision (pip install provisioner-ml)")
     provider_module = Path(list(spec.submodule_search_locations)[0]) / "provider" / "__init__.py"
     try:
         match = _DOCS_VERSION.search(provider_module.read_bytes()[:20000])

@@ -81,6 +81,8 @@ class PlanBundle:
     summary: dict[str, Any]
     applied: str | None = None
     made_by: str = ""  # user@host that made the plan
+    commit: str = ""  # the reviewed commit (a pull request's head) CI planned, if any
+    repository: str = ""  # owner/name of the repository that commit is in
     format: int = FORMAT
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -181,6 +183,79 @@ class PlanStore:
 
 class PlanOutdated(OperationFailed):
     """The saved plan no longer matches what it was made from."""
+
+
+# Set by the generated CI workflow's plan step (provisioner/fleet/ci.py): what the plan was made for.
+COMMIT_VARIABLE = "PROVISION_REVIEWED_COMMIT"
+REPOSITORY_VARIABLE = "PROVISION_REPOSITORY"
+_COMMIT = r"^[0-9a-f]{40}$"
+_REPOSITORY = r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$"
+
+
+@dataclass(frozen=True)
+class ReviewedPlan:
+    """The commit a bundle must have been planned for: the merged pull request's head, in this repository."""
+
+    commit: str
+    repository: str
+
+    @classmethod
+    def of(cls, commit: str, repository: str | None, *, field_name: str = "--reviewed-commit") -> "ReviewedPlan":
+        import re
+
+        if not re.match(_COMMIT, commit or ""):
+            raise InvalidInput.single("<command line>", field_name, f"{commit!r} is not a full commit SHA",
+                                      "give the 40-character head commit of the merged pull request")
+        if not re.match(_REPOSITORY, repository or ""):
+            raise InvalidInput.single("<command line>", REPOSITORY_VARIABLE,
+                                      f"{repository!r} is not a repository (owner/name)",
+                                      f"set {REPOSITORY_VARIABLE}=owner/name (the workflow sets it from "
+                                      "github.repository)")
+        return cls(commit, str(repository))
+
+
+def planned_for() -> tuple[str, str]:
+    """(commit, repository) a plan made now is for, from the CI workflow's variables; ("", "") outside CI."""
+    import re
+
+    commit = os.environ.get(COMMIT_VARIABLE, "").strip()
+    repository = os.environ.get(REPOSITORY_VARIABLE, "").strip()
+    if not commit:
+        return "", ""
+    ReviewedPlan.of(commit, repository, field_name=COMMIT_VARIABLE)
+    return commit, repository if re.match(_REPOSITORY, repository) else ""
+
+
+class PlanRefused(OperationFailed):
+    """The bundle is not the reviewed plan: tampered with, or made for another commit or repository."""
+
+
+def check_reviewed(bundle: PlanBundle, reviewed: ReviewedPlan) -> None:
+    """Before anything runs: the plan file is the one the bundle recorded, made for the reviewed commit."""
+    again = f"plan the merged commit again (`provision plan {bundle.workspace}`) and review that plan"
+    actual = sha256_file(bundle.plan_file)
+    if actual != bundle.plan_sha256:
+        raise PlanRefused(f"refusing the plan bundle of {bundle.workspace}: check plan_sha256 failed "
+                          f"(plan.tfplan is {actual[:12] or 'missing'}, the bundle recorded "
+                          f"{bundle.plan_sha256[:12] or 'nothing'})", again)
+    if (bundle.repository, bundle.commit) != (reviewed.repository, reviewed.commit):
+        made = f"{bundle.repository or 'no repository'}@{bundle.commit[:12] or 'no commit'}"
+        raise PlanRefused(f"refusing the plan bundle of {bundle.workspace}: check commit failed (made for {made}, "
+                          f"not the merged {reviewed.repository}@{reviewed.commit[:12]})", again)
+
+
+def check_plan_json(bundle: PlanBundle, shown_plan: dict[str, Any]) -> None:
+    """plan.json (what reviewers and the audit read) is what the engine says plan.tfplan holds."""
+    from provisioner.engine.summary import redact
+
+    try:
+        recorded = json.loads(bundle.plan_json.read_text())
+    except (OSError, ValueError):
+        recorded = None
+    if recorded != redact(shown_plan):
+        raise PlanRefused(f"refusing the plan bundle of {bundle.workspace}: check plan.json failed (it is not what "
+                          "`show -json plan.tfplan` says)",
+                          f"plan the merged commit again (`provision plan {bundle.workspace}`) and review that plan")
 
 
 def input_changes(bundle: PlanBundle, inputs: PlanInputs, *, spec_file: str = "the workspace spec",

@@ -8,6 +8,7 @@ stacks written by hand.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,8 +21,12 @@ from provisioner.engine.bundle import (
     PlanInputs,
     PlanOutdated,
     PlanStore,
+    ReviewedPlan,
     check_current,
+    check_plan_json,
+    check_reviewed,
     now,
+    planned_for,
     sha256_file,
     state_of_plan,
 )
@@ -156,6 +161,8 @@ class Lifecycle:
                 plan_sha256=sha256_file(plan_file), summary=summary.to_dict(), extra=dict(extra or {}),
                 made_by=who(),
             )
+            bundle_commit, bundle_repository = planned_for()
+            bundle = dataclasses.replace(bundle, commit=bundle_commit, repository=bundle_repository)
             return self.store.commit(staged, bundle, plan, key=key)
         except BaseException:
             self.store.discard(staged)
@@ -180,13 +187,22 @@ class Lifecycle:
 
     def apply(self, stack: Stack, *, bundle: PlanBundle | None = None, confirm: Confirm | None = None,
               gates: list | None = None, context: Any = None, on_event: EventCallback | None = None,
-              on_start: Callable | None = None) -> ApplyOutcome:
-        """Apply a saved plan, and only while everything it was made from is unchanged."""
+              on_start: Callable | None = None, reviewed: ReviewedPlan | None = None) -> ApplyOutcome:
+        """Apply a saved plan, and only while everything it was made from is unchanged.
+
+        `reviewed` (CI, on merge): the bundle must also be the reviewed one, untouched: its plan file hashes
+        to the recorded plan_sha256, it was made for that commit of that repository, and its plan.json is
+        what the engine shows the plan file holds. Each refusal names its check; nothing is applied.
+        """
         bundle = bundle or self.load_bundle(stack.name)
+        if reviewed is not None:
+            check_reviewed(bundle, reviewed)
         self.check_inputs(stack, bundle)
         work = self.workdir(stack)
         refuse_errored_state(work)
         work.init()
+        if reviewed is not None:
+            check_plan_json(bundle, work.show_plan(bundle.plan_file))
         state = state_identity(work.state_pull())
         check_current(bundle, inputs=stack.inputs(), engine=self.engine_info, state=state,
                       spec_file=stack.spec_display or "the workspace spec")

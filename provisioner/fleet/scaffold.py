@@ -116,6 +116,12 @@ One file per workspace, `<name>.yaml`, written by `provision request` and change
 """
 
 
+def _variables(a: OrgAnswers) -> str:
+    from provisioner.fleet.ci import workflow_variables
+
+    return " and ".join(f"`{v}`" for v in workflow_variables([a.environment]))
+
+
 def readme_text(a: OrgAnswers) -> str:
     return f"""\
 # {a.org}: ML workspaces with provision
@@ -130,7 +136,7 @@ Install the tool (Python 3.11+), then check this machine; `--fix` installs what 
 (Node.js 22 for the CDK layer, checkov for audits) into `~/.cache/provision`:
 
 ```console
-pipx install provision        # or: uv tool install provision
+pipx install provisioner-ml     # or: uv tool install provisioner-ml (the command is `provision`)
 provision doctor --fix
 ```
 
@@ -154,7 +160,11 @@ provision plan churn-model && provision apply churn-model
 
 Pull requests run `.github/workflows/provision.yml` (written by `provision ci github`): validate, then
 per changed workspace an audit comment and a saved plan; merging applies exactly the reviewed plans.
-It needs the repository variables `PROVISION_CI_ROLE_ARN` (an IAM role GitHub may assume) and `AWS_REGION`.
+It reads the repository variables {_variables(a)}: the org's package index that
+holds provisioner-ml (the workflow installs exactly the version that wrote it, from there only), the
+read-only plan role pull requests assume and the deploy role merges assume in the GitHub environment
+`{a.environment}` (`provision bootstrap {a.environment}` creates both once `github_repository` is set in
+provision.yaml).
 
 ## Files
 
@@ -169,14 +179,15 @@ It needs the repository variables `PROVISION_CI_ROLE_ARN` (an IAM role GitHub ma
 
 def files(a: OrgAnswers, *, branch: str = "main") -> dict[str, str]:
     """Relative path -> text of every file `init` writes."""
-    from provisioner.fleet.ci import WORKFLOW_FILE, render_github_workflow
+    from provisioner.fleet.ci import PLAN_STORE_FOLDER, WORKFLOW_FILE, CiEnvironment, render_github_workflow
 
     return {
         "provision.yaml": org_config_text(a),
         "workspaces/README.md": WORKSPACES_README,
         ".gitignore": GITIGNORE,
         "README.md": readme_text(a),
-        WORKFLOW_FILE: render_github_workflow(default_branch=branch, environments={a.environment: a.region}),
+        WORKFLOW_FILE: render_github_workflow(default_branch=branch, environments={
+            a.environment: CiEnvironment(a.region, f"s3://{a.bucket}/workspaces/{PLAN_STORE_FOLDER}")}),
     }
 
 

@@ -112,7 +112,14 @@ class Environment(StrictModel):
     deploy_role_trust: list[str] = Field(
         default_factory=list,
         description="Principals (role ARNs: a CI role, an admin role) that may assume the deploy role "
-                    "`provision bootstrap ENV` creates.",
+                    "`provision bootstrap ENV` creates. A principal of an account outside the org's "
+                    "environments needs `external_id`.",
+    )
+    break_glass_role_arn: str | None = Field(
+        None, pattern=ROLE_ARN,
+        description="Role that may still read and repair the Terraform state when the deploy role cannot (an "
+                    "incident): the state bucket's policy denies every principal but the deploy role, the plan "
+                    "role and this one.",
     )
 
     @model_validator(mode="after")
@@ -131,6 +138,11 @@ class Environment(StrictModel):
     @property
     def deploy_role_name(self) -> str | None:
         return self.deploy_role_arn.rsplit("/", 1)[-1] if self.deploy_role_arn else None
+
+    @property
+    def plan_role_arn(self) -> str | None:
+        """The read-only role pull requests plan with: the deploy role's path, its name + `-plan`."""
+        return f"{self.deploy_role_arn}-plan" if self.deploy_role_arn else None
 
     @field_validator("region")
     @classmethod
@@ -156,7 +168,7 @@ class Environment(StrictModel):
             raise ValueError(f"state.backend {self.state.backend!r} cannot hold a local-cloud environment's state "
                              "(the local cloud forgets everything when it stops); use `state: {backend: local}`")
         # The local cloud has one account and fixed test credentials: there is no role to assume in it.
-        for name in ("deploy_role_arn", "external_id", "session_name", "profile"):
+        for name in ("deploy_role_arn", "external_id", "session_name", "profile", "break_glass_role_arn"):
             if getattr(self, name):
                 raise ValueError(f"{name} cannot be used with `cloud: local` (the local cloud has one account and "
                                  "fixed test credentials, no role to assume); remove it")
@@ -210,6 +222,13 @@ class OrgConfig(StrictModel):
     blueprint_paths: list[str] = Field(default_factory=list, description="Extra blueprint folders (relative to this file).")
     engine: Literal["auto", "terraform", "tofu", "embedded"] = Field("auto", description="Terraform engine to run.")
     monitoring: OrgMonitoring = Field(default_factory=OrgMonitoring, description="Model monitoring settings of the org.")
+    github_repository: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="The GitHub repository (`owner/name`) whose workflow deploys this org: `provision bootstrap "
+                    "ENV` lets its pull requests assume the environment's read-only plan role and its jobs in the "
+                    "GitHub environment ENV assume the deploy role (GitHub's OIDC provider, audience "
+                    "sts.amazonaws.com). Empty: no role trusts GitHub.",
+    )
     promotion: list[str] = Field(
         default_factory=list,
         description="Environments a project's models move through, in order, for example `[dev, prod]`: "
@@ -242,6 +261,20 @@ class OrgConfig(StrictModel):
             if not re.match(r"^[a-z][a-z0-9]{0,9}$", name):
                 raise ValueError(f"environment name {name!r} must be 1-10 lowercase letters/digits, starting with a letter")
         return value
+
+    @model_validator(mode="after")
+    def _outside_principals_need_an_external_id(self) -> "OrgConfig":
+        # A principal of another account (a vendor's CI, a shared tooling account) must present the external id:
+        # the confused-deputy guard (IAM User Guide, "The confused deputy problem").
+        accounts = {env.account_id for env in self.environments.values()}
+        for name, env in self.environments.items():
+            outside = [p for p in env.deploy_role_trust if p.split(":")[4] not in accounts]
+            if outside and not env.external_id:
+                raise ValueError(
+                    f"environments.{name}.deploy_role_trust: {', '.join(outside)} is outside the org's accounts "
+                    f"({', '.join(sorted(accounts))}); set environments.{name}.external_id so that the trust "
+                    "requires it")
+        return self
 
     @model_validator(mode="after")
     def _promotion_path(self) -> "OrgConfig":

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import re
 from importlib.metadata import PackageNotFoundError, metadata, version
+from typing import Any
 
-TOOL = "provision"
+TOOL = "provision"  # the command
+# The name the package is published and installed under. Never "provision": that PyPI name belongs to an
+# unrelated project (docs/security.md), so nothing may `pip install provision` from a public index.
+DISTRIBUTION = "provisioner-ml"
+# The name an environment installed before the rename still carries (until it is reinstalled). Read only
+# when its metadata says it ships our own packages (infra, provisioner), never a stranger's "provision".
+_EARLIER_DISTRIBUTION = "provision"
 
 
 def package_version(name: str) -> str:
@@ -15,9 +22,38 @@ def package_version(name: str) -> str:
         return "not installed"
 
 
+def own_distribution() -> Any:
+    """Our own installed distribution (importlib.metadata), or None from a bare checkout: the one place that
+    reads our own metadata (version, requirements)."""
+    from importlib.metadata import distribution
+
+    try:
+        return distribution(DISTRIBUTION)
+    except PackageNotFoundError:
+        pass
+    try:
+        earlier = distribution(_EARLIER_DISTRIBUTION)
+    except PackageNotFoundError:
+        return None
+    shipped = set((earlier.read_text("top_level.txt") or "").split())
+    return earlier if {"infra", "provisioner"} <= shipped else None
+
+
 def tool_version() -> str:
     """The installed tool's version (the CI workflow pins it)."""
-    return package_version(TOOL)
+    own = own_distribution()
+    return str(own.version) if own is not None else "not installed"
+
+
+def tool_requirements() -> list[str]:
+    """The installed tool's requirements, extras' markers included (its metadata)."""
+    own = own_distribution()
+    return list(own.requires or []) if own is not None else []
+
+
+def install_requirement() -> str:
+    """The pip requirement that installs exactly this build (the generated CI workflow uses it)."""
+    return f"{DISTRIBUTION}=={tool_version()}"
 
 
 def aws_provider_version() -> str:

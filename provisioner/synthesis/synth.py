@@ -63,7 +63,10 @@ def _tool_fingerprint() -> str:
         digest.update(path.read_bytes())
     from importlib.metadata import PackageNotFoundError, version
 
-    for package in ("provision", "cdktn", "cdktn-provider-aws"):
+    from provisioner.runtime.versions import tool_version
+
+    digest.update(f"provision=={tool_version()}".encode())
+    for package in ("cdktn", "cdktn-provider-aws"):
         try:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:
@@ -73,6 +76,8 @@ def _tool_fingerprint() -> str:
 
 def _context_fingerprint(ctx: WorkspaceContext) -> str:
     """What the CDK layer reads from a resolved workspace (not where its files live)."""
+    from infra.credentials import ambient
+
     data = {
         "org": ctx.org, "name": ctx.name, "environment": ctx.environment, "env": ctx.env.model_dump(mode="json"),
         "blueprint": ctx.blueprint.model_dump(mode="json"), "owner": ctx.owner, "team": ctx.team, "tags": ctx.tags,
@@ -82,6 +87,7 @@ def _context_fingerprint(ctx: WorkspaceContext) -> str:
         "monitoring_script": ctx.monitoring_script.sha256 if ctx.monitoring_script else None,
         "project": ctx.project, "promotes_to": [vars(p) for p in ctx.promotes_to],
         "promoted_from": [vars(p) for p in ctx.promoted_from],
+        "ambient_credentials": ambient(),  # no assume_role in the provider and backend (infra/credentials.py)
     }
     return json.dumps(data, sort_keys=True, default=str)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -46,11 +47,18 @@ def test_init_writes_an_org_repository_that_provision_works_in(invoke, tmp_path:
     assert "# Limits no workspace may exceed" in (repo / "provision.yaml").read_text()  # commented for people
     assert ".provision/" in (repo / ".gitignore").read_text() and "cdktf.out/" in (repo / ".gitignore").read_text()
     # AND the CI workflow is the one `provision ci github` writes
-    from provisioner.fleet.ci import render_github_workflow
+    from provisioner.fleet.ci import ci_environments, render_github_workflow, workflow_variables
+    from provisioner.models.org import OrgConfig
 
-    # (one plan and one apply job for the one environment init writes, with its role variable)
-    assert (repo / ".github" / "workflows" / "provision.yml").read_text() == render_github_workflow(
-        environments={"dev": "us-east-1"})
+    # (one plan and one apply job for the one environment init writes, with its two role variables)
+    workflow = (repo / ".github" / "workflows" / "provision.yml").read_text()
+    assert workflow == render_github_workflow(environments=ci_environments(OrgConfig.model_validate(config)))
+    # AND the README names exactly the variables the workflow reads
+    variables = set(re.findall(r"vars\.(\w+)", workflow))
+    assert variables == set(workflow_variables(["dev"])) == {"PROVISION_INDEX_URL", "PROVISION_DEV_PLAN_ROLE_ARN",
+                                                               "PROVISION_DEV_ROLE_ARN"}
+    readme = (repo / "README.md").read_text()
+    assert {v for v in re.findall(r"`(PROVISION_\w+|AWS_\w+)`", readme)} == variables
     # AND inside it, a workspace can be requested from a shipped blueprint and validated
     monkeypatch.chdir(repo)
     code, _, err = invoke("request", "vision", "--blueprint", "gpu-training", "--env", "dev",

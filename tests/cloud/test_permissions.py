@@ -84,3 +84,18 @@ def test_inventory_and_status_call_only_documented_actions(run, recorded):
         # THEN every call each made is in its documented permissions
         assert recorded["calls"] - set(PERMISSIONS[command]) == set(), command
     assert {"sagemaker:DescribeEndpoint", "cloudwatch:DescribeAlarms"} <= recorded["calls"]
+
+
+def test_bootstrap_of_the_deploy_and_plan_roles_calls_only_documented_actions(org, run, recorded):
+    # GIVEN dev with the example org's deploy role (moved into moto's account) and its GitHub repository
+    config = org / "provision.yaml"
+    role = "arn:aws:iam::123456789012:role/acme-deploy"
+    text = config.read_text().replace('    account_id: "123456789012"\n',
+                                      f'    account_id: "123456789012"\n    deploy_role_arn: {role}\n', 1)
+    config.write_text(text)
+    assert "github_repository: acme/ml-platform" in text
+    # WHEN bootstrap runs
+    assert run("bootstrap", "dev").code == 0
+    # THEN every call it made, IAM included, is in its documented permissions
+    assert recorded["calls"] - set(PERMISSIONS["bootstrap"]) == set()
+    assert {"iam:CreateRole", "iam:CreateOpenIDConnectProvider", "iam:CreatePolicy"} <= recorded["calls"]

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.moto]
 
 @pytest.fixture(autouse=True)
 def _sdk_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("sagemaker", reason="the SageMaker SDK extra is not installed: pip install 'provision[sagemaker]'")
+    pytest.importorskip("sagemaker", reason="the SageMaker SDK extra is not installed: pip install 'provisioner-ml[sagemaker]'")
     monkeypatch.setenv("SAGEMAKER_VALIDATE_ROLE", "false")
 
 

@@ -181,7 +181,12 @@ def _doctor(run_cli, *args: str) -> tuple[int, dict[str, dict]]:
 
 @pytest.mark.moto
 def test_doctor_gives_pass_and_fail_lines_with_fixes(acme: Path, run_cli, aws, monkeypatch: pytest.MonkeyPatch):
-    # GIVEN credentials for the moto default account (not the dev environment's account)
+    import re
+
+    # GIVEN dev reached with the shell's own credentials (no deploy role)
+    config = acme / "provision.yaml"
+    config.write_text(re.sub(r"\n    (deploy_role_arn|break_glass_role_arn): \S+", "", config.read_text()))
+    # AND credentials for the moto default account (not the dev environment's account)
     code, checks = _doctor(run_cli, "--env", "dev")
     # THEN the engine passes, the account check fails with its fix, and the backend is not checked blindly
     assert code == 1

@@ -15,13 +15,15 @@ def test_s3_backend_encrypts_locks_and_keys_state_per_workspace(configs, example
     ctx = example_org.contexts[name]
     # WHEN its backend block is read
     backend = configs[name]["terraform"]["backend"]
-    # THEN it is the environment's bucket, a key of its own, encryption and S3-native locking, nothing else
+    # THEN it is the environment's bucket, a key of its own, encryption and S3-native locking, reached as the
+    # environment's deploy role (the example org's dev and prod have one), nothing else
     assert backend == {"s3": {
         "bucket": ctx.env.state.bucket,
         "key": f"{ctx.env.state.key_prefix}/{name}/terraform.tfstate",
         "region": ctx.region,
         "encrypt": True,
         "use_lockfile": True,
+        "assume_role": {"role_arn": ctx.env.deploy_role_arn, "session_name": f"provision-{name}"},
     }}
 
 
@@ -85,7 +87,9 @@ def test_provider_is_pinned_to_the_environment_account_and_region(configs, examp
         ctx = example_org.contexts[name]
         # THEN the AWS provider refuses any other account and uses the environment's region, nothing else
         # (no endpoints, skips or Terraform variables of the local cloud)
-        assert config["provider"]["aws"] == [{"region": ctx.region, "allowed_account_ids": [ctx.account_id]}]
+        assert config["provider"]["aws"] == [{"region": ctx.region, "allowed_account_ids": [ctx.account_id],
+                                              "assume_role": [{"role_arn": ctx.env.deploy_role_arn,
+                                                               "session_name": f"provision-{name}"}]}]
         assert "variable" not in config
 
 

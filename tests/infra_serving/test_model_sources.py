@@ -30,9 +30,11 @@ CONTAINER = {"Containers": [{"Image": f"{MOTO_ACCOUNT}.dkr.ecr.eu-west-1.amazona
 def recsys(acme: Path, account: str | None = None):
     org = load_org(acme / "provision.yaml")
     ctx = load_named(org, Catalog.for_org(org), "recsys-ab")
+    # The shell's own credentials reach the registry here (the example org's deploy role is left out).
+    update: dict = {"deploy_role_arn": None, "break_glass_role_arn": None}
     if account is not None:
-        ctx = dataclasses.replace(ctx, env=ctx.env.model_copy(update={"account_id": account}))
-    return ctx
+        update["account_id"] = account
+    return dataclasses.replace(ctx, env=ctx.env.model_copy(update=update))
 
 
 def register(statuses: list[str]) -> list[str]:

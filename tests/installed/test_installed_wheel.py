@@ -47,7 +47,7 @@ def _dependency_links(into: Path) -> None:
     into.mkdir()
     for entry in site.iterdir():
         name = entry.name
-        if (name.startswith(("provision-", "provision.", "__editable__")) or name.endswith(".pth")
+        if (name.startswith(("provision-", "provision.", "provisioner_ml-", "__editable__")) or name.endswith(".pth")
                 or name in ("provisioner", "infra", "__pycache__")):
             continue
         (into / name).symlink_to(entry)
@@ -70,7 +70,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     build = subprocess.run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(base / "dist"),
                             str(source)], capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
-    [wheel] = (base / "dist").glob("provision-*.whl")
+    [wheel] = (base / "dist").glob("provisioner_ml-*.whl")
     # AND a fresh virtualenv (no system site-packages) with the wheel installed, dependencies resolved by pip
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)

@@ -91,10 +91,19 @@ def test_fails_when_a_role_lands_in_the_wrong_account_before_anything_runs(roles
 def test_audit_shows_the_deploy_role_and_what_its_boundary_allows(roles: Path, run):
     # WHEN a prod workspace is audited
     result = run("audit", "churn-serving", "--no-checkov", "-f", "json")
-    # THEN its report names prod's deploy role and the boundary's allows and denies
+    # THEN its report names prod's deploy role and its plan role, and their policies statement by statement
     assert result.code == 0, result.err
     role = result.json()["deploy_role"]
     assert role["role_arn"] == deploy_role(PROD) and role["policy"] == "acme-provision-deploy"
-    assert "sagemaker:*" in role["allows"] and {"iam:CreateUser", "organizations:*"} <= set(role["denies"])
+    assert {"iam:CreateUser", "organizations:*"} <= set(role["denies"])
+    statements = {s["sid"]: s for s in role["statements"]}
+    assert statements["OrgRolesOnlyWithTheBoundary"]["condition"] == {"StringEquals": {
+        "iam:PermissionsBoundary": f"arn:aws:iam::{PROD}:policy/acme-provision-workload-boundary"}}
+    assert statements["NoChangeToItsOwnRoles"]["resources"] == [deploy_role(PROD), f"{deploy_role(PROD)}-plan"]
+    named = statements["OrgNamedResources"]
+    assert "sagemaker:*" in named["actions"] and f"arn:aws:sagemaker:*:{PROD}:*/acme-*" in named["resources"]
+    assert not [a for a in role["allows"] if a.startswith(("s3:* on *", "sagemaker:* on *", "kms:* on *"))]
+    assert role["plan_role"]["role_arn"] == f"{deploy_role(PROD)}-plan"
+    assert {s["sid"] for s in role["plan_role"]["statements"]} >= {"ReadOnly", "StateLockOnly"}
     text = run("audit", "churn-serving", "--no-checkov")
-    assert f"Deployed by: {deploy_role(PROD)}" in text.out
+    assert f"Deployed by: {deploy_role(PROD)}" in text.out and f"Planned by: {deploy_role(PROD)}-plan" in text.out

@@ -152,8 +152,15 @@ def promotion_lines(report: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     role = report.get("deploy_role")
     if role:
-        lines.append(f"Deployed by: {role['role_arn']} (policy and permission boundary {role['policy']}: "
-                     f"allows {', '.join(role['allows'])}; denies {', '.join(role['denies'])})")
+        lines.append(f"Deployed by: {role['role_arn']} (policy and permission boundary {role['policy']}), "
+                     "statement by statement:")
+        lines += [f"  {s['effect']} {s['sid']}: {', '.join(s['actions'])} on {', '.join(s['resources'])}"
+                  + (f" if {s['condition']}" if s.get("condition") else "") for s in role.get("statements", [])]
+        plan = role.get("plan_role")
+        if plan:
+            lines.append(f"Planned by: {plan['role_arn']} ({plan['trusted_by']}; policy {plan['policy']}):")
+            lines += [f"  {s['effect']} {s['sid']}: {', '.join(s['actions'])} on {', '.join(s['resources'])}"
+                      for s in plan["statements"]]
     served = report.get("served_models") or []
     if served:
         lines.append("Served models:")
