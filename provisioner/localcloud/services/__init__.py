@@ -24,6 +24,7 @@ from types import ModuleType
 from provisioner.localcloud.services import (
     application_autoscaling,
     budgets,
+    cloudtrail,
     cloudwatch_cbor,
     kms,
     logs,
@@ -56,6 +57,7 @@ SERVICES: tuple[ModuleType, ...] = (
     kms,
     s3,
     cloudwatch_cbor,
+    cloudtrail,
 )
 
 OPERATIONS: tuple[Operation, ...] = tuple(entry for module in SERVICES for entry in module.OPERATIONS)
