@@ -35,6 +35,11 @@ def test_adopted_bucket_and_registry_keep_their_names_and_are_imported(example_o
     assert resources(config, "aws_s3_bucket")["artifacts"]["bucket"] == names.bucket("artifacts")
 
 
-def test_a_workspace_without_adoptions_has_no_import_blocks(configs):
-    # GIVEN the example workspaces as the snapshots hold them  THEN none imports anything
-    assert all("import" not in config for config in configs.values())
+def test_only_the_example_that_adopts_has_import_blocks(configs, example_org):
+    # GIVEN the example workspaces synthesized  THEN the one whose spec adopts a POC imports exactly that
+    adopters = {name for name, ctx in example_org.buildable.items() if ctx.adopted}
+    assert adopters == {"pricing-poc"}
+    assert sorted(block["id"] for block in configs["pricing-poc"]["import"]) == ["acme-pricing-poc-data",
+                                                                             "pricing-poc-models"]
+    # AND the others, the snapshots' examples among them, import nothing
+    assert all("import" not in config for name, config in configs.items() if name not in adopters)
