@@ -221,11 +221,9 @@ def apply_plan(plan: RetirePlan, org: "Org", aws: "Aws", *, prices: "PriceTable"
     if today <= plan.notice_end:
         raise PolicyBlocked(f"retire plan {plan.id}: the notice period ends on {plan.notice_until}; nothing deleted",
                             f"apply it after {plan.notice_until}")
-    from provisioner.specs.workspaces import workspace_files
-
-    specs = {path.stem for path in workspace_files(org)}
+    claims = _claims(org, plan.environment)
     for item in plan.items:
-        item.outcome = _retire_one(item, plan, aws, prices, today, since_days, specs, say)
+        item.outcome = _retire_one(item, plan, aws, prices, today, since_days, claims, say)
     for item in plan.kept_data:
         item.outcome = "kept: holds data (the plan was made without --include-data)"
     plan.applied_on = today.isoformat()
@@ -233,7 +231,7 @@ def apply_plan(plan: RetirePlan, org: "Org", aws: "Aws", *, prices: "PriceTable"
 
 
 def _retire_one(item: Item, plan: RetirePlan, aws: "Aws", prices: "PriceTable", today: dt.date, since_days: int,
-                specs: set[str], say: Any) -> str:
+                claims: dict[str, set[str]], say: Any) -> str:
     from provisioner.cloud.aws import error_code
 
     [now] = attribute(aws, item.region, [Finding(LiveResource(item.arn), "planned", "retire plan")], prices,
@@ -242,8 +240,10 @@ def _retire_one(item: Item, plan: RetirePlan, aws: "Aws", prices: "PriceTable", 
                                    for n in now.notes):
         return "kept: already gone"
     owner = _workspace_tag(aws, item)
-    if owner and owner in specs:
+    if owner and owner in claims["workspaces"]:
         return f"kept: claimed by workspace {owner} since the plan"
+    if item.name in claims["adopted"]:
+        return "kept: adopted by a workspace since the plan"
     used = now.last_used.strftime("%Y-%m-%dT%H:%M:%SZ") if now.last_used else None
     if used and (item.last_used is None or used > item.last_used):
         return f"kept: used on {used[:10]}, during the notice period"
@@ -252,6 +252,22 @@ def _retire_one(item: Item, plan: RetirePlan, aws: "Aws", prices: "PriceTable", 
     except Exception as exc:  # noqa: BLE001 - one failure does not stop the others; it is reported
         return f"failed: {error_code(exc) or type(exc).__name__}: {exc}"
     return "deleted"
+
+
+def _claims(org: "Org", environment: str) -> dict[str, set[str]]:
+    """The workspaces with a spec for ENVIRONMENT, and the resources their specs adopt: what is no longer unclaimed."""
+    from provisioner.specs.workspaces import load_spec, workspace_files
+
+    workspaces, adopted = set(), set()
+    for path in workspace_files(org):
+        try:
+            spec = load_spec(path)
+        except InvalidInput:
+            continue  # a broken spec claims nothing it can prove
+        if spec.environment == environment:
+            workspaces.add(spec.name)
+            adopted.update(spec.adopted.values())
+    return {"workspaces": workspaces, "adopted": adopted}
 
 
 def _workspace_tag(aws: "Aws", item: Item) -> str | None:

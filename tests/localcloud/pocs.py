@@ -13,7 +13,7 @@ ROLE = f"arn:aws:iam::{ACCOUNT}:role/poc-role"
 IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/serve:1"
 HOURS = 730  # the price table's hours per month
 POC_TAGS = [{"Key": "provision:org", "Value": "acme"}, {"Key": "provision:environment", "Value": "sandbox"},
-            {"Key": "provision:workspace", "Value": "pricing-poc"}]
+            {"Key": "provision:workspace", "Value": "pricing-lab"}]
 
 
 def session(endpoint: str, key: str = "testing", secret: str = "testing"):

@@ -43,7 +43,7 @@ def test_inventory_attributes_planted_pocs_to_their_creators_with_age_use_and_co
     assert rows["pricing-poc-endpoint"]["last_used"][:10] == pocs.isoformat()
     assert rows["adhoc-demo"]["last_used"] is None
     # AND orphans name the workspace their tags claim; the bucket is marked as holding data
-    assert (rows["pricing-poc-endpoint"]["finding"], rows["pricing-poc-endpoint"]["workspace"]) == ("orphan", "pricing-poc")
+    assert (rows["pricing-poc-endpoint"]["finding"], rows["pricing-poc-endpoint"]["workspace"]) == ("orphan", "pricing-lab")
     assert rows["adhoc-demo"]["finding"] == "untagged"
     assert rows["acme-pricing-poc-data"]["holds_data"] is True
     assert report["monthly_total_usd"] == round(2 * 0.822 * HOURS + 0.128 * HOURS, 2)
@@ -63,7 +63,7 @@ def test_inventory_report_in_csv_and_markdown_carries_the_same_rows(run, pocs):
     assert as_md.code == 0, as_md.err
     table = [line for line in as_md.out.splitlines() if line.startswith("| $") or line.startswith("| unknown")]
     assert len(table) == len(rows)
-    assert table[0].startswith("| $1,200.12 | sagemaker:endpoint | pricing-poc-endpoint | orphan (pricing-poc) | alice | 3 |")
+    assert table[0].startswith("| $1,200.12 | sagemaker:endpoint | pricing-poc-endpoint | orphan (pricing-lab) | alice | 3 |")
     assert "$1,293.56 a month" in as_md.out
 
 
@@ -72,7 +72,7 @@ def test_inventory_table_output_keeps_its_sections_and_adds_the_attributions(run
     result = run("inventory", "--env", "sandbox", "--today", (pocs + dt.timedelta(days=1)).isoformat())
     # THEN the orphans section is still there, followed by who made them and what they cost
     assert result.code == 0, result.err
-    assert "orphans (1)" in result.out and "no spec workspaces/pricing-poc.yaml" in result.out
+    assert "orphans (1)" in result.out and "no spec workspaces/pricing-lab.yaml" in result.out
     assert "who made them, and what they cost" in result.out
     assert "$1,200.12" in result.out and "alice" in result.out
 

@@ -36,6 +36,25 @@ def alerts(sandbox, acme: Path):
     return received
 
 
+@pytest.fixture
+def calls(monkeypatch) -> set[str]:
+    """The IAM action of every AWS call the retire commands make (to check against their documented permissions)."""
+    from provisioner.cli import cloud
+    from provisioner.cloud.permissions import iam_action
+
+    seen: set[str] = set()
+    real = cloud._inventory_aws
+
+    def recording(s, selected):
+        aws = real(s, selected)
+        aws.session.events.register("before-call", lambda model, **_: seen.add(
+            iam_action(model.service_model.service_name, model.name)))
+        return aws
+
+    monkeypatch.setattr(cloud, "_inventory_aws", recording)
+    return seen
+
+
 def _exists(sandbox, name: str) -> bool:
     try:
         session(sandbox.endpoint)("sagemaker").describe_endpoint(EndpointName=name)
@@ -105,7 +124,7 @@ def test_a_retire_plan_tags_waits_and_deletes_only_what_stayed_unused(run, sandb
     assert run("retire", "apply", plan["id"], "--today", (day + dt.timedelta(days=16)).isoformat()).code == 2
 
 
-def test_a_plan_with_include_data_empties_and_deletes_the_bucket_after_the_notice(run, sandbox, pocs, alerts):
+def test_a_plan_with_include_data_empties_and_deletes_the_bucket_after_the_notice(run, sandbox, pocs, alerts, calls):
     day = pocs
     session(sandbox.endpoint)("s3").put_object(Bucket="acme-pricing-poc-data", Key="prices.csv", Body=b"a,b\n")
     # GIVEN a plan for the POC's data bucket made with --include-data
@@ -120,6 +139,11 @@ def test_a_plan_with_include_data_empties_and_deletes_the_bucket_after_the_notic
     assert applied.code == 0, applied.err
     assert applied.json()["items"][0]["outcome"] == "deleted"
     assert "acme-pricing-poc-data" not in [b["Name"] for b in session(sandbox.endpoint)("s3").list_buckets()["Buckets"]]
+    # AND every call plan and apply made is among retire's documented permissions
+    from provisioner.cloud.permissions import PERMISSIONS
+
+    assert {"sns:Publish", "s3:PutBucketTagging", "s3:DeleteBucket"} <= calls
+    assert calls - set(PERMISSIONS["retire"]) == set()
 
 
 def test_fails_when_a_chosen_resource_is_not_an_unclaimed_one(run, sandbox, pocs, alerts, acme):
