@@ -165,3 +165,21 @@ def test_fails_when_the_environment_has_no_alert_topic(run, sandbox, pocs, acme)
     # THEN exit 2 naming the setting to add; nothing saved
     assert result.code == 2 and "environments.sandbox.alert_topic_arn" in result.err
     assert not (acme / ".provision" / "retire").exists()
+
+
+def test_a_resource_claimed_by_a_workspace_during_the_notice_is_kept(run, sandbox, pocs, alerts):
+    day = pocs
+    # GIVEN a retire plan for Bob's unused demo endpoint
+    planned = run("retire", "plan", "adhoc-demo", "--env", "sandbox", "--today", day.isoformat(), "-o", "json")
+    assert planned.code == 0, planned.err
+    # AND, during the notice, the sandbox-trial workspace claims it (its tag, as its role would set it)
+    sm = session(sandbox.endpoint)("sagemaker")
+    sm.add_tags(ResourceArn=sm.describe_endpoint(EndpointName="adhoc-demo")["EndpointArn"],
+                Tags=[{"Key": "provision:workspace", "Value": "sandbox-trial"}])
+    # WHEN the plan is applied after the notice
+    applied = run("retire", "apply", planned.json()["id"], "--today", (day + dt.timedelta(days=15)).isoformat(),
+                  "-o", "json")
+    # THEN it is kept, naming who claimed it
+    assert applied.code == 0, applied.err
+    assert applied.json()["items"][0]["outcome"] == "kept: claimed by workspace sandbox-trial since the plan"
+    assert _exists(sandbox, "adhoc-demo")
