@@ -115,7 +115,9 @@ def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, 
                                 environment=environment if env is not None else "", env=env,
                                 members=tuple(members or ()), owner=str(fields.get("owner") or ""),
                                 org_monitoring=org.config.monitoring, org=org.name,
-                                workspace=str(fields.get("name") or "") if "name" not in rejected else "")
+                                workspace=str(fields.get("name") or "") if "name" not in rejected else "",
+                                adopted=tuple(sorted((fields.get("adopted") or {}).items()))
+                                if "adopted" not in rejected and isinstance(fields.get("adopted"), dict) else ())
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
     if entry is not None and fields.get("ab_test") is not None and "ab_test" not in rejected \

@@ -133,3 +133,16 @@ def test_adopt_calls_only_its_documented_actions(run, org: Path, monkeypatch):
     calls = set().union(*seen)
     assert {"s3:ListBucket", "sagemaker:DescribeModelPackageGroup"} <= calls
     assert calls - set(PERMISSIONS["adopt"]) == set()
+
+
+def test_a_serving_workspace_serves_versions_of_the_registry_it_adopted(run, org: Path):
+    # GIVEN recsys-ab (prod) serving a version from a POC's registry that its spec adopts as its own
+    spec = org / "workspaces" / "recsys-ab.yaml"
+    text = spec.read_text().replace("model-package/acme-recsys-ab-prod-models/3", "model-package/recsys-poc-models/3")
+    spec.write_text(text + "adopted:\n  registry: recsys-poc-models\n")
+    # WHEN it is validated  THEN the version counts as from the workspace's registry (the adopted one)
+    assert run("validate", "workspaces/recsys-ab.yaml").code == 0
+    # AND without the adoption the same version is refused, naming the registry it must come from
+    spec.write_text(text)
+    refused = run("validate", "workspaces/recsys-ab.yaml")
+    assert refused.code == 2 and "acme-recsys-ab-prod-models" in refused.err
