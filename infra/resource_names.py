@@ -41,10 +41,16 @@ class WorkspaceNames:
     environment: str
     account_id: str
     region: str
+    # Existing resources the workspace adopted (component -> physical name; infra/adoption.py): they keep
+    # their names, since a new name would replace them.
+    adopted: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, ctx: "WorkspaceContext") -> "WorkspaceNames":
-        return cls(ctx.org, ctx.name, ctx.environment, ctx.account_id, ctx.region)
+        return cls(ctx.org, ctx.name, ctx.environment, ctx.account_id, ctx.region, tuple(ctx.adopted))
+
+    def _adopted(self, component: str) -> str | None:
+        return dict(self.adopted).get(component)
 
     @classmethod
     def of_peer(cls, org: str, peer: "Peer") -> "WorkspaceNames":
@@ -68,11 +74,11 @@ class WorkspaceNames:
 
     @property
     def data_bucket(self) -> str:
-        return self.bucket("data")
+        return self._adopted("data-bucket") or self.bucket("data")
 
     @property
     def artifacts_bucket(self) -> str:
-        return self.bucket("artifacts")
+        return self._adopted("artifacts-bucket") or self.bucket("artifacts")
 
     @property
     def access_logs_bucket(self) -> str:
@@ -111,7 +117,7 @@ class WorkspaceNames:
 
     @property
     def image_repository(self) -> str:
-        return self._name("images", "ecr_repository")
+        return self._adopted("image-repository") or self._name("images", "ecr_repository")
 
     @property
     def budget(self) -> str:
@@ -123,7 +129,7 @@ class WorkspaceNames:
 
     @property
     def model_package_group(self) -> str:
-        return self._name("models", "sagemaker")
+        return self._adopted("registry") or self._name("models", "sagemaker")
 
     @property
     def training_job_prefix(self) -> str:

@@ -55,6 +55,7 @@ class StackBuild:
         self.stack = stack
         self.tags: TagRule | None = None
         self.addresses: set[str] = set()
+        self.resources: dict[str, Any] = {}  # address -> resource (for import blocks: infra/adoption.py)
         self.promised: set[str] = set()  # addresses handed out by `reference` before their resource exists
         self.capability: str | None = None  # the capability being built now (set by `build_capabilities`)
         self.capabilities: dict[str, str] = {}  # address -> the capability that created it
@@ -129,6 +130,7 @@ def add_resource(scope: Any, cls: type[R], logical_id: str, **config: Any) -> R:
         config["tags"] = build.tags.tags_for(config.get("tags") or {})
     resource = cls(build.scope_for(logical_id), logical_id, **config)
     build.addresses.add(address)
+    build.resources[address] = resource
     if build.capability is not None:
         build.capabilities[address] = build.capability
     setattr(resource, _ADDRESS, address)

@@ -21,6 +21,7 @@ from cdktn_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from infra import local_cloud
+from infra.adoption import import_adopted
 from infra.capabilities import WorkspaceParts, build_capabilities
 from infra.boundary import boundary_arn
 from infra.resource_names import WorkspaceNames, partition_for
@@ -59,6 +60,7 @@ class WorkspaceStack(TerraformStack):
         self._backend(local_state_path)
         self.parts = WorkspaceParts(scope=self, ctx=ctx, names=self.names, notes=self.notes)
         build_capabilities(self.parts)
+        import_adopted(self, ctx.adopted)  # existing resources this workspace took over (`provision adopt`)
         self._access_policy_outputs()
         finish(self)  # policy documents and outputs are written once, now that every grant has arrived
 

@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from provisioner.engine.operations import ApplyOutcome
     from provisioner.engine.summary import PlanSummary
 
-SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "forget": "."}
-STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "forget": "dim"}
+SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "forget": ".", "import": "<="}
+STYLE = {"create": "green", "update": "yellow", "replace": "magenta", "delete": "red", "forget": "dim",
+         "import": "cyan"}
 PAST = {"create": "created", "update": "updated", "delete": "destroyed", "replace": "replaced", "read": "read",
-        "no-op": "unchanged"}
-GERUND = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing", "read": "reading"}
+        "no-op": "unchanged", "import": "imported"}
+GERUND = {"create": "creating", "update": "updating", "delete": "destroying", "replace": "replacing", "read": "reading",
+          "import": "importing"}
 QUIET_WARNINGS = ("Resource targeting is in effect", "Applied changes may be incomplete")
 # Changed arguments shown per resource on the terminal; the rest are counted (`provision show NAME -o json` has all).
 ARGUMENTS_SHOWN = 15
@@ -145,7 +147,8 @@ def render_summary(summary: "PlanSummary", *, title: str, limit: int | None = AR
     if not summary.has_changes:
         out.print("  No changes: the infrastructure matches the configuration.")
     else:
-        out.print("  " + ", ".join(f"{counts[a]} to {a}" for a in ("create", "update", "replace", "delete")))
+        out.print("  " + ", ".join(f"{counts[a]} to {a}" for a in ("create", "update", "replace", "delete"))
+                  + (f"; {len(summary.imports)} existing resource(s) to import" if summary.imports else ""))
     for change in summary.changes:
         symbol = SYMBOL.get(change.action, "?")
         style = STYLE.get(change.action, "white")
@@ -154,6 +157,8 @@ def render_summary(summary: "PlanSummary", *, title: str, limit: int | None = AR
             notes.append("replaced because of: " + ", ".join(change.replace_because))
         elif change.attributes and change.action == "update" and not change.arguments:
             notes.append("changes: " + ", ".join(change.attributes))
+        if change.importing:
+            notes.insert(0, f"imports the existing {change.importing}")
         line = f"  [{style}]{symbol:>3} {escape(change.address)}[/] [dim]{change.action}"
         line += f" ({escape('; '.join(notes))})" if notes else ""
         line += "[/]"
@@ -181,6 +186,9 @@ def render_summary(summary: "PlanSummary", *, title: str, limit: int | None = AR
             out.print(f"    [yellow]{escape(drift.address)}[/]", markup=True)
             for text in arguments_lines([c.to_dict() for c in drift.changes], limit=limit):
                 out.print(f"        {escape(text)}", markup=True, soft_wrap=True)
+    if summary.imports and not summary.adoption_replacements:
+        out.print(f"  [green]adopted:[/] {len(summary.imports)} existing resource(s) imported, none replaced: "
+                  + escape(", ".join(f"{c.address} <- {c.importing}" for c in summary.imports)), markup=True)
     if summary.risky:
         out.print(f"[bold red]warning:[/] {len(summary.risky)} stateful resource(s) will be replaced or deleted: "
                   + escape(", ".join(c.address for c in summary.risky)), markup=True)

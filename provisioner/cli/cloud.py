@@ -202,14 +202,33 @@ def preflight(
 def inventory(
     env: list[str] = typer.Option([], "--env", "-e", help="Environment to scan (repeatable; default: all of the "
                                                           "credentials' account)."),
-    since_days: int = typer.Option(30, "--since-days", min=1, help="Look at training jobs created this many days back."),
+    since_days: int = typer.Option(30, "--since-days", min=1, help="Look at training jobs created, and endpoint "
+                                                                    "invocations, this many days back."),
+    report_format: Optional[str] = typer.Option(
+        None, "--format", help="Print the findings as a report to send around, most expensive first: md, json or csv "
+                               "(creator, age, last use, monthly cost of each orphan and untagged ML resource)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Pretend today is this date (YYYY-MM-DD): ages and "
+                                                               "expiry are counted to it."),
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o"),
 ) -> None:
-    """List live resources tagged by provision, grouped by workspace; flag orphans, untagged ML resources, expiry."""
+    """List live resources tagged by provision, grouped by workspace; flag orphans, untagged ML resources, expiry;
+    attribute each finding (creator from CloudTrail, age, last use, monthly cost)."""
+    from provisioner.audit.cost import PriceTable
+    from provisioner.cli.fleet import parse_today
+    from provisioner.cloud.findings_report import FORMATS, render
     from provisioner.cloud.inventory import take_inventory
+    from provisioner.errors import InvalidInput
 
+    if report_format is not None and report_format not in FORMATS:
+        raise InvalidInput.single("<command line>", "--format", f"{report_format!r} is not a report format",
+                                  f"use one of {', '.join(FORMATS)}")
     s = session()
-    report = take_inventory(s.org, env or None, aws=_inventory_aws(s, env), since_days=since_days)
+    report = take_inventory(s.org, env or None, aws=_inventory_aws(s, env), since_days=since_days,
+                            today=parse_today(today), attribute=True,
+                            prices=PriceTable.load(s.provision_dir / "prices.json"))
+    if report_format is not None:
+        typer.echo(render(report, report_format), nl=False)
+        return
     if output == OutputFormat.json:
         print_json(report.to_dict())
         return
@@ -271,8 +290,26 @@ def _print_inventory(report: "InventoryReport") -> None:
     if report.pending_deletion:
         out.print(f"\n[dim]{len(report.pending_deletion)} KMS key(s) pending deletion (a destroy scheduled them; AWS "
                   "deletes them after the waiting period): not counted above[/]")
+    if report.attributions:
+        _print_attributions(report)
     if not report.findings:
         out.print("\nno orphans, untagged ML resources or expired workspaces")
+
+
+def _print_attributions(report: "InventoryReport") -> None:
+    from provisioner.cloud.findings_report import total_usd
+
+    out = console()
+    out.print(f"\n[bold]who made them, and what they cost[/] (most expensive first; {len(report.attributions)} "
+              f"resource(s), ${total_usd(report):,.2f} a month)")
+    table = _table("  monthly", "type", "name", "creator", "age", "last used")
+    for item in report.attributions:
+        table.add_row(f"  {'unknown' if item.monthly_usd is None else f'${item.monthly_usd:,.2f}'}", item.type,
+                      escape(item.name), escape(item.creator or "unknown"),
+                      "-" if item.age_days is None else f"{item.age_days} d",
+                      _when(item.last_used) if item.last_used else "never seen")
+    out.print(table)
+    out.print("  report: `provision inventory --format md` (or json, csv); act: `provision adopt` or `provision retire`")
 
 
 # status ------------------------------------------------------------------------------------------------------------

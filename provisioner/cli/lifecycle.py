@@ -163,6 +163,9 @@ def plan(
         print_json(_bundle_json(bundle))
         return
     render_summary(summary, title=f"Plan for {name} ({ctx.environment}, {chosen.label}):")
+    from provisioner.engine.summary import refuse_adoption_replacements
+
+    refuse_adoption_replacements(summary, name)  # exit 3: an adoption never replaces what it adopts
     if summary.has_changes:
         console().print(f"Saved plan: {shown(bundle.folder)}  ->  review, then `provision apply {name}` "
                         f"(`provision show {name}` prints it again)")

@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "provisioner.cli.ds",
     "provisioner.cli.monitoring",
     "provisioner.cli.sandbox",
+    "provisioner.cli.day_two",
 ]
 
 

@@ -16,6 +16,11 @@ flagged:
 
 Environments of other accounts are skipped and listed as such: one set of
 credentials sees one account.
+
+With `attribute=True` each orphan and untagged ML resource is also attributed
+(provisioner/cloud/attribution.py): its creator from CloudTrail, its age, when
+it was last used and its monthly cost from the audit's price table, most
+expensive first in `report.attributions`.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.runtime import clock
 from provisioner.cloud.access import access
+from provisioner.cloud.attribution import Attribution, Finding, attribute as attribute_findings, by_cost
 from provisioner.cloud.aws import Aws, aws_errors
 from provisioner.cloud.resources import (
     ML_RESOURCE_TYPES,
@@ -38,6 +43,7 @@ from provisioner.cloud.resources import (
 )
 from provisioner.errors import InvalidInput, OperationFailed
 from provisioner.models.org import Org
+from provisioner.runtime import clock
 
 SHARED = "(shared)"  # resources of the org without a workspace, such as the state bucket
 
@@ -80,6 +86,13 @@ class InventoryReport:
     expired: list[Expired] = field(default_factory=list)
     spec_problems: list[str] = field(default_factory=list)
     pending_deletion: list[LiveResource] = field(default_factory=list)  # KMS keys a destroy scheduled for deletion
+    attributions: list[Attribution] = field(default_factory=list)  # the findings' creators, ages, use and cost
+    as_of: dt.date | None = None  # the day ages and expiry are counted to
+
+    def findings_of(self) -> list[Finding]:
+        """Each orphan's resources and each untagged ML resource, as attribution takes them."""
+        found = [Finding(resource, "orphan", orphan.reason) for orphan in self.orphans for resource in orphan.resources]
+        return found + [Finding(resource, "untagged", "no provision:workspace tag") for resource in self.untagged]
 
     @property
     def findings(self) -> int:
@@ -95,6 +108,7 @@ class InventoryReport:
             "expired": [e.to_dict() for e in self.expired],
             "spec_problems": self.spec_problems,
             "pending_deletion": [r.to_dict() for r in self.pending_deletion],
+            **({"attributions": [a.to_dict() for a in self.attributions]} if self.attributions else {}),
         }
 
 
@@ -129,8 +143,11 @@ def take_inventory(
     aws: Aws | None = None,
     today: dt.date | None = None,
     since_days: int = 30,
+    attribute: bool = False,
+    prices: Any = None,
 ) -> InventoryReport:
     config = org.config
+    today = today or clock.today()
     unknown = [name for name in environments or [] if name not in config.environments]
     if unknown:
         raise InvalidInput([org.unknown_environment(name, "<command line>", "--env") for name in unknown])
@@ -185,8 +202,29 @@ def take_inventory(
             report.pending_deletion.extend(pending)
             report.untagged.extend(_untagged_ml(session, region, since_days))
     _group(report, live, specs, org)
-    _expired(report, specs, selected, today or clock.today())
+    _expired(report, specs, selected, today)
+    report.as_of = today
+    if attribute:
+        _attribute(report, scans, prices, today, since_days)
     return report
+
+
+def _attribute(report: InventoryReport, scans: dict[tuple[int, str], tuple[Aws, list[str]]], prices: Any,
+               today: dt.date, since_days: int) -> None:
+    """Each finding attributed through the session of the region it lives in (buckets: the first scanned)."""
+    from provisioner.audit.cost import PriceTable
+
+    prices = prices or PriceTable.load()
+    sessions = {region: session for (_, region), (session, _) in scans.items()}
+    first = next(iter(sessions))
+    by_region: dict[str, list[Finding]] = {}
+    for finding in report.findings_of():
+        region = finding.resource.region if finding.resource.region in sessions else first
+        by_region.setdefault(region, []).append(finding)
+    rows: list[Attribution] = []
+    for region, findings in sorted(by_region.items()):
+        rows.extend(attribute_findings(sessions[region], region, findings, prices, today=today, since_days=since_days))
+    report.attributions = by_cost(rows)
 
 
 def _group(report: InventoryReport, live: list[LiveResource], specs: dict[str, _Spec], org: Org) -> None:

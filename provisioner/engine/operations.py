@@ -35,7 +35,7 @@ from provisioner.engine.gates import GateRequest, run_pre_apply_gates
 from provisioner.engine.locks import LockStatus, lock_status
 from provisioner.engine.protection import destroy_targets, protected_addresses, remove_leftover_override, unprotected
 from provisioner.engine.runner import EventCallback, Runner
-from provisioner.engine.summary import PlanSummary, summarize
+from provisioner.engine.summary import PlanSummary, refuse_adoption_replacements, summarize
 from provisioner.engine.workdir import Workdir, managed_addresses, state_identity
 from provisioner.errors import OperationFailed, ProvisionError
 
@@ -209,6 +209,7 @@ class Lifecycle:
         summary = bundle.plan_summary
         if not summary.has_changes:
             return ApplyOutcome(bundle, "nothing", state=state)
+        refuse_adoption_replacements(summary, stack.name)
         run_pre_apply_gates(GateRequest(stack.name, stack.environment, bundle.kind, stack.stack_dir,
                                         bundle.plan_file, bundle.plan_json, summary, context), gates or [])
         if confirm is not None and not confirm(bundle):

@@ -50,6 +50,7 @@ class Change:
     attributes: tuple[str, ...] = ()  # names of the changed top-level arguments
     replace_because: tuple[str, ...] = ()
     arguments: tuple[AttributeChange, ...] = ()  # each changed argument, old and new value (masked)
+    importing: str | None = None  # the id an `import` block takes this resource in by (`provision adopt`)
 
     @property
     def risky(self) -> bool:
@@ -59,7 +60,8 @@ class Change:
     def to_dict(self) -> dict[str, Any]:
         return {"address": self.address, "type": self.type, "action": self.action, "stateful": self.stateful,
                 "protected": self.protected, "risky": self.risky, "attributes": list(self.attributes),
-                "replace_because": list(self.replace_because), "arguments": [a.to_dict() for a in self.arguments]}
+                "replace_because": list(self.replace_because), "arguments": [a.to_dict() for a in self.arguments],
+                **({"importing": self.importing} if self.importing else {})}
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,16 @@ class PlanSummary:
     def risky(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.risky)
 
+    @property
+    def imports(self) -> tuple[Change, ...]:
+        """Existing resources this plan takes into the state (adopted: infra/adoption.py)."""
+        return tuple(c for c in self.changes if c.importing)
+
+    @property
+    def adoption_replacements(self) -> tuple[Change, ...]:
+        """Imported resources the plan would then replace: an adoption must never do that (it is refused)."""
+        return tuple(c for c in self.imports if c.action in ("replace", "delete"))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "counts": self.counts,
@@ -106,6 +118,7 @@ class PlanSummary:
             "destroy": self.destroy,
             "changes": [c.to_dict() for c in self.changes],
             "risky": [c.address for c in self.risky],
+            "imports": [c.address for c in self.imports],
             "outputs": [{"name": o.name, "action": o.action, "sensitive": o.sensitive} for o in self.outputs],
             "drifted": list(self.drifted),
             "drift": [d.to_dict() for d in self.drift],
@@ -118,7 +131,7 @@ class PlanSummary:
         changes = tuple(
             Change(c["address"], c["type"], c["action"], c.get("stateful", False), c.get("protected", False),
                    tuple(c.get("attributes", ())), tuple(c.get("replace_because", ())),
-                   tuple(AttributeChange.from_dict(a) for a in c.get("arguments", ())))
+                   tuple(AttributeChange.from_dict(a) for a in c.get("arguments", ())), c.get("importing"))
             for c in data.get("changes", [])
         )
         outputs = tuple(OutputChange(o["name"], o["action"], o.get("sensitive", False)) for o in data.get("outputs", []))
@@ -142,6 +155,9 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
             continue
         change = rc.get("change", {})
         action = action_of(change.get("actions", ["no-op"]))
+        importing = (change.get("importing") or {}).get("id") if change.get("importing") else None
+        if action == "no-op" and importing:
+            action = "import"  # taken into the state as it is: nothing about it changes
         if action in ("no-op", "read"):
             continue
         address = rc.get("address", "?")
@@ -157,9 +173,10 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
             attributes=attributes,
             replace_because=tuple(_path_name(p) for p in change.get("replace_paths", []) or []),
             arguments=arguments,
+            importing=importing,
         ))
-    order = {"delete": 0, "replace": 1, "update": 2, "create": 3}
-    changes.sort(key=lambda c: (order.get(c.action, 4), c.address))
+    order = {"delete": 0, "replace": 1, "update": 2, "import": 3, "create": 4}
+    changes.sort(key=lambda c: (order.get(c.action, 5), c.address))
     outputs = tuple(
         OutputChange(name, action_of(oc.get("actions", ["no-op"])),
                      bool(oc.get("before_sensitive") or oc.get("after_sensitive")))
@@ -169,6 +186,21 @@ def summarize(plan: dict[str, Any], *, protected: set[str] | frozenset[str] = fr
     drift, ignored = drift_that_matters(plan, masker)
     return PlanSummary(tuple(changes), outputs, drift, destroy, errored=bool(plan.get("errored")),
                        drift_ignored=ignored)
+
+
+def refuse_adoption_replacements(summary: PlanSummary, workspace: str) -> None:
+    """An adopted resource is imported to be kept: a plan that would then replace or delete it is refused
+    (exit 3), before anything is applied."""
+    from provisioner.errors import PolicyBlocked
+
+    bad = summary.adoption_replacements
+    if bad:
+        what = "; ".join(f"{c.address} (the existing {c.importing}"
+                         + (f", replaced because of: {', '.join(c.replace_because)})" if c.replace_because else ")")
+                         for c in bad)
+        raise PolicyBlocked(f"{workspace}: the plan would replace what it adopts: {what}",
+                            f"adopt only a resource whose settings the blueprint can keep, or remove it from "
+                            f"`adopted` in workspaces/{workspace}.yaml")
 
 
 # -- redaction ------------------------------------------------------------------------------------

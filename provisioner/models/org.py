@@ -109,6 +109,11 @@ class Environment(StrictModel):
         None, min_length=1,
         description="AWS profile to use for this environment instead of a deploy role (a local alternative).",
     )
+    alert_topic_arn: str | None = Field(
+        None, pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$",
+        description="The platform team's SNS topic in this account: `provision retire` tells the owners of what it "
+                    "will delete through it (subscribe the team and the people who create POCs).",
+    )
     deploy_role_trust: list[str] = Field(
         default_factory=list,
         description="Principals (role ARNs: a CI role, an admin role) that may assume the deploy role "

@@ -59,6 +59,7 @@ class WorkspaceContext:
     org_accounts: tuple[str, ...] = ()  # the accounts of every environment of the org (for the audit)
     model_origins: tuple[dict[str, str], ...] = ()  # the spec's `model_origins` (promoted versions' provenance)
     ab_test: tuple[tuple[str, float], ...] = ()  # the spec's `ab_test`, as the A/B readout's settings
+    adopted: tuple[tuple[str, str], ...] = ()  # the spec's `adopted`: component -> existing resource's name
 
     @property
     def account_id(self) -> str:

@@ -80,6 +80,29 @@ class WorkspaceSpec(StrictModel):
                     "shows it for every served model).",
     )
 
+    adopted: dict[str, str] = Field(
+        default_factory=dict,
+        description="Existing resources this workspace took over (written by `provision adopt`): component "
+                    "(data-bucket, artifacts-bucket, image-repository, registry) -> the resource's name. Terraform "
+                    "imports each instead of creating a new one.",
+    )
+
+    @field_validator("adopted")
+    @classmethod
+    def _adopted(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        from infra.adoption import ADOPTABLE
+
+        for component, name in value.items():
+            if component not in ADOPTABLE:
+                raise ValueError(f"{component!r} cannot be adopted (adoptable: {', '.join(ADOPTABLE)})")
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,254}", str(name)):
+                raise ValueError(f"adopted {component}: {name!r} is not a resource name")
+        if len(set(value.values())) != len(value):
+            raise ValueError("one resource cannot be adopted as two components")
+        return value
+
     @field_validator("members")
     @classmethod
     def _members(cls, value: list[str]) -> list[str]:

@@ -115,13 +115,24 @@ def _org_layers(file: str | Path, org: Org, catalog: Catalog, fields: dict[str, 
                                 environment=environment if env is not None else "", env=env,
                                 members=tuple(members or ()), owner=str(fields.get("owner") or ""),
                                 org_monitoring=org.config.monitoring, org=org.name,
-                                workspace=str(fields.get("name") or "") if "name" not in rejected else "")
+                                workspace=str(fields.get("name") or "") if "name" not in rejected else "",
+                                adopted=tuple(sorted((fields.get("adopted") or {}).items()))
+                                if "adopted" not in rejected and isinstance(fields.get("adopted"), dict) else ())
         for field, message, hint in issues:
             problems.add(file, field, message, hint)
     if entry is not None and fields.get("ab_test") is not None and "ab_test" not in rejected \
             and "serving" not in entry.blueprint.capabilities:
         problems.add(file, "ab_test", f"blueprint {entry.blueprint.ref} serves no endpoint, so there is no A/B "
                      "test to read out", "remove ab_test, or use a blueprint with the serving capability")
+    if entry is not None and isinstance(fields.get("adopted"), dict) and "adopted" not in rejected:
+        from infra.adoption import ADOPTABLE
+
+        for component in fields["adopted"]:
+            adoptable = ADOPTABLE.get(component)
+            if adoptable is not None and adoptable.capability not in entry.blueprint.capabilities:
+                problems.add(file, f"adopted.{component}", f"blueprint {entry.blueprint.ref} creates no "
+                             f"{adoptable.what} (it has no {adoptable.capability} capability)",
+                             "remove it from adopted, or use a blueprint that creates one")
     return problems.problems, entry, env, parameters
 
 
@@ -158,6 +169,7 @@ def resolve(spec: WorkspaceSpec, org: Org, catalog: Catalog, file: str | Path, s
         org_accounts=tuple(sorted({e.account_id for e in org.config.environments.values()})),
         model_origins=tuple(o.model_dump() for o in spec.model_origins),
         ab_test=spec.ab_test.readout() if spec.ab_test is not None else (),
+        adopted=tuple(sorted(spec.adopted.items())),
     )
 
 

@@ -16,7 +16,7 @@ from provisioner.models.org import load_org
 from provisioner.specs.workspaces import load_all
 
 ROOT = Path(__file__).resolve().parents[2]
-USERS = ["churn-model", "fraud-detector", "sandbox-trial"]  # gpu-training@1.0.0 users in the example org
+USERS = ["churn-model", "pricing-poc", "fraud-detector", "sandbox-trial"]  # gpu-training@1.0.0 users in the example org
 
 
 @pytest.fixture
@@ -44,14 +44,14 @@ def blueprint_of(org: Path, name: str) -> str:
 
 
 def test_wave_sizes_and_order(rollout_org: Path):
-    # GIVEN three workspaces on gpu-training@1.0.0 in dev, prod and sandbox (listed in that order)
+    # GIVEN four workspaces on gpu-training@1.0.0: two in dev, one in prod, one in sandbox (listed in that order)
     org = load_org(rollout_org / "provision.yaml")
     contexts = load_all(org, Catalog.for_org(org))
     envs = list(org.config.environments)
     # WHEN waves are planned  THEN the canary is the first by environment order, N% rounds up, all takes all
     assert [c.name for c in plan_wave(contexts, "gpu-training", "1.1.0", Wave.parse("canary"), envs).selected] == ["churn-model"]
     assert [c.name for c in plan_wave(contexts, "gpu-training", "1.1.0", Wave.parse("50%"), envs).selected] == [
-        "churn-model", "fraud-detector"]
+        "churn-model", "pricing-poc"]
     assert [c.name for c in plan_wave(contexts, "gpu-training", "1.1.0", Wave.parse("all"), envs).selected] == USERS
 
 
@@ -66,7 +66,7 @@ def test_canary_upgrades_one_workspace_and_records_the_wave(rollout_org: Path):
     code = cli(["upgrade", "--blueprint", "gpu-training", "--to", "1.1.0", "--wave", "canary"])
     # THEN exactly one spec moved, the others wait, and the wave is in the audit log
     assert code == 0
-    assert [blueprint_of(rollout_org, n) for n in USERS] == ["gpu-training@1.1.0", "gpu-training@1.0.0", "gpu-training@1.0.0"]
+    assert [blueprint_of(rollout_org, n) for n in USERS] == ["gpu-training@1.1.0"] + ["gpu-training@1.0.0"] * 3
     log = [json.loads(line) for line in (rollout_org / ".provision" / "audit.log").read_text().splitlines()]
     wave = [e for e in log if e["action"] == "upgrade-wave"][-1]
     assert wave["result"] == "ok" and wave["detail"]["upgraded"] == ["churn-model"] and wave["detail"]["wave"] == "canary"

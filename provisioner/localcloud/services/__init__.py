@@ -24,6 +24,7 @@ from types import ModuleType
 from provisioner.localcloud.services import (
     application_autoscaling,
     budgets,
+    cloudtrail,
     cloudwatch_cbor,
     ecr,
     kms,
@@ -58,6 +59,7 @@ SERVICES: tuple[ModuleType, ...] = (
     s3,
     ecr,
     cloudwatch_cbor,
+    cloudtrail,
 )
 
 OPERATIONS: tuple[Operation, ...] = tuple(entry for module in SERVICES for entry in module.OPERATIONS)

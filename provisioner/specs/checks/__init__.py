@@ -33,6 +33,7 @@ CONTEXT = (
     "org_monitoring",  # the org config's `monitoring` settings (OrgMonitoring)
     "org",  # the org's name
     "workspace",  # the spec's name (the workspace)
+    "adopted",  # the spec's `adopted` as (component, name) pairs: existing resources it took over
 )
 ROOT_PREFIXES = {"parameters": "parameters.", "spec": ""}
 

@@ -89,7 +89,8 @@ def monitoring_needs_captured_data(params: dict[str, Any], guardrails: Guardrail
 
 @check("serving")
 def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrails: Guardrails, *, env: Any = None,
-                                               org: str = "", workspace: str = "", environment: str = "") -> list[Issue]:
+                                               org: str = "", workspace: str = "", environment: str = "",
+                                               adopted: tuple[tuple[str, str], ...] = ()) -> list[Issue]:
     """Model packages must come from this workspace's own registry: its account, region and group.
 
     The execution role may read only that group's packages, so a package from anywhere else could be
@@ -100,7 +101,7 @@ def model_packages_from_the_workspace_registry(params: dict[str, Any], guardrail
 
     if env is None or not (org and workspace):
         return []
-    group = WorkspaceNames(org, workspace, environment, env.account_id, env.region).model_package_group
+    group = WorkspaceNames(org, workspace, environment, env.account_id, env.region, adopted).model_package_group
     issues: dict[str, Issue] = {}  # one per parameter (serving.model_package may serve several variants)
     for variant in variants(params):
         match = PACKAGE_ARN.match(variant.source.package_arn) if variant.source.kind == "package" else None
