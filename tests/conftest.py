@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto_support import MotoServer, running_server
 
 # Tests never reach for the EC2 instance metadata service (a network address) or a developer's real AWS account.
 os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -132,58 +130,11 @@ def acme(tmp_path: Path) -> Path:
     return target
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class MotoServer:
-    def __init__(self, port: int, process: subprocess.Popen) -> None:
-        self.port = port
-        self.process = process
-        self.endpoint = f"http://127.0.0.1:{port}"
-
-    def reset(self) -> None:
-        """Forget every resource (moto's reset API), so tests do not see each other's."""
-        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
-        urllib.request.urlopen(request, timeout=10).read()
-
-    def env(self) -> dict[str, str]:
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-            "AWS_REGION": "eu-west-1",
-        }
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     """A real moto server on 127.0.0.1 (never a real network address)."""
-    port = _free_port()
-    env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("moto server did not start")
-    try:
-        yield MotoServer(port, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_server([sys.executable, "-m", "moto.server"]) as server:
+        yield server
 
 
 @pytest.fixture

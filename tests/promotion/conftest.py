@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from moto_support import MotoServer, running_server
 
 from provisioner.models.org import load_org
 
@@ -37,37 +34,14 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             for r in synthesize(contexts, base / "cdktf.out", state_root=base / "state")}
 
 
-
-
 _EXTENDED_SERVER = ("import sys; from provisioner.localcloud.services import install; install(); "
                     "from moto.server import main; main(sys.argv[1:])")
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[object]:
+def moto_server() -> Iterator[MotoServer]:
     """tests/conftest.py's moto server, with the local cloud's extensions (the `aws` fixture resets it)."""
-    from conftest import MotoServer
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "MOTO_ALLOW_NONEXISTENT_REGION": "true",
-           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-c", _EXTENDED_SERVER, "-H", "127.0.0.1", "-p", str(port)],
-                               cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("moto server with the local cloud's extensions did not start")
-    try:
-        yield MotoServer(port, process)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_server([sys.executable, "-c", _EXTENDED_SERVER], timeout=60, cwd=root,
+                        env={"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}) as server:
+        yield server
