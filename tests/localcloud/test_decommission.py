@@ -25,6 +25,8 @@ from provisioner.cloud.decommission import (
 )
 from provisioner.errors import OperationFailed
 
+pytestmark = pytest.mark.moto  # most tests here talk to a running local cloud
+
 REGION = "eu-west-1"
 DOMAIN = "d-a1b2c3d4e5f6"  # the example org's sandbox domain (moto names a domain d-<DomainName>)
 WORKSPACE_TAGS = [{"Key": "provision:org", "Value": "acme"}, {"Key": "provision:workspace", "Value": "nb"},
