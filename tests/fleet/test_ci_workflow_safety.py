@@ -3,9 +3,10 @@ tests let live (scripts/mutation.py quick provisioner/fleet/ci.py; docs/testing.
 
 from __future__ import annotations
 
-from provisioner.fleet.ci import github_workflow
+from provisioner.fleet.ci import CiEnvironment, github_workflow
 
-ENVIRONMENTS = {"dev": "eu-west-1", "prod": "eu-west-1"}
+ENVIRONMENTS = {env: CiEnvironment("eu-west-1", f"s3://acme-provision-state-{env}/workspaces/plans")
+                for env in ("dev", "prod")}
 
 
 def _step(job: dict, uses: str) -> dict:
@@ -18,7 +19,8 @@ def test_a_new_run_never_cancels_an_apply_in_progress():
     workflow = github_workflow(environments=ENVIRONMENTS)
     # WHEN a second push arrives while an apply runs  THEN it queues: cancelling would stop Terraform mid-apply,
     # holding the state lock with half the resources changed
-    assert workflow["concurrency"]["cancel-in-progress"] is False
+    for env in ENVIRONMENTS:
+        assert workflow["jobs"][f"apply-{env}"]["concurrency"]["cancel-in-progress"] is False, env
     # AND one workspace's failure does not cancel the other workspaces' plans and applies
     for name, job in workflow["jobs"].items():
         if name != "changes":
@@ -32,13 +34,15 @@ def test_change_detection_has_the_history_it_diffs_against():
     assert checkout["with"]["fetch-depth"] == 0
 
 
-def test_the_reviewed_plan_is_uploaded_from_its_hidden_folder():
+def test_the_reviewed_plan_is_kept_from_its_hidden_folder_under_the_head_commit():
     # GIVEN the plan job of dev
-    upload = _step(github_workflow(environments=ENVIRONMENTS)["jobs"]["plan-dev"], "actions/upload-artifact@")
-    # THEN the saved plan under .provision/ (a hidden folder, which upload-artifact leaves out by default) is
-    # uploaded, so that the apply job applies exactly what was reviewed
-    assert ".provision/plans/" in upload["with"]["path"]
-    assert upload["with"]["include-hidden-files"] is True
+    [keep] = [step for step in github_workflow(environments=ENVIRONMENTS)["jobs"]["plan-dev"]["steps"]
+              if "aws s3 cp" in step.get("run", "")]
+    # THEN the saved plan under .provision/plans/ (a hidden folder) is copied, KMS-encrypted, into the
+    # environment's plan store under the pull request's head commit, so that the apply job applies exactly
+    # what was reviewed
+    assert '".provision/plans/${{ matrix.workspace }}"' in keep["run"] and "--sse aws:kms" in keep["run"]
+    assert "s3://acme-provision-state-dev/workspaces/plans/${{ github.event.pull_request.head.sha }}/" in keep["run"]
 
 
 def test_terraform_runs_without_the_actions_wrapper():
