@@ -42,6 +42,7 @@ from provisioner.localcloud.services._moto import (
     page,
     state,
 )
+from provisioner.runtime import clock
 
 OPERATIONS: tuple[Operation, ...] = (
     Operation("cloudtrail", "LookupEvents", "`provision inventory`: who created an orphan (its create call)"),
@@ -67,7 +68,7 @@ class RecordedEvent:
         self.name, self.source, self.region, self.account = name, source, region, account
         self.access_key, self.caller_arn = access_key, caller_arn
         self.resource_type, self.resource_name = resource_type, resource_name
-        self.time = dt.datetime.now(dt.timezone.utc)
+        self.time = clock.now()
 
     @property
     def username(self) -> str:
@@ -123,7 +124,7 @@ class EventHistoryBackend:
                             f"{attribute.get('AttributeKey')} is not a valid lookup attribute key.")
         if start and end and start > end:
             raise error("InvalidTimeRangeException", "Start time must be before end time.")
-        oldest = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=HISTORY_DAYS)
+        oldest = clock.now() - dt.timedelta(days=HISTORY_DAYS)
         found = [event for event in self.ext_event_history
                  if event.time >= oldest and (start is None or event.time >= start)
                  and (end is None or event.time <= end)
