@@ -120,6 +120,13 @@ EXPECT: dict[str, tuple[str, ...]] = {
                                        "account 222222222222: kms:Decrypt"),
     "doctor --env sandbox": ("PASS node (CDK layer)", "PASS local cloud for sandbox"),
     "status sandbox-serving": ("sandbox-serving (sandbox, account 123456789012, eu-west-1)", "expires 2026-12-31"),
+    "inventory --env sandbox --format csv": ("monthly_usd,type,name,finding,workspace,creator,age_days,last_used",),
+    "inventory --env sandbox --format json": ('"org": "acme"', '"account_id": "123456789012"'),
+    "inventory --env sandbox --format md": ("# Unclaimed resources of acme", "as of 2026-11-30",
+                                            "most expensive first"),
+    "synth pricing-poc": _synth("pricing-poc"),
+    "ci github --force": ("wrote .github/workflows/provision.yml",),
+    "ci pins": ("actions/checkout@", "# v", "check: git ls-remote https://github.com/actions/checkout"),
     "inventory --env sandbox": ("inventory of acme in account 123456789012", "(environments: sandbox)",
                                 "no orphans, untagged ML resources or expired workspaces"),
 }
