@@ -24,6 +24,10 @@ SPEC = {
 IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/pricing:1"
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "KNOWN BUG (issue #24, found by this test on the real provider): the adopted model package group is planned "
+    "for replacement, which provision refuses (exit 3, prevent_destroy); a first plan after adoption must import it "
+    "in place. Strict: this test fails the day the bug is fixed, so the mark goes with the fix."))
 def test_adopting_a_planted_bucket_and_registry_gives_a_first_plan_without_replacement(local_org):
     endpoint = json.loads(local_org.provision("sandbox", "status", "--output", "json").stdout)["server"]["endpoint"]
     aws = {service: boto3.client(service, region_name="eu-west-1", endpoint_url=endpoint,

@@ -22,6 +22,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.terraform, pytest.mark.moto]
 BLUEPRINT = "gpu-training"
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "KNOWN BUG (issue #24, found by this test on the real provider): resources whose create was cut short are "
+    "tainted in the state, and the re-run plans to replace protected ones (KMS key, buckets, registry), which "
+    "prevent_destroy refuses (exit 3). Strict: this test fails the day the bug is fixed, so the mark goes with it."))
 def test_an_interrupted_apply_converges_on_rerun_with_nothing_duplicated_or_lost(local_org):
     examples = [path for version, path in example_per_version().items() if version.partition("@")[0] == BLUEPRINT]
     if not examples:
