@@ -16,6 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+# A moto server that installed the local cloud's extensions before serving (as provisioner/localcloud/server.py does).
+EXTENDED_SERVER_CODE = ("import sys; from provisioner.localcloud.services import install; install(); "
+                        "from moto.server import main; main(sys.argv[1:])")
+
+
 class MotoServer:
     def __init__(self, port: int, process: subprocess.Popen) -> None:
         self.port = port
@@ -69,3 +74,14 @@ def running_server(command: list[str], *, timeout: float = 30, cwd: Path | None 
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def running_extended_server(project_root: Path) -> Iterator[MotoServer]:
+    """A moto server with the local cloud's extensions, importing them from PROJECT_ROOT."""
+    import sys
+
+    path = os.pathsep.join([str(project_root), os.environ.get("PYTHONPATH", "")])
+    with running_server([sys.executable, "-c", EXTENDED_SERVER_CODE], timeout=60, cwd=project_root,
+                        env={"PYTHONPATH": path}) as server:
+        yield server

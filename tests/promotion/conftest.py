@@ -7,13 +7,11 @@ LastModifiedBy), which promotion reads.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from moto_support import MotoServer, running_server
+from moto_support import MotoServer, running_extended_server
 
 from provisioner.models.org import load_org
 
@@ -34,14 +32,8 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
             for r in synthesize(contexts, base / "cdktf.out", state_root=base / "state")}
 
 
-_EXTENDED_SERVER = ("import sys; from provisioner.localcloud.services import install; install(); "
-                    "from moto.server import main; main(sys.argv[1:])")
-
-
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[MotoServer]:
     """tests/conftest.py's moto server, with the local cloud's extensions (the `aws` fixture resets it)."""
-    root = Path(__file__).resolve().parents[2]
-    with running_server([sys.executable, "-c", _EXTENDED_SERVER], timeout=60, cwd=root,
-                        env={"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}) as server:
+    with running_extended_server(Path(__file__).resolve().parents[2]) as server:
         yield server
